@@ -1,0 +1,3 @@
+// Registers every genviz element. The one module of this package with side effects, besides
+// each element's own define.ts.
+import './latent-pad/define.js';

@@ -1,0 +1,69 @@
+import { html, render } from 'lit';
+import { afterEach, describe, expect, test } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import './define.js';
+import type { GenvizLatentPad } from './latent-pad.js';
+
+let host: HTMLElement;
+afterEach(() => host?.remove());
+
+async function mount(template: unknown) {
+  host = document.createElement('div');
+  host.style.width = '200px';
+  document.body.append(host);
+  render(template, host);
+  const pad = host.querySelector('genviz-latent-pad')!;
+  await pad.updateComplete;
+  return pad;
+}
+
+const part = (pad: GenvizLatentPad, name: string) =>
+  pad.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`)!;
+
+describe('<genviz-latent-pad>', () => {
+  test('renders a pair of ARIA sliders for the current point', async () => {
+    const pad = await mount(
+      html`<genviz-latent-pad x="1" y="-2" label="VAE latent"></genviz-latent-pad>`,
+    );
+    const [horizontal, vertical] = pad.shadowRoot!.querySelectorAll('[role="slider"]');
+    expect(horizontal!.getAttribute('aria-valuenow')).toBe('1');
+    expect(vertical!.getAttribute('aria-valuenow')).toBe('-2');
+    expect(horizontal!.getAttribute('aria-label')).toBe('VAE latent, horizontal axis');
+  });
+
+  test('moves with the arrow keys, firing input then change', async () => {
+    const pad = await mount(html`<genviz-latent-pad step="0.5"></genviz-latent-pad>`);
+    const events: string[] = [];
+    pad.addEventListener('input', () => events.push(`input ${pad.x},${pad.y}`));
+    pad.addEventListener('change', () => events.push('change'));
+    part(pad, 'axis-x').focus();
+    await userEvent.keyboard('{ArrowRight}{ArrowUp}{ArrowUp}');
+    expect([pad.x, pad.y]).toEqual([0.5, 1]);
+    expect(events).toEqual([
+      'input 0.5,0',
+      'change',
+      'input 0.5,0.5',
+      'change',
+      'input 0.5,1',
+      'change',
+    ]);
+  });
+
+  test('jumps to the point under a click and stays within its range', async () => {
+    const pad = await mount(html`<genviz-latent-pad min="-1" max="1"></genviz-latent-pad>`);
+    const changes: Array<[number, number]> = [];
+    pad.addEventListener('change', () => changes.push([pad.x, pad.y]));
+    const surface = part(pad, 'surface');
+    // Top-right quarter: x = 0.5, y = 0.5 in a [-1, 1] square.
+    await userEvent.click(surface, { position: { x: 150, y: 50 } });
+    expect(changes).toHaveLength(1);
+    expect(changes[0]![0]).toBeCloseTo(0.5, 1);
+    expect(changes[0]![1]).toBeCloseTo(0.5, 1);
+    await pad.updateComplete;
+    const handle = part(pad, 'handle');
+    expect(handle.style.left).toMatch(/^7[45]/);
+    part(pad, 'axis-x').focus();
+    await userEvent.keyboard('{End}{End}');
+    expect(pad.x).toBe(1);
+  });
+});

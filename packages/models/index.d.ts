@@ -1,0 +1,13 @@
+/** Ids of the default models in this package. */
+export declare const defaultModelIds: readonly [
+  'mnist-classifier',
+  'mnist-vae',
+  'mnist-dcgan',
+  'mnist-dcgan-collapsed',
+  'mnist-ddpm',
+];
+export type DefaultModelId = (typeof defaultModelIds)[number];
+/** Base URL of the default model assets (each model is `<base><id>/manifest.json`). */
+export declare const defaultModelsBaseUrl: string;
+/** URL of a default model's manifest, resolved against `baseUrl` (default: this package). */
+export declare function defaultManifestUrl(id: DefaultModelId | (string & {}), baseUrl?: string): string;

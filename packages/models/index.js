@@ -1,0 +1,20 @@
+// The default models ship as static files next to this module. Resolving them against
+// import.meta.url works from node_modules through a bundler, and from a CDN, without setup.
+const assetsUrl = new URL('./assets/', import.meta.url).href;
+
+/** Ids of the default models in this package. */
+export const defaultModelIds = Object.freeze([
+  'mnist-classifier',
+  'mnist-vae',
+  'mnist-dcgan',
+  'mnist-dcgan-collapsed',
+  'mnist-ddpm',
+]);
+
+/** Base URL of the default model assets (each model is `<base><id>/manifest.json`). */
+export const defaultModelsBaseUrl = assetsUrl;
+
+/** URL of a default model's manifest, resolved against `baseUrl` (default: this package). */
+export function defaultManifestUrl(id, baseUrl = assetsUrl) {
+  return new URL(`${id}/manifest.json`, baseUrl).href;
+}
