@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExportError } from './errors.js';
+
+/** One input or output of a network, as config.json and the manifest describe it. */
+export interface TensorSpec {
+  readonly name: string;
+  readonly dtype: 'float32' | 'int64';
+  readonly shape: readonly (number | string)[];
+  readonly range?: readonly [number, number];
+  readonly distribution?: string;
+}
+
+export interface NetworkConfig {
+  readonly weights: string;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+}
+
+export type ModelTask = 'classifier' | 'vae' | 'gan' | 'diffusion';
+
+/** config.json, as fixed by docs/decisions/0001-model-folder-contract.md. */
+export interface ModelConfig {
+  readonly id: string;
+  readonly task: ModelTask;
+  readonly architecture: Readonly<Record<string, unknown>> & { readonly type: string };
+  readonly networks: Readonly<Record<string, NetworkConfig>>;
+  readonly labels?: readonly string[];
+  readonly scheduler?: Readonly<Record<string, unknown>>;
+  readonly sampling?: Readonly<Record<string, unknown>>;
+  readonly history?: string;
+  readonly heldout_latents?: string;
+}
+
+const TASKS: readonly ModelTask[] = ['classifier', 'vae', 'gan', 'diffusion'];
+
+export async function readModelConfig(modelDir: string): Promise<ModelConfig> {
+  const path = join(modelDir, 'config.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ExportError(`cannot read: ${(error as Error).message}`, { file: path, cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ExportError(`is not valid JSON: ${(error as Error).message}`, { file: path, cause: error });
+  }
+  return validateConfig(parsed, path);
+}
+
+function fail(path: string, message: string): never {
+  throw new ExportError(message, { file: path });
+}
+
+export function validateConfig(value: unknown, path: string): ModelConfig {
+  if (value === null || typeof value !== 'object') fail(path, 'must be a JSON object');
+  const config = value as Record<string, unknown>;
+  if (typeof config['id'] !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(config['id'])) fail(path, '"id" must be a lowercase id such as "mnist-vae"');
+  if (!TASKS.includes(config['task'] as ModelTask)) fail(path, `"task" must be one of ${TASKS.join(', ')}`);
+  const architecture = config['architecture'] as Record<string, unknown> | undefined;
+  if (architecture === undefined || typeof architecture['type'] !== 'string') fail(path, '"architecture.type" is missing');
+  const networks = config['networks'] as Record<string, unknown> | undefined;
+  if (networks === undefined || typeof networks !== 'object' || Object.keys(networks).length === 0) fail(path, '"networks" must name at least one network');
+  for (const [name, network] of Object.entries(networks)) {
+    const net = network as Record<string, unknown>;
+    if (typeof net['weights'] !== 'string') fail(path, `"networks.${name}.weights" must name a .safetensors or .onnx file`);
+    for (const side of ['inputs', 'outputs'] as const) {
+      const specs = net[side];
+      if (!Array.isArray(specs) || specs.length === 0) fail(path, `"networks.${name}.${side}" must list at least one tensor`);
+      for (const spec of specs as Record<string, unknown>[]) {
+        if (typeof spec['name'] !== 'string') fail(path, `every entry of "networks.${name}.${side}" needs a "name"`);
+        if (spec['dtype'] !== 'float32' && spec['dtype'] !== 'int64') fail(path, `"networks.${name}.${side}.${spec['name']}.dtype" must be float32 or int64`);
+        if (!Array.isArray(spec['shape'])) fail(path, `"networks.${name}.${side}.${spec['name']}.shape" must be a list`);
+      }
+    }
+  }
+  return config as unknown as ModelConfig;
+}
+
+/** Typed reads of architecture hyperparameters, failing with the key's name. */
+export class ArchitectureParams {
+  constructor(
+    private readonly architecture: Readonly<Record<string, unknown>>,
+    private readonly configPath: string,
+  ) {}
+
+  number(key: string, fallback?: number): number {
+    const value = this.architecture[key] ?? fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new ExportError(`"architecture.${key}" must be a number`, { file: this.configPath });
+    }
+    return value;
+  }
+
+  integer(key: string, fallback?: number): number {
+    const value = this.number(key, fallback);
+    if (!Number.isInteger(value) || value < 0) throw new ExportError(`"architecture.${key}" must be a non-negative integer`, { file: this.configPath });
+    return value;
+  }
+
+  integers(key: string, length?: number): number[] {
+    const value = this.architecture[key];
+    if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v) && (v as number) > 0) || (length !== undefined && value.length !== length)) {
+      throw new ExportError(`"architecture.${key}" must be a list of ${length ?? 'some'} positive integers`, { file: this.configPath });
+    }
+    return value as number[];
+  }
+}
