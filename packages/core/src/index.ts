@@ -1,0 +1,47 @@
+export { SchedulerConfigError } from './errors.js';
+export type { SchedulerConfigJson } from './config.js';
+export { NormalGenerator } from './rng.js';
+export type { NoiseSource } from './rng.js';
+export {
+  BETA_SCHEDULES,
+  DDPM_SCHEDULE_DEFAULTS,
+  LATENT_SCHEDULE_DEFAULTS,
+  computeBetas,
+  cosineBetas,
+  createNoiseSchedule,
+  readScheduleConfig,
+  rescaleZeroTerminalSnr,
+  scheduleFromConfig,
+  torchLinspaceFloat32,
+} from './schedules.js';
+export type { BetaSchedule, NoiseSchedule, ScheduleConfig, ScheduleDefaults } from './schedules.js';
+export { TIMESTEP_SPACINGS, karrasSigmas, sigmaToTimestep, spacedTimesteps } from './timesteps.js';
+export type { TimestepSpacing } from './timesteps.js';
+export { applyGuidance, clipInPlace, thresholdInPlace } from './tensor-ops.js';
+export type { NoiseInput } from './tensor-ops.js';
+export { PREDICTION_TYPES } from './schedulers/base.js';
+export type {
+  PredictionType,
+  Scheduler,
+  SetTimestepsOptions,
+  StepOptions,
+  StepOutput,
+} from './schedulers/base.js';
+export { DDPMScheduler, DDPM_VARIANCE_TYPES } from './schedulers/ddpm.js';
+export type { DdpmVarianceType } from './schedulers/ddpm.js';
+export { DDIMScheduler } from './schedulers/ddim.js';
+export {
+  EulerAncestralDiscreteScheduler,
+  EulerDiscreteScheduler,
+  HeunDiscreteScheduler,
+  LMSDiscreteScheduler,
+} from './schedulers/sigma-schedulers.js';
+export { DPMSolverMultistepScheduler } from './schedulers/dpm-solver.js';
+export { LCMScheduler, PNDMScheduler } from './schedulers/pndm.js';
+export { SCHEDULER_CLASSES, SCHEDULER_NAMES, createScheduler } from './schedulers/index.js';
+export type { CreateSchedulerOptions, SchedulerName } from './schedulers/index.js';
+export { addNoise, forwardTrajectory, noiseFromSample, snrAt } from './forward.js';
+export { latentGrid, lerp, slerp } from './latent.js';
+export type { LatentRange } from './latent.js';
+export { LUMA_WEIGHTS, rgbaToTensor, tensorToRgba } from './image.js';
+export type { ImageShape, ValueRange } from './image.js';

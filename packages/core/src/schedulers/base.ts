@@ -1,0 +1,280 @@
+import { readEnum, readInteger, readNumber, readBoolean } from '../config.js';
+import type { SchedulerConfigJson } from '../config.js';
+import { SchedulerConfigError } from '../errors.js';
+import { createNoiseSchedule, readScheduleConfig } from '../schedules.js';
+import type { NoiseSchedule, ScheduleDefaults } from '../schedules.js';
+import { clipInPlace, thresholdInPlace } from '../tensor-ops.js';
+import type { NoiseInput } from '../tensor-ops.js';
+import { TIMESTEP_SPACINGS } from '../timesteps.js';
+import type { TimestepSpacing } from '../timesteps.js';
+
+export const PREDICTION_TYPES = Object.freeze(['epsilon', 'v_prediction', 'sample'] as const);
+export type PredictionType = (typeof PREDICTION_TYPES)[number];
+
+/**
+ * Where a step writes. `prevSample` may be the same array as the `sample` passed to `step`
+ * (an in-place update); `predOriginalSample`, when given, must be a distinct array.
+ */
+export interface StepOutput {
+  prevSample: Float32Array;
+  predOriginalSample?: Float32Array;
+}
+
+/** Per-call options of `step`; each scheduler reads the ones diffusers' `step` takes. */
+export interface StepOptions {
+  /** Batch items in `sample` (dynamic thresholding is per item). Default 1. */
+  readonly batchSize?: number;
+  /** DDIM: eta (0 = deterministic DDIM, 1 = DDPM-like variance). Default 0. */
+  readonly eta?: number;
+  /** DDIM: recompute epsilon from the clipped x0. Default false. */
+  readonly useClippedModelOutput?: boolean;
+  /** DDPM with variance_type learned / learned_range: the model's variance channels. */
+  readonly predictedVariance?: Float32Array;
+  /** Euler: churn parameters of Karras et al. (defaults 0, 0, Infinity, 1). */
+  readonly sChurn?: number;
+  readonly sTmin?: number;
+  readonly sTmax?: number;
+  readonly sNoise?: number;
+  /** LMS: multistep order (default 4). */
+  readonly lmsOrder?: number;
+}
+
+export interface SetTimestepsOptions {
+  /** Custom descending timesteps (DDPM, Euler, DPM-Solver++), instead of a step count. */
+  readonly timesteps?: readonly number[];
+}
+
+/** Every scheduler: the loop contract of diffusers' SchedulerMixin, allocation-free. */
+export interface Scheduler {
+  /** diffusers class name, e.g. 'DDIMScheduler'. */
+  readonly className: string;
+  readonly schedule: NoiseSchedule;
+  readonly predictionType: PredictionType;
+  /** Solver order (diffusers' `order`): 2 for Heun, `solver_order` for multistep solvers. */
+  readonly order: number;
+  /** Standard deviation of the initial noise: multiply unit normals by it. */
+  readonly initNoiseSigma: number;
+  /** Timesteps to loop over after setTimesteps; one model evaluation each. */
+  readonly timesteps: readonly number[];
+  /** Noise levels (sigma-based schedulers), length timesteps + 1; null for the others. */
+  readonly sigmas: Float32Array | null;
+  readonly numInferenceSteps: number;
+  /** Index of the next step within `timesteps` (null before the first call). */
+  readonly stepIndex: number | null;
+  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void;
+  /** Model evaluations a run of `numInferenceSteps` costs (= timesteps.length after setTimesteps). */
+  modelEvaluations(numInferenceSteps: number): number;
+  /** Writes the model input for `sample` at `timestep` into `out` (may alias `sample`); returns `out`. */
+  scaleModelInput(out: Float32Array, sample: Float32Array, timestep: number): Float32Array;
+  /**
+   * One reverse step: reads `modelOutput` and `sample`, writes `out.prevSample` (and
+   * `out.predOriginalSample` when given and the scheduler has one). Stochastic steps take their
+   * noise from `noise` and throw without it.
+   */
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    noise?: NoiseInput,
+    options?: StepOptions,
+  ): StepOutput;
+}
+
+/** The config keys shared by the DDPM family of schedulers. */
+export interface CommonConfig {
+  readonly predictionType: PredictionType;
+  readonly timestepSpacing: TimestepSpacing;
+  readonly stepsOffset: number;
+  readonly clipSample: boolean;
+  readonly clipSampleRange: number;
+  readonly thresholding: boolean;
+  readonly dynamicThresholdingRatio: number;
+  readonly sampleMaxValue: number;
+}
+
+export interface CommonDefaults extends ScheduleDefaults {
+  readonly timestepSpacing: TimestepSpacing;
+  readonly clipSample: boolean;
+}
+
+export function readCommonConfig(
+  json: SchedulerConfigJson,
+  defaults: CommonDefaults,
+): CommonConfig {
+  const stepsOffset = readInteger(json, 'steps_offset', 0, 0);
+  return Object.freeze({
+    predictionType: readEnum(json, 'prediction_type', PREDICTION_TYPES, 'epsilon'),
+    timestepSpacing: readEnum(
+      json,
+      'timestep_spacing',
+      TIMESTEP_SPACINGS,
+      defaults.timestepSpacing,
+    ),
+    stepsOffset,
+    clipSample: readBoolean(json, 'clip_sample', defaults.clipSample),
+    clipSampleRange: readNumber(json, 'clip_sample_range', 1),
+    thresholding: readBoolean(json, 'thresholding', false),
+    dynamicThresholdingRatio: readNumber(json, 'dynamic_thresholding_ratio', 0.995),
+    sampleMaxValue: readNumber(json, 'sample_max_value', 1),
+  });
+}
+
+/** Shared state and helpers; each subclass is one diffusers scheduler. */
+export abstract class BaseScheduler implements Scheduler {
+  abstract readonly className: string;
+  readonly schedule: NoiseSchedule;
+  readonly common: CommonConfig;
+  readonly numTrainTimesteps: number;
+  order = 1;
+  timesteps: readonly number[] = [];
+  sigmas: Float32Array | null = null;
+  numInferenceSteps = 0;
+  protected currentStepIndex: number | null = null;
+  private readonly scratchBuffers = new Map<string, Float32Array>();
+
+  constructor(json: SchedulerConfigJson, defaults: CommonDefaults) {
+    this.schedule = createNoiseSchedule(readScheduleConfig(json, defaults));
+    this.numTrainTimesteps = this.schedule.config.numTrainTimesteps;
+    this.common = readCommonConfig(json, defaults);
+  }
+
+  get predictionType(): PredictionType {
+    return this.common.predictionType;
+  }
+
+  get initNoiseSigma(): number {
+    return 1;
+  }
+
+  get stepIndex(): number | null {
+    return this.currentStepIndex;
+  }
+
+  abstract setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void;
+
+  abstract step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    noise?: NoiseInput,
+    options?: StepOptions,
+  ): StepOutput;
+
+  modelEvaluations(numInferenceSteps: number): number {
+    return numInferenceSteps;
+  }
+
+  scaleModelInput(out: Float32Array, sample: Float32Array, _timestep: number): Float32Array {
+    if (out !== sample) out.set(sample);
+    return out;
+  }
+
+  /** A reusable buffer of exactly `length` floats, kept per purpose so a step allocates nothing. */
+  protected scratch(purpose: string, length: number): Float32Array {
+    let buffer = this.scratchBuffers.get(purpose);
+    if (!buffer || buffer.length !== length) {
+      buffer = new Float32Array(length);
+      this.scratchBuffers.set(purpose, buffer);
+    }
+    return buffer;
+  }
+
+  protected alphaCumprodAt(timestep: number): number {
+    if (!Number.isInteger(timestep) || timestep < 0 || timestep >= this.numTrainTimesteps) {
+      throw new RangeError(
+        `${this.className}: timestep ${timestep} is not an integer in [0, ${this.numTrainTimesteps})`,
+      );
+    }
+    return this.schedule.alphasCumprod[timestep] as number;
+  }
+
+  /** Where x0 goes: the caller's buffer when given, else a scratch buffer. */
+  protected originalBuffer(out: StepOutput, length: number): Float32Array {
+    return out.predOriginalSample ?? this.scratch('predOriginalSample', length);
+  }
+
+  /** Applies dynamic thresholding or clipping to a predicted x0, per the config. */
+  protected clipOrThreshold(
+    predictedOriginal: Float32Array,
+    batchSize: number,
+    clip: boolean,
+  ): void {
+    if (this.common.thresholding) {
+      thresholdInPlace(
+        predictedOriginal,
+        batchSize,
+        this.common.dynamicThresholdingRatio,
+        this.common.sampleMaxValue,
+        this.scratch('thresholdSort', predictedOriginal.length / batchSize),
+      );
+    } else if (clip) {
+      clipInPlace(predictedOriginal, this.common.clipSampleRange);
+    }
+  }
+
+  /** diffusers' index_for_timestep: the second match when a timestep repeats (Heun), else the first. */
+  protected indexForTimestep(timestep: number): number {
+    const matches: number[] = [];
+    for (let i = 0; i < this.timesteps.length; i++)
+      if (this.timesteps[i] === timestep) matches.push(i);
+    if (matches.length === 0) {
+      throw new RangeError(
+        `${this.className}: timestep ${timestep} is not in the current timesteps`,
+      );
+    }
+    return matches.length > 1 ? (matches[1] as number) : (matches[0] as number);
+  }
+
+  protected initStepIndex(timestep: number): number {
+    if (this.currentStepIndex === null) this.currentStepIndex = this.indexForTimestep(timestep);
+    return this.currentStepIndex;
+  }
+
+  protected requireTimesteps(): void {
+    if (this.timesteps.length === 0) {
+      throw new SchedulerConfigError(
+        'num_inference_steps',
+        `${this.className}: call setTimesteps before step`,
+      );
+    }
+  }
+
+  protected rejectCustomTimesteps(options: SetTimestepsOptions | undefined): void {
+    if (options?.timesteps) {
+      throw new SchedulerConfigError(
+        'timesteps',
+        `${this.className} does not accept custom timesteps`,
+      );
+    }
+  }
+
+  protected requireStepCount(numInferenceSteps: number | null): number {
+    if (numInferenceSteps === null) {
+      throw new SchedulerConfigError('num_inference_steps', 'is required');
+    }
+    return numInferenceSteps;
+  }
+}
+
+/** Checks custom timesteps: integers (when required), strictly descending, below numTrainTimesteps. */
+export function checkCustomTimesteps(
+  timesteps: readonly number[],
+  numTrainTimesteps: number,
+  integers: boolean,
+): void {
+  if (timesteps.length === 0) throw new SchedulerConfigError('timesteps', 'must not be empty');
+  for (let i = 0; i < timesteps.length; i++) {
+    const t = timesteps[i] as number;
+    if ((integers && !Number.isInteger(t)) || t < 0 || t >= numTrainTimesteps) {
+      throw new SchedulerConfigError(
+        'timesteps',
+        `value ${t} at index ${i} is not a timestep in [0, ${numTrainTimesteps})`,
+      );
+    }
+    if (i > 0 && t >= (timesteps[i - 1] as number)) {
+      throw new SchedulerConfigError('timesteps', 'must be in strictly descending order');
+    }
+  }
+}

@@ -1,0 +1,296 @@
+import { readBoolean, readInteger, readNumber } from '../config.js';
+import type { SchedulerConfigJson } from '../config.js';
+import { SchedulerConfigError } from '../errors.js';
+import { resolveNoise } from '../tensor-ops.js';
+import type { NoiseInput } from '../tensor-ops.js';
+import { checkStepCount, numpyArange, numpyLinspace, roundHalfEven } from '../timesteps.js';
+import { BaseScheduler } from './base.js';
+import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+
+const PNDM_DEFAULTS: CommonDefaults = Object.freeze({
+  betaStart: 0.0001,
+  betaEnd: 0.02,
+  betaSchedule: 'linear',
+  timestepSpacing: 'leading',
+  clipSample: false,
+});
+
+/**
+ * Pseudo numerical methods (Liu et al. 2022), as diffusers' PNDMScheduler. Config keys: the
+ * schedule keys, skip_prk_steps, set_alpha_to_one, prediction_type ('epsilon' | 'v_prediction'),
+ * timestep_spacing, steps_offset. With Runge-Kutta warm-up (skip_prk_steps false) N steps
+ * cost N + 9 model evaluations, without it N + 1. predOriginalSample is not produced.
+ */
+export class PNDMScheduler extends BaseScheduler {
+  readonly className = 'PNDMScheduler';
+  readonly skipPrkSteps: boolean;
+  readonly finalAlphaCumprod: number;
+  private prkTimesteps: number[] = [];
+  private counter = 0;
+  private etsCount = 0;
+  private hasCurrentSample = false;
+  /** ets ring: index 0 newest. */
+  private readonly ets: Float32Array[] = [];
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json, PNDM_DEFAULTS);
+    this.skipPrkSteps = readBoolean(json, 'skip_prk_steps', false);
+    this.finalAlphaCumprod = readBoolean(json, 'set_alpha_to_one', false) ? 1 : (this.schedule.alphasCumprod[0] as number);
+    if (this.predictionType === 'sample') {
+      throw new SchedulerConfigError('prediction_type', "'sample' is not supported by PNDMScheduler");
+    }
+  }
+
+  override modelEvaluations(numInferenceSteps: number): number {
+    return this.skipPrkSteps ? numInferenceSteps + 1 : numInferenceSteps + 9;
+  }
+
+  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
+    this.rejectCustomTimesteps(options);
+    const n = this.requireStepCount(numInferenceSteps);
+    checkStepCount(n, this.numTrainTimesteps);
+    const trainCount = this.numTrainTimesteps;
+    this.numInferenceSteps = n;
+    let base: number[];
+    const spacing = this.common.timestepSpacing;
+    if (spacing === 'linspace') base = Array.from(numpyLinspace(0, trainCount - 1, n), roundHalfEven);
+    else if (spacing === 'leading') {
+      const ratio = Math.floor(trainCount / n);
+      base = Array.from({ length: n }, (_, i) => i * ratio + this.common.stepsOffset);
+    } else {
+      base = Array.from(numpyArange(trainCount, 0, -trainCount / n), (v) => roundHalfEven(v) - 1).reverse();
+    }
+    let plms: number[];
+    if (this.skipPrkSteps) {
+      this.prkTimesteps = [];
+      plms = [...base.slice(0, -1), ...base.slice(-2, -1), ...base.slice(-1)].reverse();
+    } else {
+      if (n < 4) throw new SchedulerConfigError('num_inference_steps', 'PNDM with PRK warm-up needs at least 4 steps');
+      const half = Math.floor(Math.floor(trainCount / n) / 2);
+      const lastFour = base.slice(-4);
+      const repeated: number[] = [];
+      for (const t of lastFour) repeated.push(t, t + half);
+      const doubled: number[] = [];
+      for (const t of repeated.slice(0, -1)) doubled.push(t, t);
+      this.prkTimesteps = doubled.slice(1, -1).reverse();
+      plms = base.slice(0, -3).reverse();
+    }
+    this.timesteps = Object.freeze([...this.prkTimesteps, ...plms]);
+    this.counter = 0;
+    this.etsCount = 0;
+    this.hasCurrentSample = false;
+  }
+
+  private get stride(): number {
+    return Math.floor(this.numTrainTimesteps / this.numInferenceSteps);
+  }
+
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    _noise?: NoiseInput,
+    _options?: StepOptions,
+  ): StepOutput {
+    this.requireTimesteps();
+    if (this.counter < this.prkTimesteps.length && !this.skipPrkSteps) this.stepPrk(modelOutput, timestep, sample, out);
+    else this.stepPlms(modelOutput, timestep, sample, out);
+    this.counter++;
+    return out;
+  }
+
+  private pushEts(modelOutput: Float32Array): void {
+    const n = modelOutput.length;
+    for (let k = this.ets.length; k < 4; k++) this.ets.push(new Float32Array(n));
+    for (let k = 0; k < 4; k++) if ((this.ets[k] as Float32Array).length !== n) this.ets[k] = new Float32Array(n);
+    const oldest = this.ets.pop() as Float32Array;
+    oldest.set(modelOutput);
+    this.ets.unshift(oldest);
+    this.etsCount = Math.min(this.etsCount + 1, 4);
+  }
+
+  private stepPrk(modelOutput: Float32Array, timestep: number, sample: Float32Array, out: StepOutput): void {
+    const n = sample.length;
+    const diffToPrev = this.counter % 2 ? 0 : Math.floor(this.stride / 2);
+    const prevTimestep = timestep - diffToPrev;
+    const baseTimestep = this.prkTimesteps[Math.floor(this.counter / 4) * 4] as number;
+    const accumulated = this.scratch('accumulatedModelOutput', n);
+    const currentSample = this.scratch('currentSample', n);
+    const effective = this.scratch('effectiveModelOutput', n);
+    const phase = this.counter % 4;
+    if (phase === 0) {
+      for (let i = 0; i < n; i++) accumulated[i] = (1 / 6) * (modelOutput[i] as number);
+      this.pushEts(modelOutput);
+      currentSample.set(sample);
+      this.hasCurrentSample = true;
+      effective.set(modelOutput);
+    } else if (phase === 1 || phase === 2) {
+      for (let i = 0; i < n; i++) accumulated[i] = (accumulated[i] as number) + (1 / 3) * (modelOutput[i] as number);
+      effective.set(modelOutput);
+    } else {
+      for (let i = 0; i < n; i++) effective[i] = (accumulated[i] as number) + (1 / 6) * (modelOutput[i] as number);
+      accumulated.fill(0);
+    }
+    const source = this.hasCurrentSample ? currentSample : sample;
+    this.previousSample(out.prevSample, source, baseTimestep, prevTimestep, effective);
+  }
+
+  private stepPlms(modelOutput: Float32Array, timestep: number, sample: Float32Array, out: StepOutput): void {
+    const n = sample.length;
+    let prevTimestep = timestep - this.stride;
+    let currentTimestep = timestep;
+    if (this.counter !== 1) {
+      this.pushEts(modelOutput);
+    } else {
+      prevTimestep = timestep;
+      currentTimestep = timestep + this.stride;
+    }
+    const effective = this.scratch('effectiveModelOutput', n);
+    const currentSample = this.scratch('currentSample', n);
+    let source = sample;
+    const [e0, e1, e2, e3] = this.ets as [Float32Array, Float32Array, Float32Array, Float32Array];
+    if (this.etsCount === 1 && this.counter === 0) {
+      effective.set(modelOutput);
+      currentSample.set(sample);
+      this.hasCurrentSample = true;
+    } else if (this.etsCount === 1 && this.counter === 1) {
+      for (let i = 0; i < n; i++) effective[i] = ((modelOutput[i] as number) + (e0[i] as number)) / 2;
+      source = currentSample;
+      this.hasCurrentSample = false;
+    } else if (this.etsCount === 2) {
+      for (let i = 0; i < n; i++) effective[i] = (3 * (e0[i] as number) - (e1[i] as number)) / 2;
+    } else if (this.etsCount === 3) {
+      for (let i = 0; i < n; i++) {
+        effective[i] = (23 * (e0[i] as number) - 16 * (e1[i] as number) + 5 * (e2[i] as number)) / 12;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        effective[i] =
+          (1 / 24) * (55 * (e0[i] as number) - 59 * (e1[i] as number) + 37 * (e2[i] as number) - 9 * (e3[i] as number));
+      }
+    }
+    this.previousSample(out.prevSample, source, currentTimestep, prevTimestep, effective);
+  }
+
+  /** diffusers' _get_prev_sample: formula (9) of the PNDM paper. */
+  private previousSample(
+    prevSample: Float32Array,
+    sample: Float32Array,
+    timestep: number,
+    prevTimestep: number,
+    modelOutput: Float32Array,
+  ): void {
+    const alphaProd = this.alphaCumprodAt(timestep);
+    const alphaProdPrev = prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
+    const betaProd = 1 - alphaProd;
+    const betaProdPrev = 1 - alphaProdPrev;
+    const sampleCoeff = Math.sqrt(alphaProdPrev / alphaProd);
+    const denominator = alphaProd * Math.sqrt(betaProdPrev) + Math.sqrt(alphaProd * betaProd * alphaProdPrev);
+    const outputCoeff = (alphaProdPrev - alphaProd) / denominator;
+    const vPrediction = this.predictionType === 'v_prediction';
+    const sqrtAlphaProd = Math.sqrt(alphaProd);
+    const sqrtBetaProd = Math.sqrt(betaProd);
+    for (let i = 0; i < sample.length; i++) {
+      const x = sample[i] as number;
+      let m = modelOutput[i] as number;
+      if (vPrediction) m = sqrtAlphaProd * m + sqrtBetaProd * x;
+      prevSample[i] = sampleCoeff * x - outputCoeff * m;
+    }
+  }
+}
+
+const LCM_DEFAULTS: CommonDefaults = Object.freeze({
+  betaStart: 0.00085,
+  betaEnd: 0.012,
+  betaSchedule: 'scaled_linear',
+  timestepSpacing: 'leading',
+  clipSample: false,
+});
+
+/**
+ * Latent consistency model multistep sampling (Luo et al. 2023), as diffusers' LCMScheduler.
+ * Config keys: the schedule keys, original_inference_steps, clip_sample, clip_sample_range,
+ * set_alpha_to_one, steps_offset, prediction_type, thresholding, dynamic_thresholding_ratio,
+ * sample_max_value, timestep_scaling, rescale_betas_zero_snr. Every step but the last draws
+ * noise. `predOriginalSample` receives the consistency-model output ("denoised").
+ */
+export class LCMScheduler extends BaseScheduler {
+  readonly className = 'LCMScheduler';
+  readonly originalInferenceSteps: number;
+  readonly timestepScaling: number;
+  readonly finalAlphaCumprod: number;
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json, LCM_DEFAULTS);
+    this.originalInferenceSteps = readInteger(json, 'original_inference_steps', 50, 1);
+    if (this.originalInferenceSteps > this.numTrainTimesteps) {
+      throw new SchedulerConfigError('original_inference_steps', `exceeds num_train_timesteps (${this.numTrainTimesteps})`);
+    }
+    this.timestepScaling = readNumber(json, 'timestep_scaling', 10);
+    this.finalAlphaCumprod = readBoolean(json, 'set_alpha_to_one', true) ? 1 : (this.schedule.alphasCumprod[0] as number);
+  }
+
+  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
+    this.rejectCustomTimesteps(options);
+    const n = this.requireStepCount(numInferenceSteps);
+    checkStepCount(n, this.numTrainTimesteps);
+    const original = this.originalInferenceSteps;
+    if (n > original) {
+      throw new SchedulerConfigError('num_inference_steps', `${n} exceeds original_inference_steps (${original})`);
+    }
+    const k = Math.floor(this.numTrainTimesteps / original);
+    const origin: number[] = [];
+    for (let i = original; i >= 1; i--) origin.push(i * k - 1);
+    const indices = numpyLinspace(0, origin.length, n, false);
+    this.timesteps = Object.freeze(Array.from(indices, (v) => origin[Math.floor(v)] as number));
+    this.numInferenceSteps = n;
+    this.currentStepIndex = null;
+  }
+
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    noise?: NoiseInput,
+    options?: StepOptions,
+  ): StepOutput {
+    const n = sample.length;
+    this.requireTimesteps();
+    const index = this.initStepIndex(timestep);
+    const prevTimestep = index + 1 < this.timesteps.length ? (this.timesteps[index + 1] as number) : timestep;
+    const alphaProd = this.alphaCumprodAt(timestep);
+    const alphaProdPrev = prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
+    const sqrtAlphaProd = Math.sqrt(alphaProd);
+    const sqrtBetaProd = Math.sqrt(1 - alphaProd);
+    // Boundary-condition scalings c_skip, c_out with sigma_data = 0.5.
+    const scaled = timestep * this.timestepScaling;
+    const cSkip = 0.25 / (scaled * scaled + 0.25);
+    const cOut = scaled / Math.sqrt(scaled * scaled + 0.25);
+    const original = this.scratch('lcmOriginal', n);
+    const type = this.predictionType;
+    for (let i = 0; i < n; i++) {
+      const x = sample[i] as number;
+      const m = modelOutput[i] as number;
+      original[i] =
+        type === 'epsilon' ? (x - sqrtBetaProd * m) / sqrtAlphaProd
+        : type === 'sample' ? m
+        : sqrtAlphaProd * x - sqrtBetaProd * m;
+    }
+    this.clipOrThreshold(original, options?.batchSize ?? 1, this.common.clipSample);
+    const denoised = out.predOriginalSample ?? this.scratch('denoised', n);
+    for (let i = 0; i < n; i++) denoised[i] = cOut * (original[i] as number) + cSkip * (sample[i] as number);
+    const prevSample = out.prevSample;
+    if (index !== this.numInferenceSteps - 1) {
+      const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      const a = Math.sqrt(alphaProdPrev);
+      const b = Math.sqrt(1 - alphaProdPrev);
+      for (let i = 0; i < n; i++) prevSample[i] = a * (denoised[i] as number) + b * (noiseValues[i] as number);
+    } else {
+      prevSample.set(denoised);
+    }
+    this.currentStepIndex = index + 1;
+    return out;
+  }
+}

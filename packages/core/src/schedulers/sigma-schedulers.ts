@@ -1,0 +1,444 @@
+import { readBoolean, readEnum, readOptionalNumber } from '../config.js';
+import type { SchedulerConfigJson } from '../config.js';
+import { SchedulerConfigError } from '../errors.js';
+import { resolveNoise } from '../tensor-ops.js';
+import type { NoiseInput } from '../tensor-ops.js';
+import {
+  checkStepCount,
+  interpolateByIndex,
+  karrasSigmas,
+  sigmaToTimestep,
+  spacedFloatTimesteps,
+} from '../timesteps.js';
+import { torchLinspaceFloat32 } from '../schedules.js';
+import { BaseScheduler, checkCustomTimesteps } from './base.js';
+import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+
+const EULER_DEFAULTS: CommonDefaults = Object.freeze({
+  betaStart: 0.0001,
+  betaEnd: 0.02,
+  betaSchedule: 'linear',
+  timestepSpacing: 'linspace',
+  clipSample: false,
+});
+
+const HEUN_DEFAULTS: CommonDefaults = Object.freeze({
+  betaStart: 0.00085,
+  betaEnd: 0.012,
+  betaSchedule: 'linear',
+  timestepSpacing: 'linspace',
+  clipSample: false,
+});
+
+/**
+ * The k-diffusion family (Euler, Euler ancestral, Heun, LMS): sigma-space sampling with
+ * x_sigma = x0 + sigma * eps, model input scaled by 1 / sqrt(sigma^2 + 1), float timesteps
+ * interpolated from the training sigmas.
+ */
+export abstract class SigmaScheduler extends BaseScheduler {
+  /** sqrt((1 - alphas_cumprod) / alphas_cumprod) per training timestep, ascending. */
+  readonly trainSigmas: Float32Array;
+  protected readonly logTrainSigmas: Float32Array;
+  readonly useKarrasSigmas: boolean;
+  protected readonly sigmaMinOverride: number | null = null;
+  protected readonly sigmaMaxOverride: number | null = null;
+
+  constructor(json: SchedulerConfigJson, defaults: CommonDefaults) {
+    super(json, defaults);
+    const alphasCumprod = Float32Array.from(this.schedule.alphasCumprod);
+    if (this.schedule.config.rescaleBetasZeroSnr) {
+      // As diffusers: a zero terminal SNR would make the last sigma infinite.
+      alphasCumprod[alphasCumprod.length - 1] = 2 ** -24;
+    }
+    this.trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
+    this.logTrainSigmas = this.trainSigmas.map((s) => Math.log(s));
+    this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
+    // Before setTimesteps: every training timestep, as diffusers' constructor.
+    const sigmas = new Float32Array(this.numTrainTimesteps + 1);
+    const timesteps: number[] = [];
+    for (let i = 0; i < this.numTrainTimesteps; i++) {
+      sigmas[i] = this.trainSigmas[this.numTrainTimesteps - 1 - i] as number;
+      timesteps.push(this.numTrainTimesteps - 1 - i);
+    }
+    this.sigmas = sigmas;
+    this.timesteps = Object.freeze(timesteps);
+  }
+
+  override get initNoiseSigma(): number {
+    let maxSigma = 0;
+    for (const s of this.sigmas as Float32Array) if (s > maxSigma) maxSigma = s;
+    const spacing = this.common.timestepSpacing;
+    return spacing === 'linspace' || spacing === 'trailing' ? maxSigma : Math.sqrt(maxSigma * maxSigma + 1);
+  }
+
+  protected get currentSigmas(): Float32Array {
+    return this.sigmas as Float32Array;
+  }
+
+  override scaleModelInput(out: Float32Array, sample: Float32Array, timestep: number): Float32Array {
+    const sigma = this.currentSigmas[this.initStepIndex(timestep)] as number;
+    const scale = Math.sqrt(sigma * sigma + 1);
+    for (let i = 0; i < sample.length; i++) out[i] = (sample[i] as number) / scale;
+    return out;
+  }
+
+  /** Inference timesteps (float) and their sigmas (before the final sigma), as set_timesteps. */
+  protected inferenceSigmas(
+    numInferenceSteps: number | null,
+    options: SetTimestepsOptions | undefined,
+    allowCustom: boolean,
+  ): { timesteps: number[]; sigmas: number[] } {
+    let timesteps: number[];
+    if (options?.timesteps) {
+      if (!allowCustom) this.rejectCustomTimesteps(options);
+      if (this.useKarrasSigmas) {
+        throw new SchedulerConfigError('timesteps', 'custom timesteps cannot be combined with use_karras_sigmas');
+      }
+      checkCustomTimesteps(options.timesteps, this.numTrainTimesteps, false);
+      timesteps = options.timesteps.map((t) => Math.fround(t));
+    } else {
+      const n = this.requireStepCount(numInferenceSteps);
+      checkStepCount(n, this.numTrainTimesteps);
+      timesteps = spacedFloatTimesteps(this.common.timestepSpacing, n, this.numTrainTimesteps, this.common.stepsOffset);
+    }
+    let sigmas = timesteps.map((t) => interpolateByIndex(t, this.trainSigmas));
+    if (this.useKarrasSigmas) {
+      const sigmaMin = this.sigmaMinOverride ?? (sigmas[sigmas.length - 1] as number);
+      const sigmaMax = this.sigmaMaxOverride ?? (sigmas[0] as number);
+      sigmas = Array.from(karrasSigmas(sigmaMin, sigmaMax, timesteps.length));
+      timesteps = sigmas.map((s) => Math.fround(sigmaToTimestep(s, this.logTrainSigmas)));
+    }
+    return { timesteps, sigmas };
+  }
+
+  protected installSigmas(timesteps: number[], sigmas: number[], finalSigma: number): void {
+    const all = new Float32Array(sigmas.length + 1);
+    all.set(sigmas);
+    all[sigmas.length] = finalSigma;
+    this.sigmas = all;
+    this.timesteps = Object.freeze(timesteps);
+    this.numInferenceSteps = timesteps.length;
+    this.currentStepIndex = null;
+  }
+
+  /** x0 from the model output at noise level `sigma`: the k-diffusion parameterisations. */
+  protected writeOriginal(
+    original: Float32Array,
+    modelOutput: Float32Array,
+    sample: Float32Array,
+    sigmaForEpsilon: number,
+    sigmaForV: number,
+  ): void {
+    const type = this.predictionType;
+    const vScale = -sigmaForV / Math.sqrt(sigmaForV * sigmaForV + 1);
+    const vSampleScale = 1 / (sigmaForV * sigmaForV + 1);
+    for (let i = 0; i < sample.length; i++) {
+      const m = modelOutput[i] as number;
+      const x = sample[i] as number;
+      original[i] =
+        type === 'epsilon' ? x - sigmaForEpsilon * m
+        : type === 'sample' ? m
+        : m * vScale + x * vSampleScale;
+    }
+  }
+}
+
+/**
+ * Euler's method in sigma space (Karras et al. 2022, Algorithm 2), as diffusers'
+ * EulerDiscreteScheduler. Config keys: the schedule keys, prediction_type, interpolation_type
+ * ('linear' | 'log_linear'), use_karras_sigmas, sigma_min, sigma_max, timestep_spacing,
+ * steps_offset, final_sigmas_type ('zero' | 'sigma_min'), rescale_betas_zero_snr.
+ * Step options: sChurn, sTmin, sTmax, sNoise (noise needed only when churn is active).
+ */
+export class EulerDiscreteScheduler extends SigmaScheduler {
+  readonly className = 'EulerDiscreteScheduler';
+  readonly interpolationType: 'linear' | 'log_linear';
+  readonly finalSigmasType: 'zero' | 'sigma_min';
+  protected override readonly sigmaMinOverride: number | null;
+  protected override readonly sigmaMaxOverride: number | null;
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json, EULER_DEFAULTS);
+    this.interpolationType = readEnum(json, 'interpolation_type', ['linear', 'log_linear'] as const, 'linear');
+    this.finalSigmasType = readEnum(json, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero');
+    this.sigmaMinOverride = readOptionalNumber(json, 'sigma_min');
+    this.sigmaMaxOverride = readOptionalNumber(json, 'sigma_max');
+    for (const key of ['use_exponential_sigmas', 'use_beta_sigmas'] as const) {
+      if (readBoolean(json, key, false)) throw new SchedulerConfigError(key, 'is not supported');
+    }
+    const timestepType = readEnum(json, 'timestep_type', ['discrete', 'continuous'] as const, 'discrete');
+    if (timestepType !== 'discrete') throw new SchedulerConfigError('timestep_type', "only 'discrete' is supported");
+  }
+
+  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
+    let { timesteps, sigmas } = this.inferenceSigmas(numInferenceSteps, options, true);
+    if (this.interpolationType === 'log_linear' && !this.useKarrasSigmas) {
+      const first = this.trainSigmas[this.numTrainTimesteps - 1] as number;
+      const last = this.trainSigmas[0] as number;
+      sigmas = Array.from(torchLinspaceFloat32(Math.log(first), Math.log(last), timesteps.length + 1), (v: number) =>
+        Math.exp(v),
+      );
+    }
+    const finalSigma = this.finalSigmasType === 'sigma_min' ? (this.trainSigmas[0] as number) : 0;
+    this.installSigmas(timesteps, sigmas, finalSigma);
+  }
+
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    noise?: NoiseInput,
+    options?: StepOptions,
+  ): StepOutput {
+    const n = sample.length;
+    const index = this.initStepIndex(timestep);
+    const sigmas = this.currentSigmas;
+    const sigma = sigmas[index] as number;
+    const sChurn = options?.sChurn ?? 0;
+    const sTmin = options?.sTmin ?? 0;
+    const sTmax = options?.sTmax ?? Infinity;
+    const sNoise = options?.sNoise ?? 1;
+    const gamma = sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (sigmas.length - 1), Math.SQRT2 - 1) : 0;
+    const sigmaHat = sigma * (gamma + 1);
+
+    let current = sample;
+    if (gamma > 0) {
+      const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      const churned = this.scratch('churned', n);
+      const noiseScale = Math.sqrt(sigmaHat * sigmaHat - sigma * sigma);
+      for (let i = 0; i < n; i++) churned[i] = (sample[i] as number) + (noiseValues[i] as number) * sNoise * noiseScale;
+      current = churned;
+    }
+    const original = this.originalBuffer(out, n);
+    this.writeOriginal(original, modelOutput, current, sigmaHat, sigma);
+    const dt = (sigmas[index + 1] as number) - sigmaHat;
+    const prevSample = out.prevSample;
+    for (let i = 0; i < n; i++) {
+      const x = current[i] as number;
+      prevSample[i] = x + ((x - (original[i] as number)) / sigmaHat) * dt;
+    }
+    this.currentStepIndex = index + 1;
+    return out;
+  }
+}
+
+/**
+ * Euler ancestral sampling (k-diffusion's sample_euler_ancestral), as diffusers'
+ * EulerAncestralDiscreteScheduler. Config keys: the schedule keys, prediction_type
+ * ('epsilon' | 'v_prediction'), timestep_spacing, steps_offset, rescale_betas_zero_snr.
+ * Every step draws noise (also the last, whose noise scale is 0, as diffusers does).
+ */
+export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
+  readonly className = 'EulerAncestralDiscreteScheduler';
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json, EULER_DEFAULTS);
+    if (this.predictionType === 'sample') {
+      throw new SchedulerConfigError('prediction_type', "'sample' is not supported by EulerAncestralDiscreteScheduler");
+    }
+  }
+
+  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
+    const { timesteps, sigmas } = this.inferenceSigmas(numInferenceSteps, options, false);
+    this.installSigmas(timesteps, sigmas, 0);
+  }
+
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    noise?: NoiseInput,
+  ): StepOutput {
+    const n = sample.length;
+    const index = this.initStepIndex(timestep);
+    const sigmaFrom = this.currentSigmas[index] as number;
+    const sigmaTo = this.currentSigmas[index + 1] as number;
+    const original = this.originalBuffer(out, n);
+    this.writeOriginal(original, modelOutput, sample, sigmaFrom, sigmaFrom);
+    const sigmaUp = Math.sqrt((sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)) / (sigmaFrom * sigmaFrom));
+    const sigmaDown = Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
+    const dt = sigmaDown - sigmaFrom;
+    const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+    const prevSample = out.prevSample;
+    for (let i = 0; i < n; i++) {
+      const x = sample[i] as number;
+      prevSample[i] = x + ((x - (original[i] as number)) / sigmaFrom) * dt + (noiseValues[i] as number) * sigmaUp;
+    }
+    this.currentStepIndex = index + 1;
+    return out;
+  }
+}
+
+/**
+ * Heun's method (Karras et al. 2022, Algorithm 1 without churn), as diffusers'
+ * HeunDiscreteScheduler. Config keys: the schedule keys, prediction_type, use_karras_sigmas,
+ * clip_sample, clip_sample_range, timestep_spacing, steps_offset.
+ * `timesteps` repeats every timestep after the first (as diffusers): the loop calls the model
+ * once per entry, so N steps cost 2N - 1 model evaluations.
+ */
+export class HeunDiscreteScheduler extends SigmaScheduler {
+  readonly className = 'HeunDiscreteScheduler';
+  override order = 2;
+  private firstOrderDt: number | null = null;
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json, HEUN_DEFAULTS);
+  }
+
+  override modelEvaluations(numInferenceSteps: number): number {
+    return 2 * numInferenceSteps - 1;
+  }
+
+  /** True when the next step is the first (Euler) half of a Heun step. */
+  get stateInFirstOrder(): boolean {
+    return this.firstOrderDt === null;
+  }
+
+  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
+    const { timesteps, sigmas } = this.inferenceSigmas(numInferenceSteps, options, false);
+    const doubledTimesteps: number[] = [timesteps[0] as number];
+    const doubledSigmas: number[] = [sigmas[0] as number];
+    for (let i = 1; i < timesteps.length; i++) {
+      doubledTimesteps.push(timesteps[i] as number, timesteps[i] as number);
+      doubledSigmas.push(sigmas[i] as number, sigmas[i] as number);
+    }
+    this.installSigmas(doubledTimesteps, doubledSigmas, 0);
+    this.numInferenceSteps = timesteps.length;
+    this.firstOrderDt = null;
+  }
+
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    _noise?: NoiseInput,
+    options?: StepOptions,
+  ): StepOutput {
+    const n = sample.length;
+    const index = this.initStepIndex(timestep);
+    const sigmas = this.currentSigmas;
+    const firstOrder = this.firstOrderDt === null;
+    const sigma = (firstOrder ? sigmas[index] : sigmas[index - 1]) as number;
+    const sigmaNext = (firstOrder ? sigmas[index + 1] : sigmas[index]) as number;
+    const sigmaInput = firstOrder ? sigma : sigmaNext;
+    const original = this.originalBuffer(out, n);
+    this.writeOriginal(original, modelOutput, sample, sigmaInput, sigmaInput);
+    this.clipOrThreshold(original, options?.batchSize ?? 1, this.common.clipSample);
+
+    const derivative = this.scratch('derivative', n);
+    const savedSample = this.scratch('firstOrderSample', n);
+    const prevSample = out.prevSample;
+    if (firstOrder) {
+      const dt = sigmaNext - sigma;
+      for (let i = 0; i < n; i++) {
+        const x = sample[i] as number;
+        const d = (x - (original[i] as number)) / sigma;
+        derivative[i] = d;
+        savedSample[i] = x;
+        prevSample[i] = x + d * dt;
+      }
+      this.firstOrderDt = dt;
+    } else {
+      const dt = this.firstOrderDt as number;
+      for (let i = 0; i < n; i++) {
+        const d = ((sample[i] as number) - (original[i] as number)) / sigmaNext;
+        const averaged = ((derivative[i] as number) + d) / 2;
+        prevSample[i] = (savedSample[i] as number) + averaged * dt;
+      }
+      this.firstOrderDt = null;
+    }
+    this.currentStepIndex = index + 1;
+    return out;
+  }
+}
+
+// Gauss-Legendre, 3 nodes on [-1, 1]: exact for the polynomials (degree <= 3) LMS integrates.
+const GAUSS_NODES = Object.freeze([-Math.sqrt(3 / 5), 0, Math.sqrt(3 / 5)]);
+const GAUSS_WEIGHTS = Object.freeze([5 / 9, 8 / 9, 5 / 9]);
+
+/**
+ * Linear multistep (k-diffusion's sample_lms), as diffusers' LMSDiscreteScheduler. Config keys:
+ * the schedule keys, prediction_type, use_karras_sigmas, timestep_spacing, steps_offset.
+ * Step option lmsOrder (default 4). One model evaluation per step.
+ */
+export class LMSDiscreteScheduler extends SigmaScheduler {
+  readonly className = 'LMSDiscreteScheduler';
+  private derivativeCount = 0;
+  private derivativeHead = 0;
+  private readonly coefficients = new Float64Array(4);
+  private readonly pastDerivatives: Float32Array[] = [];
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json, EULER_DEFAULTS);
+  }
+
+  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
+    const { timesteps, sigmas } = this.inferenceSigmas(numInferenceSteps, options, false);
+    this.installSigmas(timesteps, sigmas, 0);
+    this.derivativeCount = 0;
+    this.derivativeHead = 0;
+  }
+
+  /** Integral over [sigma_t, sigma_t+1] of the Lagrange basis polynomial `current` (diffusers' get_lms_coefficient). */
+  lmsCoefficient(order: number, index: number, current: number): number {
+    const sigmas = this.currentSigmas;
+    const basis = (tau: number): number => {
+      let product = 1;
+      for (let k = 0; k < order; k++) {
+        if (k === current) continue;
+        product *= (tau - (sigmas[index - k] as number)) / ((sigmas[index - current] as number) - (sigmas[index - k] as number));
+      }
+      return product;
+    };
+    const a = sigmas[index] as number;
+    const b = sigmas[index + 1] as number;
+    const half = (b - a) / 2;
+    const middle = (a + b) / 2;
+    let sum = 0;
+    for (let j = 0; j < 3; j++) sum += (GAUSS_WEIGHTS[j] as number) * basis(middle + half * (GAUSS_NODES[j] as number));
+    return sum * half;
+  }
+
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    _noise?: NoiseInput,
+    options?: StepOptions,
+  ): StepOutput {
+    const n = sample.length;
+    const maxOrder = options?.lmsOrder ?? 4;
+    if (!Number.isInteger(maxOrder) || maxOrder < 1 || maxOrder > 4) {
+      throw new RangeError(`LMSDiscreteScheduler: lmsOrder must be 1..4, got ${maxOrder}`);
+    }
+    const index = this.initStepIndex(timestep);
+    const sigma = this.currentSigmas[index] as number;
+    const original = this.originalBuffer(out, n);
+    this.writeOriginal(original, modelOutput, sample, sigma, sigma);
+    // A ring of the last four derivatives; slot names are fixed so the buffers are reused.
+    const slot = this.derivativeHead;
+    const derivative = this.scratch(`derivative${slot}`, n);
+    for (let i = 0; i < n; i++) derivative[i] = ((sample[i] as number) - (original[i] as number)) / sigma;
+    this.derivativeHead = (slot + 1) % 4;
+    this.derivativeCount = Math.min(this.derivativeCount + 1, maxOrder);
+    const order = Math.min(index + 1, maxOrder, this.derivativeCount);
+    for (let k = 0; k < order; k++) {
+      this.coefficients[k] = this.lmsCoefficient(order, index, k);
+      this.pastDerivatives[k] = this.scratch(`derivative${(slot - k + 4) % 4}`, n);
+    }
+    const prevSample = out.prevSample;
+    for (let i = 0; i < n; i++) {
+      let value = sample[i] as number;
+      for (let k = 0; k < order; k++) {
+        value += (this.coefficients[k] as number) * ((this.pastDerivatives[k] as Float32Array)[i] as number);
+      }
+      prevSample[i] = value;
+    }
+    this.currentStepIndex = index + 1;
+    return out;
+  }
+}
