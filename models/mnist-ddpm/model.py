@@ -6,7 +6,7 @@ timestep embedding, nearest 2x upsampling, channel concatenation, addition, Drop
 forward(sample [N,1,28,28] f32, timestep [N] f32 (integer value 0..999 as float), class_label [N] int64
 (0..9, 10 = null label for classifier-free guidance)) -> noise_pred [N,1,28,28].
 
-Layout (channels = config "channels", e.g. [32, 64, 128] at 28, 14, 7 pixels):
+Layout (channels = config "channels", e.g. [16, 32, 128] at 28, 14, 7 pixels):
 
     conv_in                        1 -> c0                       @28
     down[0].res  ResBlock  c0 -> c0, then skip0   ; down[0].downsample  Conv3x3 stride 2 -> @14

@@ -5,7 +5,7 @@
 Recipe: 9,000 training digits (fixed split, see ../mnist-data), pixels scaled to [-1, 1], no augmentation.
 Epsilon-prediction MSE, timesteps uniform in 0..999 on diffusers' DDPM schedule (linear betas 1e-4..0.02).
 Classifier-free guidance training: the label is replaced by the null label 10 with probability p_uncond.
-AdamW (lr 5e-4 after 300 warm-up steps, weight decay 0), lr cosine-decayed to 2% over the wall-clock budget,
+AdamW (lr 8e-4 after 200 warm-up steps, weight decay 0), lr cosine-decayed to 2% over the wall-clock budget,
 batch 128, grad-norm clip 1.0, EMA of the weights (decay 0.999 with the usual (1+n)/(10+n) warm-up).
 After every epoch the EMA weights are written to unet.safetensors (what ships) and the full state to
 train-state.pt (git-ignored) so a stopped run loses at most one epoch.
@@ -34,9 +34,9 @@ def main():
     ap.add_argument("--max-epochs", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--lr", type=float, default=8e-4)
     ap.add_argument("--min-lr-frac", type=float, default=0.02)
-    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--p-uncond", type=float, default=0.15)
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--seed", type=int, default=0)

@@ -1,0 +1,136 @@
+"""Train the DCGAN (genviz `mnist-dcgan`; `mnist-dcgan-collapsed/train.py` reuses this with a collapsing recipe).
+
+    /usr/bin/python3 models/mnist-dcgan/train.py [--epochs 30] [--threads 1] [--mnist-dir DIR]
+
+Recipe (healthy): 9,000 training digits (fixed split), pixels scaled to [-1,1]. Non-saturating GAN loss
+(BCE with logits), one-sided label smoothing (real target 0.9), Adam lr 2e-4 betas (0.5, 0.999) for both
+networks, one D step then one G step per batch of 64, latent Z = 64 standard normal.
+Snapshots of the generator (eval-mode weights incl. BatchNorm running stats) go to
+snapshots/generator-NN.safetensors: 00 = initial weights, then at the end of the epochs in --snapshot-epochs
+(the last one is the final epoch). For every snapshot history.json records the discriminator's mean P(real)
+(sigmoid of its logit, eval mode) on the 1,000 held-out real digits (d_real) and on 1,000 fakes (d_fake).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from common import count_params, import_model, load_config, load_split, save_safetensors, save_state_dict  # noqa: E402
+
+
+def init_weights(m):
+    if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Linear)):
+        torch.nn.init.normal_(m.weight, 0.0, 0.02)
+        torch.nn.init.zeros_(m.bias)
+    elif isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+        torch.nn.init.normal_(m.weight, 1.0, 0.02)
+        torch.nn.init.zeros_(m.bias)
+
+
+def get_parser():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model-id", default="mnist-dcgan")
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--snapshot-epochs", default="1,2,3,5,8,12,17,23,30")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr-g", type=float, default=2e-4)
+    ap.add_argument("--lr-d", type=float, default=2e-4)
+    ap.add_argument("--beta1", type=float, default=0.5)
+    ap.add_argument("--g-steps", type=int, default=1, help="generator updates per discriminator update")
+    ap.add_argument("--real-label", type=float, default=0.9)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--mnist-dir", default=None)
+    return ap
+
+
+@torch.no_grad()
+def d_means(G, D, real, z):
+    G.eval(); D.eval()
+    d_real = torch.sigmoid(D(real)).mean().item()
+    d_fake = torch.sigmoid(D(G(z))).mean().item()
+    return d_real, d_fake
+
+
+def train(args):
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    out_dir = os.path.join(os.path.dirname(HERE), args.model_id)
+    snap_dir = os.path.join(out_dir, "snapshots")
+    os.makedirs(snap_dir, exist_ok=True)
+    config = load_config(args.model_id)
+    Z = config["architecture"]["latent_dim"]
+    G, D = import_model(args.model_id).build(config)
+    G.apply(init_weights); D.apply(init_weights)
+    print(f"params G {count_params(G)} D {count_params(D)}", flush=True)
+    tr_x, _, he_x, _ = load_split(args.mnist_dir)
+    X = torch.from_numpy(tr_x).float().div(255).mul(2).sub(1).unsqueeze(1)
+    HX = torch.from_numpy(he_x).float().div(255).mul(2).sub(1).unsqueeze(1)
+    z_eval = torch.randn(1000, Z, generator=torch.Generator().manual_seed(1234))
+    opt_g = torch.optim.Adam(G.parameters(), lr=args.lr_g, betas=(args.beta1, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=args.lr_d, betas=(args.beta1, 0.999))
+    snap_epochs = sorted(int(e) for e in args.snapshot_epochs.split(","))
+    history = []
+
+    def snapshot(epoch, it):
+        idx = len(history)
+        rel = f"snapshots/generator-{idx:02d}.safetensors"
+        save_state_dict(os.path.join(out_dir, rel), G)
+        dr, df = d_means(G, D, HX, z_eval)
+        history.append({"index": idx, "epoch": epoch, "iteration": it, "file": rel, "d_real": dr, "d_fake": df})
+        print(f"snapshot {idx}: epoch {epoch} iteration {it} d_real {dr:.3f} d_fake {df:.3f}", flush=True)
+
+    snapshot(0, 0)
+    t0 = time.time()
+    it = 0
+    spe = len(X) // args.batch
+    for ep in range(1, args.epochs + 1):
+        perm = torch.randperm(len(X))
+        sd = sg = 0.0
+        for i in range(spe):
+            G.train(); D.train()
+            real = X[perm[i * args.batch:(i + 1) * args.batch]]
+            n = len(real)
+            fake = G(torch.randn(n, Z)).detach()
+            lr_ = D(real)
+            lf_ = D(fake)
+            loss_d = F.binary_cross_entropy_with_logits(lr_, torch.full_like(lr_, args.real_label)) + \
+                F.binary_cross_entropy_with_logits(lf_, torch.zeros_like(lf_))
+            opt_d.zero_grad(); loss_d.backward(); opt_d.step()
+            for _ in range(args.g_steps):
+                lg = D(G(torch.randn(n, Z)))
+                loss_g = F.binary_cross_entropy_with_logits(lg, torch.ones_like(lg))
+                opt_g.zero_grad(); loss_g.backward(); opt_g.step()
+            it += 1
+            sd += loss_d.item(); sg += loss_g.item()
+        print(f"epoch {ep} loss_d {sd / spe:.3f} loss_g {sg / spe:.3f} ({time.time() - t0:.0f}s)", flush=True)
+        if ep in snap_epochs or ep == args.epochs:
+            snapshot(ep, it)
+    G.eval(); D.eval()
+    save_state_dict(os.path.join(out_dir, "generator.safetensors"), G)
+    save_state_dict(os.path.join(out_dir, "discriminator.safetensors"), D)
+    with torch.no_grad():
+        lat = torch.randn(8, Z, generator=torch.Generator().manual_seed(7))
+        img = G(lat)
+        ref_real = HX[torch.arange(0, 1000, 250)]
+        d_in = torch.cat([ref_real, img[:4]])
+        save_safetensors(os.path.join(out_dir, "reference.safetensors"), {
+            "generator.latent": lat, "generator.image": img,
+            "discriminator.image": d_in, "discriminator.logit": D(d_in)})
+    train_seconds = time.time() - t0
+    with open(os.path.join(out_dir, "history.json"), "w") as f:
+        json.dump({"snapshots": history, "latent_dim": Z, "train_seconds": train_seconds,
+                   "recipe": {k: v for k, v in vars(args).items() if k not in ("mnist_dir",)},
+                   "d_fake_note": "1,000 fakes from a fixed latent batch (seed 1234), generator and discriminator in eval mode"},
+                  f, indent=1)
+    print(f"done in {train_seconds:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    train(get_parser().parse_args())
