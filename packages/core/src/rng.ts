@@ -100,9 +100,57 @@ export class NormalGenerator implements NoiseSource {
     }
   }
 
-  /** Fills `out` with standard normals (float32-rounded) and returns it. */
+  /**
+   * Fills `out` with standard normals (float32-rounded) and returns it: the same stream as
+   * repeated nextNormal(), with the generator inlined because this is the hot loop.
+   */
   fill(out: Float32Array): Float32Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.nextNormal();
+    let i = 0;
+    const length = out.length;
+    if (this.hasSpare && length > 0) {
+      this.hasSpare = false;
+      out[i++] = this.spare;
+    }
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    while (i < length) {
+      // Two xoshiro128** outputs -> two uniforms in [-1, 1).
+      let product = Math.imul(s1, 5);
+      let word = Math.imul((product << 7) | (product >>> 25), 9);
+      let shifted = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= shifted;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const v1 = 2 * ((word >>> 8) * TWO_POW_MINUS_24) - 1;
+      product = Math.imul(s1, 5);
+      word = Math.imul((product << 7) | (product >>> 25), 9);
+      shifted = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= shifted;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const v2 = 2 * ((word >>> 8) * TWO_POW_MINUS_24) - 1;
+      const s = v1 * v1 + v2 * v2;
+      if (s >= 1 || s === 0) continue;
+      const factor = Math.sqrt((-2 * this.log(s)) / s);
+      out[i++] = v1 * factor;
+      if (i < length) out[i++] = v2 * factor;
+      else {
+        this.spare = v2 * factor;
+        this.hasSpare = true;
+      }
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
     return out;
   }
 

@@ -1,0 +1,267 @@
+import { describe, expect, test } from 'vitest';
+import {
+  DDIMScheduler,
+  DDPMScheduler,
+  DPMSolverMultistepScheduler,
+  EulerDiscreteScheduler,
+  HeunDiscreteScheduler,
+  NormalGenerator,
+  addNoise,
+  createScheduler,
+  scheduleFromConfig,
+} from '../src/index.js';
+import type { Scheduler, StepOptions } from '../src/index.js';
+import { expectAllClose } from './matchers.js';
+import {
+  dummyModel,
+  refAlphasCumprod,
+  refDdimLoop,
+  refDdpmLoop,
+  refDpmSolverPlusPlus2M,
+  refEulerLoop,
+  refEulerSigmas,
+  refHeunLoop,
+  refInitialSample,
+  refLinearBetas,
+  refNoise,
+} from './reference.js';
+
+const N = 12;
+const linearAlphasCumprod = refAlphasCumprod(refLinearBetas(0.0001, 0.02, 1000));
+const heunAlphasCumprod = refAlphasCumprod(refLinearBetas(0.00085, 0.012, 1000));
+
+/** Runs a full loop with the dummy model and reference noise; returns the final sample. */
+function runLoop(scheduler: Scheduler, steps: number, options?: StepOptions, scaleStart = true): Float32Array {
+  scheduler.setTimesteps(steps);
+  const sample = Float32Array.from(refInitialSample(N), (v) => (scaleStart ? v * scheduler.initNoiseSigma : v));
+  const modelInput = new Float32Array(N);
+  const predOriginalSample = new Float32Array(N);
+  scheduler.timesteps.forEach((t, k) => {
+    scheduler.scaleModelInput(modelInput, sample, t);
+    const output = Float32Array.from(dummyModel(modelInput, t));
+    scheduler.step(output, t, sample, { prevSample: sample, predOriginalSample }, Float32Array.from(refNoise(N, k)), options);
+  });
+  return sample;
+}
+
+describe('timesteps match diffusers', () => {
+  test('DDPM/DDIM leading with steps_offset, linspace and trailing', () => {
+    const ddim = new DDIMScheduler({ steps_offset: 1 });
+    ddim.setTimesteps(5);
+    expect(ddim.timesteps).toEqual([801, 601, 401, 201, 1]);
+    const linspace = new DDIMScheduler({ timestep_spacing: 'linspace' });
+    linspace.setTimesteps(4);
+    expect(linspace.timesteps).toEqual([999, 666, 333, 0]);
+    const trailing = new DDPMScheduler({ timestep_spacing: 'trailing' });
+    trailing.setTimesteps(3);
+    expect(trailing.timesteps).toEqual([999, 666, 332]);
+  });
+
+  test('DPM-Solver++ linspace rounds half to even like numpy', () => {
+    const dpm = new DPMSolverMultistepScheduler({});
+    dpm.setTimesteps(10);
+    expect(dpm.timesteps).toEqual([999, 899, 799, 699, 599, 500, 400, 300, 200, 100]);
+  });
+
+  test('Euler float linspace timesteps and interpolated sigmas', () => {
+    const euler = new EulerDiscreteScheduler({});
+    euler.setTimesteps(4);
+    expectAllClose(euler.timesteps, [999, 666, 333, 0], { abs: 0 });
+    expectAllClose(euler.sigmas as Float32Array, refEulerSigmas(linearAlphasCumprod, [999, 666, 333, 0]), { rel: 2e-6 });
+    euler.setTimesteps(7);
+    expectAllClose(euler.timesteps, [999, 832.5, 666, 499.5, 333, 166.5, 0], { abs: 0 });
+    expect(euler.initNoiseSigma).toBeCloseTo(157.4073, 3);
+    const leading = new EulerDiscreteScheduler({ timestep_spacing: 'leading', steps_offset: 1 });
+    leading.setTimesteps(4);
+    expect(leading.timesteps).toEqual([751, 501, 251, 1]);
+    expect(leading.initNoiseSigma).toBeCloseTo(Math.sqrt((leading.sigmas?.[0] ?? 0) ** 2 + 1), 4);
+  });
+
+  test('Heun repeats every timestep after the first', () => {
+    const heun = new HeunDiscreteScheduler({});
+    heun.setTimesteps(3);
+    expectAllClose(heun.timesteps, [999, 499.5, 499.5, 0, 0], { abs: 0 });
+    expect(heun.timesteps.length).toBe(heun.modelEvaluations(3));
+    const sigmas = heun.sigmas as Float32Array;
+    expect(sigmas.length).toBe(6);
+    expect(sigmas[1]).toBe(sigmas[2]);
+    expect(sigmas[5]).toBe(0);
+  });
+
+  test('PNDM PRK warm-up timesteps and evaluation count', () => {
+    const pndm = createScheduler({}, { name: 'pndm' });
+    pndm.setTimesteps(10);
+    expect(pndm.timesteps).toEqual([900, 850, 850, 800, 800, 750, 750, 700, 700, 650, 650, 600, 600, 500, 400, 300, 200, 100, 0]);
+    expect(pndm.modelEvaluations(10)).toBe(19);
+    const skip = createScheduler({ skip_prk_steps: true }, { name: 'pndm' });
+    skip.setTimesteps(10);
+    expect(skip.timesteps).toEqual([900, 800, 800, 700, 600, 500, 400, 300, 200, 100, 0]);
+    expect(skip.modelEvaluations(10)).toBe(skip.timesteps.length);
+  });
+
+  test('LCM skips through the original 50-step schedule', () => {
+    const lcm = createScheduler({}, { name: 'lcm' });
+    lcm.setTimesteps(4);
+    expect(lcm.timesteps).toEqual([999, 759, 499, 259]);
+  });
+
+  test('Karras sigmas: rho = 7 endpoints and integer timesteps for DPM-Solver++', () => {
+    const dpm = createScheduler({}, { name: 'dpmsolver++-karras' });
+    dpm.setTimesteps(10);
+    const sigmas = dpm.sigmas as Float32Array;
+    const train = refEulerSigmas(linearAlphasCumprod, [999, 0]);
+    expect(sigmas[0]).toBeCloseTo(train[0] as number, 3);
+    // sigma_min comes from float32 alphas_cumprod[0] (1 - 0.9999 cancels), as in diffusers.
+    expectAllClose([sigmas[9] as number], [train[1] as number], { abs: 0, rel: 1e-3 }, 'sigma_min');
+    const rampPoint = ((train[0] as number) ** (1 / 7) + (5 / 9) * ((train[1] as number) ** (1 / 7) - (train[0] as number) ** (1 / 7))) ** 7;
+    expect(sigmas[5]).toBeCloseTo(rampPoint, 3);
+    expect(dpm.timesteps.every(Number.isInteger)).toBe(true);
+    expect(dpm.timesteps[0]).toBe(999);
+    expect(dpm.timesteps[9]).toBe(0);
+  });
+});
+
+describe('full sampling loops match a float64 transcription of diffusers', () => {
+  test.each([
+    [true, 10],
+    [false, 25],
+  ])('DDPM (clip_sample %s, %i steps)', (clip, steps) => {
+    const scheduler = new DDPMScheduler({ clip_sample: clip });
+    const result = runLoop(scheduler, steps);
+    expectAllClose(result, refDdpmLoop(linearAlphasCumprod, [...scheduler.timesteps], refInitialSample(N), clip), { abs: 2e-5, rel: 2e-4 });
+  });
+
+  test.each([
+    [0, 'epsilon'],
+    [0.7, 'epsilon'],
+    [0, 'v_prediction'],
+  ] as const)('DDIM eta %s %s', (eta, prediction) => {
+    const scheduler = new DDIMScheduler({ clip_sample: false, prediction_type: prediction });
+    const result = runLoop(scheduler, 20, { eta });
+    expectAllClose(result, refDdimLoop(linearAlphasCumprod, [...scheduler.timesteps], 50, refInitialSample(N), eta, prediction), {
+      abs: 2e-5,
+      rel: 2e-4,
+    });
+  });
+
+  test.each([false, true])('Euler (ancestral %s)', (ancestral) => {
+    const scheduler = createScheduler({}, { name: ancestral ? 'euler-ancestral' : 'euler' });
+    const result = runLoop(scheduler, 15);
+    const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+    expectAllClose(result, refEulerLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), ancestral), { abs: 1e-4, rel: 2e-4 });
+  });
+
+  test('Heun', () => {
+    const scheduler = new HeunDiscreteScheduler({});
+    const result = runLoop(scheduler, 8);
+    const base = [999, ...Array.from({ length: 7 }, (_, i) => Math.fround(999 - (999 * (i + 1)) / 7))];
+    const sigmas = refEulerSigmas(heunAlphasCumprod, base);
+    expectAllClose(result, refHeunLoop(sigmas, base, refInitialSample(N)), { abs: 1e-4, rel: 2e-4 });
+  });
+
+  test.each([10, 25])('DPM-Solver++ 2M, %i steps', (steps) => {
+    const scheduler = new DPMSolverMultistepScheduler({});
+    const result = runLoop(scheduler, steps);
+    const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+    expectAllClose(result, refDpmSolverPlusPlus2M(sigmas, [...scheduler.timesteps], refInitialSample(N)), { abs: 2e-5, rel: 2e-4 });
+  });
+});
+
+describe('an oracle model lands every scheduler on x0', () => {
+  const names = ['ddpm', 'ddim', 'euler', 'euler-ancestral', 'dpmsolver++', 'dpmsolver++-karras', 'heun', 'lms', 'pndm', 'lcm'] as const;
+  test.each(names)('%s', (name) => {
+    const scheduler = createScheduler({ clip_sample: false, set_alpha_to_one: true }, { name });
+    scheduler.setTimesteps(name === 'lcm' ? 4 : 30);
+    const x0 = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.37) * 0.8);
+    const rng = new NormalGenerator(1234);
+    const sample = rng.fill(new Float32Array(64)).map((v) => v * scheduler.initNoiseSigma);
+    const input = new Float32Array(64);
+    const eps = new Float32Array(64);
+    const sigmas = scheduler.sigmas;
+    for (const t of scheduler.timesteps) {
+      scheduler.scaleModelInput(input, sample, t);
+      // The model input is a variance-preserving sample: find its alpha-bar and return its exact noise.
+      const sigma = sigmas ? (sigmas[scheduler.stepIndex ?? 0] as number) : 0;
+      const alphaBar = sigmas ? 1 / (1 + sigma * sigma) : (scheduler.schedule.alphasCumprod[t] as number);
+      for (let i = 0; i < 64; i++) eps[i] = ((input[i] as number) - Math.sqrt(alphaBar) * (x0[i] as number)) / Math.sqrt(1 - alphaBar);
+      scheduler.step(eps, t, sample, { prevSample: sample }, rng);
+    }
+    expectAllClose(sample, x0, { abs: 2e-3, rel: 0 }, name);
+  });
+});
+
+describe('properties', () => {
+  test('DDIM with eta = 0 ignores the noise; eta > 0 does not', () => {
+    const a = runLoop(new DDIMScheduler({}), 10, { eta: 0 });
+    const scheduler = new DDIMScheduler({});
+    scheduler.setTimesteps(10);
+    const sample = Float32Array.from(refInitialSample(N));
+    const model = new Float32Array(N);
+    scheduler.timesteps.forEach((t) => {
+      model.set(dummyModel(sample, t));
+      scheduler.step(model, t, sample, { prevSample: sample }, new NormalGenerator(99));
+    });
+    expectAllClose(sample, a, { abs: 0, rel: 0 });
+    const noisy = runLoop(new DDIMScheduler({}), 10, { eta: 1 });
+    expect(Math.max(...noisy.map((v, i) => Math.abs(v - (a[i] as number))))).toBeGreaterThan(1e-3);
+  });
+
+  test('DDIM with eta = 1 uses DDPM posterior variance at full steps', () => {
+    const ddim = new DDIMScheduler({ clip_sample: false });
+    ddim.setTimesteps(1000);
+    const ddpm = new DDPMScheduler({ clip_sample: false });
+    ddpm.setTimesteps(1000);
+    const alphasCumprod = ddim.schedule.alphasCumprod;
+    for (const t of [1, 10, 500, 999]) {
+      const posterior = ((1 - (alphasCumprod[t - 1] as number)) / (1 - (alphasCumprod[t] as number))) * (ddim.schedule.betas[t] as number);
+      expectAllClose([ddim.variance(t, t - 1)], [posterior], { abs: 0, rel: 1e-3 }, `variance at ${t}`);
+    }
+    // Same step: DDIM eta=1 and DDPM fixed_small with the same noise give the same sample.
+    const sample = Float32Array.from(refInitialSample(N));
+    const output = Float32Array.from(dummyModel(sample, 500));
+    const noise = Float32Array.from(refNoise(N, 3));
+    const fromDdim = new Float32Array(N);
+    const fromDdpm = new Float32Array(N);
+    ddim.step(output, 500, sample, { prevSample: fromDdim }, noise, { eta: 1 });
+    ddpm.step(output, 500, sample, { prevSample: fromDdpm }, noise);
+    expectAllClose(fromDdim, fromDdpm, { abs: 1e-5, rel: 1e-4 });
+  });
+
+  test('forward noising then a DDIM oracle reverse recovers x0', () => {
+    const scheduler = new DDIMScheduler({ clip_sample: false });
+    scheduler.setTimesteps(50);
+    const x0 = Float32Array.from({ length: 32 }, (_, i) => (i % 5) / 5 - 0.4);
+    const noise = new NormalGenerator(5).fill(new Float32Array(32));
+    const sample = addNoise(new Float32Array(32), x0, noise, scheduler.timesteps[0] as number, scheduler.schedule);
+    for (const t of scheduler.timesteps) scheduler.step(noise, t, sample, { prevSample: sample });
+    expectAllClose(sample, x0, { abs: 1e-4, rel: 0 });
+  });
+
+  test('a stochastic step without noise throws instead of reading a hidden RNG', () => {
+    const scheduler = new DDPMScheduler({});
+    scheduler.setTimesteps(10);
+    const x = new Float32Array(4);
+    expect(() => scheduler.step(x, 900, x, { prevSample: x })).toThrow(/needs noise/);
+  });
+
+  test('batch of 2 equals two batches of 1 (and thresholding is per item)', () => {
+    const config = { thresholding: true, dynamic_thresholding_ratio: 0.9, sample_max_value: 3 };
+    const single = (offset: number): Float32Array => {
+      const s = new DDIMScheduler(config);
+      s.setTimesteps(10);
+      const sample = Float32Array.from(refInitialSample(N), (v) => v * (1 + offset));
+      s.step(Float32Array.from(dummyModel(sample, 500)), 501, sample, { prevSample: sample }, undefined, {});
+      return sample;
+    };
+    const batched = new DDIMScheduler(config);
+    batched.setTimesteps(10);
+    const sample = Float32Array.from([...refInitialSample(N).map((v) => v), ...refInitialSample(N).map((v) => v * 4)]);
+    batched.step(Float32Array.from(dummyModel(sample.subarray(0, N), 500).concat(dummyModel(sample.subarray(N), 500))), 501, sample, { prevSample: sample }, undefined, { batchSize: 2 });
+    expectAllClose(sample.subarray(0, N), single(0), { abs: 1e-6 });
+    expectAllClose(sample.subarray(N), single(3), { abs: 1e-6 });
+  });
+});
+
+test('scheduleFromConfig is re-exported for plots', () => {
+  expect(scheduleFromConfig({}).alphasCumprod.length).toBe(1000);
+});
