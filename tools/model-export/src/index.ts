@@ -1,0 +1,30 @@
+export { ExportError } from './errors.js';
+export { DTYPE_SUFFIXES, MODEL_DTYPES, isModelDtype, variantFileName } from './dtypes.js';
+export type { ModelDtype } from './dtypes.js';
+export { MANIFEST_SCHEMA_VERSION } from './manifest.js';
+export type {
+  AnyManifest,
+  DataFile,
+  DatasetManifest,
+  GanSnapshot,
+  ManifestTask,
+  ManifestTensor,
+  ModelManifest,
+  ModelVariant,
+  NetworkManifest,
+  VerifiedOutput,
+} from './manifest.js';
+export { SafetensorsFile, writeSafetensors, MAX_HEADER_BYTES } from './safetensors.js';
+export type { TensorInfo, TensorData, SafetensorsDtype } from './safetensors.js';
+export { readModelConfig } from './config.js';
+export type { ModelConfig, NetworkConfig, TensorSpec } from './config.js';
+export { ARCHITECTURES } from './architectures/index.js';
+export { buildNetwork, convertNetwork } from './convert.js';
+export { ONNX_OPSET } from './onnx/builder.js';
+export { readOnnxModel } from './onnx/reader.js';
+export { writeOnnxModel } from './onnx/writer.js';
+export { quantizeFile, toFloat16, toInt8Weights } from './quantize.js';
+export { VERIFY_THRESHOLDS, verifyVariant, loadReference, runOnnx } from './verify.js';
+export type { VariantVerification, OutputMetrics } from './verify.js';
+export { buildAll, packModel, packDataset, stageModel } from './pack.js';
+export type { Reporter } from './reporter.js';

@@ -1,0 +1,302 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { replaceDirectoryAtomically, writeAtomically } from './atomic.js';
+import { readModelConfig } from './config.js';
+import type { ModelConfig, NetworkConfig } from './config.js';
+import { convertNetwork } from './convert.js';
+import { packSafetensorsAsData } from './datafile.js';
+import { MODEL_DTYPES, variantFileName } from './dtypes.js';
+import type { ModelDtype } from './dtypes.js';
+import { ExportError } from './errors.js';
+import { MANIFEST_SCHEMA_VERSION } from './manifest.js';
+import type { DataFile, DatasetManifest, GanSnapshot, ModelManifest, ModelVariant, NetworkManifest } from './manifest.js';
+import { ONNX_OPSET } from './onnx/builder.js';
+import { quantizeFile } from './quantize.js';
+import { silentReporter } from './reporter.js';
+import type { Reporter } from './reporter.js';
+import { loadReference, referencePath, runOnnx, verifyVariant } from './verify.js';
+import type { FeedTensor, OutputTensor, VariantVerification } from './verify.js';
+
+export const PRODUCER = Object.freeze({ name: '@genviz/model-export', version: '0.0.0' });
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+interface HistoryEntry {
+  readonly index: number;
+  readonly epoch: number;
+  readonly iteration: number;
+  readonly file: string;
+  readonly d_real: number;
+  readonly d_fake: number;
+}
+
+export async function readGanHistory(modelDir: string, config: ModelConfig): Promise<HistoryEntry[]> {
+  const path = join(modelDir, config.history ?? 'history.json');
+  let parsed: { snapshots?: HistoryEntry[] };
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as { snapshots?: HistoryEntry[] };
+  } catch (error) {
+    throw new ExportError(`cannot read the GAN training history: ${(error as Error).message}`, { file: path, cause: error });
+  }
+  const snapshots = parsed.snapshots;
+  if (!Array.isArray(snapshots) || snapshots.length === 0) throw new ExportError('"snapshots" must list at least one snapshot', { file: path });
+  for (const entry of snapshots) {
+    if (!Number.isInteger(entry.index) || typeof entry.file !== 'string') throw new ExportError('every snapshot needs an integer "index" and a "file"', { file: path });
+  }
+  return snapshots;
+}
+
+export function snapshotNetworkName(index: number): string {
+  return `generator-${String(index).padStart(2, '0')}`;
+}
+
+export interface StageOptions {
+  readonly dtypes: readonly ModelDtype[];
+  readonly reporter?: Reporter;
+}
+
+/**
+ * convert + quantize: every network of the model (and, for GANs, every generator snapshot) as
+ * `<network>[_<dtype>].onnx` in `stagingDir`. Nothing is verified yet.
+ */
+export async function stageModel(modelDir: string, stagingDir: string, options: StageOptions): Promise<ModelConfig> {
+  const reporter = options.reporter ?? silentReporter;
+  const config = await readModelConfig(modelDir);
+  await mkdir(stagingDir, { recursive: true });
+  const jobs: { name: string; network: string; weightsPath?: string }[] = Object.keys(config.networks).map((network) => ({ name: network, network }));
+  if (config.task === 'gan') {
+    for (const entry of await readGanHistory(modelDir, config)) {
+      jobs.push({ name: snapshotNetworkName(entry.index), network: 'generator', weightsPath: join(modelDir, entry.file) });
+    }
+  }
+  for (const job of jobs) {
+    reporter.step(`[${config.id}] convert ${job.name}`);
+    const fp32Path = join(stagingDir, variantFileName(job.name, 'fp32'));
+    const converted = await convertNetwork({ modelDir, config, network: job.network, outPath: fp32Path, ...(job.weightsPath ? { weightsPath: job.weightsPath } : {}) });
+    reporter.detail(`${basename(fp32Path)}: ${converted.bytes} bytes${converted.passedThrough ? ' (ONNX passed through)' : ''}`);
+    for (const dtype of options.dtypes) {
+      if (dtype === 'fp32') continue;
+      reporter.step(`[${config.id}] quantize ${job.name} -> ${dtype}`);
+      const target = join(stagingDir, variantFileName(job.name, dtype));
+      const written = await quantizeFile(fp32Path, target, dtype);
+      reporter.detail(`${basename(target)}: ${written.bytes} bytes`);
+    }
+  }
+  return config;
+}
+
+export interface PackOptions {
+  readonly reporter?: Reporter;
+  /**
+   * 'fail' (pack command): any failing variant makes the whole pack fail.
+   * 'drop' (build): a failing fp16/int8 variant is left out with a warning; a failing fp32 still fails.
+   */
+  readonly onQuantizedFailure: 'fail' | 'drop';
+}
+
+export interface PackResult {
+  readonly manifest: ModelManifest;
+  readonly verifications: readonly VariantVerification[];
+  readonly dropped: readonly VariantVerification[];
+}
+
+function describeFailure(v: VariantVerification): string {
+  return `${basename(v.file)} (${v.dtype}) failed verify: ${v.failures.join('; ')}`;
+}
+
+/**
+ * verify + pack: checks every variant found in `variantsDir` against the PyTorch reference
+ * outputs, copies those that pass into `outDir` with their sha256 and writes `manifest.json`.
+ */
+export async function packModel(modelDir: string, variantsDir: string, outDir: string, options: PackOptions): Promise<PackResult> {
+  const reporter = options.reporter ?? silentReporter;
+  const config = await readModelConfig(modelDir);
+  const present = new Set(await readdir(variantsDir));
+  const verifications: VariantVerification[] = [];
+  const dropped: VariantVerification[] = [];
+  // Collected, so one run names every failing variant rather than the first.
+  const fatal: string[] = [];
+  await mkdir(outDir, { recursive: true });
+
+  const accept = async (verification: VariantVerification): Promise<ModelVariant | undefined> => {
+    verifications.push(verification);
+    reporter.detail(formatVerification(verification));
+    if (!verification.passed) {
+      if (verification.dtype === 'fp32' || options.onQuantizedFailure === 'fail') {
+        fatal.push(describeFailure(verification));
+      } else {
+        reporter.warn(`dropping ${describeFailure(verification)}`);
+        dropped.push(verification);
+      }
+      return undefined;
+    }
+    const name = basename(verification.file);
+    const target = join(outDir, name);
+    if (target !== verification.file) await writeAtomically(target, (temp) => copyFile(verification.file, temp));
+    return {
+      dtype: verification.dtype,
+      file: name,
+      bytes: (await stat(target)).size,
+      sha256: await sha256File(target),
+      verification: {
+        against: verification.against,
+        outputs: verification.outputs.map((m) => ({
+          name: m.name,
+          maxAbs: m.maxAbs,
+          meanAbs: m.meanAbs,
+          psnrDb: m.psnrDb,
+          ...(m.decisionAgreement === undefined ? {} : { decisionAgreement: m.decisionAgreement }),
+        })),
+      },
+    };
+  };
+
+  const verifyNetwork = async (
+    name: string,
+    net: NetworkConfig,
+    network: string,
+    inputs: Record<string, FeedTensor>,
+    expected: Record<string, OutputTensor> | undefined,
+  ): Promise<ModelVariant[]> => {
+    const variants: ModelVariant[] = [];
+    if (!present.has(variantFileName(name, 'fp32'))) throw new ExportError(`no ${variantFileName(name, 'fp32')} to pack`, { file: variantsDir });
+    const fp32Path = join(variantsDir, variantFileName(name, 'fp32'));
+    // Without a PyTorch reference (GAN snapshots), the fp32 ONNX output is what the variants must match.
+    const reference = expected ?? (await runOnnx(fp32Path, inputs));
+    const against = expected === undefined ? 'fp32-onnx' : 'pytorch-reference';
+    for (const dtype of MODEL_DTYPES) {
+      const file = variantFileName(name, dtype);
+      if (!present.has(file)) continue;
+      reporter.step(`[${config.id}] verify ${file}`);
+      const verification = await verifyVariant({ network, dtype, path: join(variantsDir, file), outputs: net.outputs, inputs, expected: reference, against });
+      const variant = await accept(verification);
+      if (variant !== undefined) variants.push(variant);
+    }
+    return variants;
+  };
+
+  const refPath = referencePath(modelDir);
+  const networks: Record<string, NetworkManifest> = {};
+  for (const [network, net] of Object.entries(config.networks)) {
+    const reference = await loadReference(refPath, network, net);
+    networks[network] = {
+      inputs: net.inputs,
+      outputs: net.outputs,
+      variants: await verifyNetwork(network, net, network, reference.inputs, reference.outputs),
+    };
+  }
+
+  let snapshots: GanSnapshot[] | undefined;
+  if (config.task === 'gan') {
+    const generator = config.networks['generator'];
+    if (generator === undefined) throw new ExportError('a GAN needs a "generator" network', { file: join(modelDir, 'config.json') });
+    const reference = await loadReference(refPath, 'generator', generator);
+    const history = await readGanHistory(modelDir, config);
+    snapshots = [];
+    for (const [position, entry] of history.entries()) {
+      const name = snapshotNetworkName(entry.index);
+      // The last snapshot holds the final weights (the contract), so PyTorch's outputs apply to it.
+      const expected = position === history.length - 1 ? reference.outputs : undefined;
+      const variants = await verifyNetwork(name, generator, 'generator', reference.inputs, expected);
+      snapshots.push({ index: entry.index, epoch: entry.epoch, iteration: entry.iteration, d_real: entry.d_real, d_fake: entry.d_fake, variants });
+    }
+  }
+
+  if (fatal.length > 0) throw new ExportError(`${config.id}: ${fatal.length} variant(s) failed verify:\n  ${fatal.join('\n  ')}`);
+
+  let data: Record<string, DataFile> | undefined;
+  if (config.heldout_latents !== undefined) {
+    reporter.step(`[${config.id}] pack ${config.heldout_latents}`);
+    const source = join(modelDir, config.heldout_latents);
+    data = { heldout_latents: await packSafetensorsAsData(source, join(outDir, basename(source, '.safetensors') + '.bin')) };
+  }
+
+  const manifest: ModelManifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    id: config.id,
+    task: config.task,
+    networks,
+    ...(config.labels ? { labels: config.labels } : {}),
+    ...(config.scheduler ? { scheduler: config.scheduler } : {}),
+    ...(config.sampling ? { sampling: config.sampling } : {}),
+    ...(snapshots ? { snapshots } : {}),
+    ...(data ? { data } : {}),
+    producer: { ...PRODUCER, opset: ONNX_OPSET },
+  };
+  await writeAtomically(join(outDir, 'manifest.json'), (temp) => writeFile(temp, JSON.stringify(manifest, null, 2) + '\n'));
+  return { manifest, verifications, dropped };
+}
+
+export function formatVerification(v: VariantVerification): string {
+  const outputs = v.outputs
+    .map((m) => {
+      const psnr = m.psnrDb === null ? 'inf' : m.psnrDb.toFixed(1);
+      const decision = m.decisionAgreement === undefined ? '' : ` agree=${(m.decisionAgreement * 100).toFixed(0)}%`;
+      return `${m.name}: max|d|=${m.maxAbs.toExponential(2)} mean|d|=${m.meanAbs.toExponential(2)} PSNR=${psnr}dB${decision}`;
+    })
+    .join('; ');
+  return `${v.passed ? 'ok  ' : 'FAIL'} ${basename(v.file)} vs ${v.against}: ${outputs}`;
+}
+
+/** The held-out digits as one raw file for the elements, with a dataset manifest. */
+export async function packDataset(dataDir: string, outDir: string, reporter: Reporter = silentReporter): Promise<DatasetManifest> {
+  reporter.step('[mnist-data] pack heldout digits');
+  const digits = await packSafetensorsAsData(join(dataDir, 'heldout.safetensors'), join(outDir, 'heldout-digits.bin'));
+  const manifest: DatasetManifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    id: basename(dataDir),
+    task: 'dataset',
+    labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    data: { heldout: digits },
+    producer: PRODUCER,
+  };
+  await writeAtomically(join(outDir, 'manifest.json'), (temp) => writeFile(temp, JSON.stringify(manifest, null, 2) + '\n'));
+  return manifest;
+}
+
+export interface BuildOptions {
+  readonly modelsDir: string;
+  readonly outDir: string;
+  readonly dtypes?: readonly ModelDtype[];
+  readonly only?: readonly string[];
+  readonly reporter?: Reporter;
+}
+
+export interface BuildResult {
+  readonly models: readonly PackResult[];
+  readonly dataset?: DatasetManifest;
+}
+
+/** Every model folder with a config.json: convert, quantize, verify, pack; the output appears whole or not at all. */
+export async function buildAll(options: BuildOptions): Promise<BuildResult> {
+  const reporter = options.reporter ?? silentReporter;
+  const dtypes = options.dtypes ?? MODEL_DTYPES;
+  const entries = (await readdir(options.modelsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const modelDirs: string[] = [];
+  for (const name of entries) {
+    if (options.only && !options.only.includes(name)) continue;
+    const hasConfig = await stat(join(options.modelsDir, name, 'config.json')).then(() => true, () => false);
+    if (hasConfig) modelDirs.push(name);
+  }
+  const models: PackResult[] = [];
+  let dataset: DatasetManifest | undefined;
+  await replaceDirectoryAtomically(options.outDir, async (staging) => {
+    for (const name of modelDirs) {
+      const modelDir = join(options.modelsDir, name);
+      const variantsDir = join(staging, '.variants', name);
+      const config = await stageModel(modelDir, variantsDir, { dtypes, reporter });
+      models.push(await packModel(modelDir, variantsDir, join(staging, config.id), { reporter, onQuantizedFailure: 'drop' }));
+    }
+    const dataDir = join(options.modelsDir, 'mnist-data');
+    const hasData = await stat(join(dataDir, 'heldout.safetensors')).then(() => true, () => false);
+    if (hasData && (!options.only || options.only.includes('mnist-data'))) dataset = await packDataset(dataDir, join(staging, 'mnist-data'), reporter);
+    await rm(join(staging, '.variants'), { recursive: true, force: true });
+  });
+  return { models, ...(dataset ? { dataset } : {}) };
+}
