@@ -5,7 +5,7 @@ import { ArchitectureParams } from './config.js';
 import type { ModelConfig, NetworkConfig, TensorSpec } from './config.js';
 import { ExportError } from './errors.js';
 import { writeAtomically } from './atomic.js';
-import { CheckpointWeights, GraphBuilder } from './onnx/builder.js';
+import { CheckpointWeights, GraphBuilder, WeightRecorder } from './onnx/builder.js';
 import { OnnxDataType } from './onnx/ir.js';
 import type { OnnxModel } from './onnx/ir.js';
 import { readOnnxModel } from './onnx/reader.js';
@@ -92,6 +92,20 @@ export async function buildNetwork(
     await file.close();
     throw error;
   }
+}
+
+/**
+ * The state_dict keys and shapes a checkpoint must hold for `network` of this config: what a model
+ * author compares their checkpoint with when convert says it does not match.
+ */
+export function expectedWeights(config: ModelConfig, network: string, configPath = 'config.json'): Map<string, readonly number[]> {
+  const net = networkConfig(config, network, configPath);
+  const buildGraph = ARCHITECTURES[config.architecture.type]?.[network];
+  if (buildGraph === undefined) throw new ExportError(`no builder for ${config.architecture.type}/${network}`, { file: configPath });
+  const recorder = new WeightRecorder();
+  const b = new GraphBuilder(recorder, network);
+  buildGraph(b, new ArchitectureParams(config.architecture, configPath), net.inputs.map((spec) => b.input(spec.name, onnxElementType(spec.dtype), spec.shape)));
+  return recorder.shapes;
 }
 
 /** Converts one network to `outPath`, or passes an .onnx network through after checking it reads. */

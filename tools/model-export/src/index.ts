@@ -19,7 +19,7 @@ export type { TensorInfo, TensorData, SafetensorsDtype } from './safetensors.js'
 export { readModelConfig } from './config.js';
 export type { ModelConfig, NetworkConfig, TensorSpec } from './config.js';
 export { ARCHITECTURES } from './architectures/index.js';
-export { buildNetwork, convertNetwork } from './convert.js';
+export { buildNetwork, convertNetwork, expectedWeights } from './convert.js';
 export { ONNX_OPSET } from './onnx/builder.js';
 export { readOnnxModel } from './onnx/reader.js';
 export { writeOnnxModel } from './onnx/writer.js';

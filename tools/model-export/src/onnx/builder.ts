@@ -29,11 +29,26 @@ export const KEEP_FP32_MARK = 'genviz:keep-fp32';
 
 export type Dim = number | string;
 
+/** Where a builder gets its weights: a checkpoint, or (to list what a checkpoint must hold) a recorder. */
+export interface WeightProvider {
+  take(key: string, expectedShape: readonly number[], onnxName: string, onnxDims?: readonly number[]): Initializer;
+}
+
+/** Records every weight a builder asks for, with its shape; the values are zeros. */
+export class WeightRecorder implements WeightProvider {
+  readonly shapes = new Map<string, readonly number[]>();
+  take(key: string, expectedShape: readonly number[], onnxName: string, onnxDims: readonly number[] = expectedShape): Initializer {
+    this.shapes.set(key, expectedShape);
+    const byteLength = expectedShape.reduce((p, d) => p * d, 1) * 4;
+    return { name: onnxName, dataType: OnnxDataType.FLOAT, dims: onnxDims, byteLength, load: () => Promise.resolve(new Uint8Array(byteLength)) };
+  }
+}
+
 /**
  * Weights of one network, taken by name and checked against the shape the architecture in
  * config.json implies; tensors are read from the checkpoint only when the ONNX writer reaches them.
  */
-export class CheckpointWeights {
+export class CheckpointWeights implements WeightProvider {
   private readonly used = new Set<string>();
   constructor(readonly file: SafetensorsFile) {}
 
@@ -121,7 +136,7 @@ export class GraphBuilder {
   private readonly names = new Set<string>();
   private readonly constantsByKey = new Map<string, string>();
 
-  constructor(readonly weights: CheckpointWeights | undefined, readonly graphName: string) {}
+  constructor(readonly weights: WeightProvider | undefined, readonly graphName: string) {}
 
   uniqueName(base: string): string {
     let name = base;
