@@ -2,6 +2,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
+import { ortNodeRun, readDefaultManifest } from './packages/runtime/test/node-commands.js';
 
 /**
  * One config lists every test project, split by cost (CONVENTIONS.md):
@@ -37,6 +38,7 @@ const browser = () => ({
   }),
   instances: [{ browser: 'chromium' as const }],
   screenshotFailures: false,
+  commands: { ortNodeRun, readDefaultManifest },
 });
 
 // Workspace packages export their TypeScript sources under this condition, so tests run against

@@ -1,1 +1,29 @@
-export {};
+export { GenvizRuntime } from './client.js';
+export type {
+  ForwardOptions,
+  ForwardResult,
+  ModelCallOptions,
+  ModelRef,
+  RuntimeOptions,
+  SampleOptions,
+} from './client.js';
+export { GenvizError, isGenvizError } from './errors.js';
+export type { GenvizErrorCode } from './errors.js';
+export type {
+  Device,
+  DeviceChoice,
+  DeviceOption,
+  DtypeOption,
+  EnvironmentReport,
+} from './environment.js';
+export type {
+  GanSnapshot,
+  ModelDtype,
+  ModelManifest,
+  ModelVariant,
+  NetworkManifest,
+  TensorSpec,
+} from './manifest.js';
+export { DTYPE_SUFFIXES } from './manifest.js';
+export type { FileProgress } from './model-store.js';
+export type { DiffusionResult, DiffusionStep, LoadedModel, ModelProgress } from './worker-api.js';

@@ -1,0 +1,341 @@
+import * as Comlink from 'comlink';
+import { defaultManifestUrl, defaultModelIds, defaultModelsBaseUrl } from '@genviz/models';
+import { installErrorTransfer } from './comlink-errors.js';
+import type { DeviceOption, DtypeOption, EnvironmentReport } from './environment.js';
+import { GenvizError, abortedError } from './errors.js';
+import type {
+  CallOptions,
+  DiffusionResult,
+  DiffusionSampleOptions,
+  DiffusionStep,
+  LoadedModel,
+  ModelProgress,
+  WorkerApi,
+} from './worker-api.js';
+
+/** A default model id (`mnist-ddpm`, ...) or the URL of any model's manifest.json. */
+export type ModelRef = string;
+
+export interface RuntimeOptions {
+  /** Where the default models live; overrides `@genviz/models`' own location (a CDN, a copy on your server). */
+  modelsBaseUrl?: string;
+  /** Terminate the worker after this long without calls (default 5 minutes); it restarts on the next call. */
+  idleTimeoutMs?: number;
+  /** Default device for every call (default `auto`). */
+  device?: DeviceOption;
+}
+
+/** Options every model call takes. */
+export interface ModelCallOptions {
+  /** Which model (default: this pipeline's default model). */
+  model?: ModelRef;
+  device?: DeviceOption;
+  dtype?: DtypeOption;
+  signal?: AbortSignal;
+  onProgress?: (progress: ModelProgress) => void;
+}
+
+export interface SampleOptions extends ModelCallOptions {
+  scheduler?: string;
+  steps?: number;
+  seed?: number;
+  classLabel?: number | null;
+  guidanceScale?: number;
+  batch?: number;
+  every?: number;
+  includeGuidance?: boolean;
+  eta?: number;
+  onStep?: (step: DiffusionStep) => void;
+}
+
+export interface ForwardOptions extends ModelCallOptions {
+  /** The clean image, values in [-1, 1], 1x28x28 for the default model. */
+  image: Float32Array;
+  /** Points of the forward process: 0 is the clean image, 1000 the last training step. */
+  timesteps: number[];
+  seed?: number;
+}
+
+export interface ForwardResult {
+  samples: Float32Array[];
+  noise: Float32Array;
+  snr: number[];
+  alphasCumprod: Float32Array;
+}
+
+const DEFAULTS = {
+  classifier: 'mnist-classifier',
+  vae: 'mnist-vae',
+  gan: 'mnist-dcgan',
+  diffusion: 'mnist-ddpm',
+} as const;
+
+function createWorker(): Worker {
+  const url = new URL('./worker.js', import.meta.url);
+  // A module worker must be same-origin: from a CDN, start it through a same-origin blob that
+  // imports the real module (which the CDN serves with CORS).
+  if (typeof location !== 'undefined' && url.origin !== location.origin) {
+    const shim = new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' });
+    return new Worker(URL.createObjectURL(shim), { type: 'module', name: 'genviz-runtime' });
+  }
+  return new Worker(url, { type: 'module', name: 'genviz-runtime' });
+}
+
+interface LiveWorker {
+  worker: Worker;
+  api: Comlink.Remote<WorkerApi>;
+  crashed: Promise<never>;
+}
+
+let sharedRuntime: GenvizRuntime | undefined;
+
+/**
+ * The main-thread client of the genviz worker. The worker starts on the first call (never at
+ * import), runs every model off the main thread, is terminated after an idle period and
+ * restarted transparently after a crash. Pages share one runtime (`GenvizRuntime.shared()`),
+ * so many elements cost one copy of the WASM runtime and one session per model.
+ */
+export class GenvizRuntime {
+  readonly options: Readonly<RuntimeOptions>;
+  #live: LiveWorker | undefined;
+  #nextCallId = 0;
+  #pending = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #restarts = 0;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.options = Object.freeze({ ...options });
+  }
+
+  /** The runtime every element on the page shares, unless it asks for its own. */
+  static shared(): GenvizRuntime {
+    sharedRuntime ??= new GenvizRuntime();
+    return sharedRuntime;
+  }
+
+  /** The manifest URL for a default model id or a URL. */
+  resolveModel(model: ModelRef): string {
+    if ((defaultModelIds as readonly string[]).includes(model)) {
+      return defaultManifestUrl(model, this.options.modelsBaseUrl ?? defaultModelsBaseUrl);
+    }
+    try {
+      return new URL(model, typeof location === 'undefined' ? undefined : location.href).href;
+    } catch {
+      throw new GenvizError(
+        'invalid-argument',
+        `"${model}" is neither a default model id (${defaultModelIds.join(', ')}) nor a URL.`,
+        {
+          detail: 'model',
+        },
+      );
+    }
+  }
+
+  /** Whether a worker is running now. */
+  get running(): boolean {
+    return this.#live !== undefined;
+  }
+
+  /** How many times a crashed worker was replaced. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  #start(): LiveWorker {
+    if (this.#live) return this.#live;
+    installErrorTransfer();
+    const worker = createWorker();
+    let reportCrash!: (error: GenvizError) => void;
+    const crashed = new Promise<never>((_, reject) => {
+      reportCrash = reject;
+    });
+    crashed.catch(() => undefined);
+    const live: LiveWorker = { worker, api: Comlink.wrap<WorkerApi>(worker), crashed };
+    const onCrash = (event: Event) => {
+      const message =
+        event instanceof ErrorEvent && event.message
+          ? event.message
+          : 'the worker stopped unexpectedly';
+      if (this.#live === live) {
+        this.#live = undefined;
+        this.#restarts += 1;
+      }
+      worker.terminate();
+      reportCrash(
+        new GenvizError(
+          'worker-crashed',
+          `The genviz worker crashed (${message}); the next call starts a new one.`,
+        ),
+      );
+    };
+    worker.addEventListener('error', onCrash);
+    worker.addEventListener('messageerror', onCrash);
+    this.#live = live;
+    return live;
+  }
+
+  /** Stops the worker now; calls in flight reject with `aborted`. The next call starts a new one. */
+  terminate(): void {
+    clearTimeout(this.#idleTimer);
+    const live = this.#live;
+    this.#live = undefined;
+    live?.worker.terminate();
+    live?.worker.dispatchEvent(new ErrorEvent('error', { message: 'terminated' }));
+  }
+
+  async #call<T>(
+    signal: AbortSignal | undefined,
+    body: (api: Comlink.Remote<WorkerApi>, callId: number) => Promise<T>,
+  ): Promise<T> {
+    if (signal?.aborted) throw abortedError();
+    clearTimeout(this.#idleTimer);
+    const live = this.#start();
+    const callId = ++this.#nextCallId;
+    this.#pending += 1;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        void live.api.abort(callId).catch(() => undefined);
+        reject(abortedError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => undefined);
+    try {
+      return await Promise.race([body(live.api, callId), aborted, live.crashed]);
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      if (this.#live === live) void live.api.release(callId).catch(() => undefined);
+      this.#pending -= 1;
+      this.#scheduleIdle();
+    }
+  }
+
+  #scheduleIdle() {
+    if (this.#pending > 0 || !this.#live) return;
+    const live = this.#live;
+    this.#idleTimer = setTimeout(
+      () => {
+        if (this.#pending === 0 && this.#live === live) {
+          this.#live = undefined;
+          live.worker.terminate();
+        }
+      },
+      this.options.idleTimeoutMs ?? 5 * 60_000,
+    );
+  }
+
+  #callOptions(options: ModelCallOptions, fallbackModel: ModelRef, callId: number): CallOptions {
+    return {
+      manifestUrl: this.resolveModel(options.model ?? fallbackModel),
+      device: options.device ?? this.options.device,
+      dtype: options.dtype,
+      callId,
+      onProgress: options.onProgress ? Comlink.proxy(options.onProgress) : undefined,
+    };
+  }
+
+  /** What the worker found: WebGPU adapter, shader-f16, cross-origin isolation, threads. */
+  environment(): Promise<EnvironmentReport> {
+    return this.#call(undefined, (api) => api.environment());
+  }
+
+  /** Worker statistics (sessions created), for tests and benchmarks. */
+  stats(): Promise<{ sessionsCreated: number }> {
+    return this.#call(undefined, (api) => api.stats());
+  }
+
+  /**
+   * Starts the worker, compiles the WASM runtime, downloads, verifies and opens the model and
+   * warms each of its sessions with one run. Call it ahead of need (an element connecting or
+   * scrolling near view); it returns the device choice and why.
+   */
+  load(model: ModelRef, options: Omit<ModelCallOptions, 'model'> = {}): Promise<LoadedModel> {
+    return this.#call(options.signal, (api, callId) =>
+      api.load(this.#callOptions({ ...options, model }, model, callId)),
+    );
+  }
+
+  readonly classifier = {
+    /** Class probabilities [N, 10] for images [N, 1, 28, 28] with values in [0, 1]. */
+    classify: (images: Float32Array, options: ModelCallOptions = {}): Promise<Float32Array> =>
+      this.#call(options.signal, (api, callId) =>
+        api.classify(this.#callOptions(options, DEFAULTS.classifier, callId), images),
+      ),
+  };
+
+  readonly vae = {
+    /** Posterior mean and log-variance [N, D] of images [N, 1, 28, 28] with values in [0, 1]. */
+    encode: (
+      images: Float32Array,
+      options: ModelCallOptions = {},
+    ): Promise<{ mean: Float32Array; logvar: Float32Array }> =>
+      this.#call(options.signal, (api, callId) =>
+        api.vaeEncode(this.#callOptions(options, DEFAULTS.vae, callId), images),
+      ),
+    /** Images [N, 1, 28, 28] with values in [0, 1] from latents [N, D]. */
+    decode: (latents: Float32Array, options: ModelCallOptions = {}): Promise<Float32Array> =>
+      this.#call(options.signal, (api, callId) =>
+        api.vaeDecode(this.#callOptions(options, DEFAULTS.vae, callId), latents),
+      ),
+  };
+
+  readonly gan = {
+    /** Images [N, 1, 28, 28] in [-1, 1] from standard-normal latents [N, Z], at a training snapshot (default: final). */
+    generate: (
+      latents: Float32Array,
+      options: ModelCallOptions & { snapshot?: number } = {},
+    ): Promise<Float32Array> =>
+      this.#call(options.signal, (api, callId) =>
+        api.ganGenerate(
+          { ...this.#callOptions(options, DEFAULTS.gan, callId), snapshot: options.snapshot },
+          latents,
+        ),
+      ),
+    /** The discriminator's P(real) [N] for images [N, 1, 28, 28] in [-1, 1]. */
+    discriminate: (images: Float32Array, options: ModelCallOptions = {}): Promise<Float32Array> =>
+      this.#call(options.signal, (api, callId) =>
+        api.ganDiscriminate(this.#callOptions(options, DEFAULTS.gan, callId), images),
+      ),
+  };
+
+  readonly diffusion = {
+    /**
+     * Samples in the worker with a core scheduler. `onStep` receives x_t, the predicted noise and
+     * the predicted clean image every `every` steps; abort stops between steps.
+     */
+    sample: (options: SampleOptions = {}): Promise<DiffusionResult> =>
+      this.#call(options.signal, (api, callId) => {
+        const request: DiffusionSampleOptions = {
+          ...this.#callOptions(options, DEFAULTS.diffusion, callId),
+          scheduler: options.scheduler ?? 'ddim',
+          steps: options.steps ?? 50,
+          seed: options.seed ?? 0,
+          classLabel: options.classLabel === undefined ? null : options.classLabel,
+          guidanceScale: options.guidanceScale ?? 1,
+          batch: options.batch,
+          every: options.every,
+          includeGuidance: options.includeGuidance,
+          eta: options.eta,
+          onStep: options.onStep ? Comlink.proxy(options.onStep) : undefined,
+        };
+        return api.diffusionSample(request);
+      }),
+    /** The forward (noising) trajectory of an image from one seeded noise draw. */
+    forward: (options: ForwardOptions): Promise<ForwardResult> =>
+      this.#call(options.signal, (api, callId) => {
+        const image = options.image.slice();
+        return api.diffusionForward(
+          Comlink.transfer(
+            {
+              ...this.#callOptions(options, DEFAULTS.diffusion, callId),
+              image,
+              timesteps: options.timesteps,
+              seed: options.seed ?? 0,
+            },
+            [image.buffer],
+          ),
+        );
+      }),
+  };
+}

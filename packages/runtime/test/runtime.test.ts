@@ -1,0 +1,383 @@
+import { NormalGenerator } from '@genviz/core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { commands } from 'vitest/browser';
+import { GenvizError, GenvizRuntime } from '../src/index.js';
+import type { GenvizErrorCode, ModelManifest } from '../src/index.js';
+import type { NodeTensor } from './node-commands.js';
+
+// The real default models, built by genviz-export into @genviz/models, on onnxruntime-web in
+// the runtime's worker, checked against onnxruntime-node on the same files and inputs.
+
+const runtime = new GenvizRuntime({ idleTimeoutMs: 60_000 });
+afterAll(() => runtime.terminate());
+
+function normals(count: number, seed: number): Float32Array {
+  const values = new Float32Array(count);
+  new NormalGenerator(seed).fill(values);
+  return values;
+}
+
+async function heldOutDigits(count: number): Promise<{ images: Float32Array; labels: Uint8Array }> {
+  const manifestUrl = runtime
+    .resolveModel('mnist-classifier')
+    .replace('mnist-classifier/manifest.json', 'mnist-data/manifest.json');
+  const manifest = (await (await fetch(manifestUrl)).json()) as {
+    data: Record<
+      string,
+      { file: string; tensors: Array<{ name: string; shape: number[]; byteOffset: number }> }
+    >;
+  };
+  const digits = Object.values(manifest.data)[0]!;
+  const bytes = new Uint8Array(
+    await (await fetch(new URL(digits.file, manifestUrl))).arrayBuffer(),
+  );
+  const imagesInfo = digits.tensors.find((tensor) => tensor.name === 'images')!;
+  const labelsInfo = digits.tensors.find((tensor) => tensor.name === 'labels')!;
+  const images = new Float32Array(count * 784);
+  // Take digits spread over the classes (the file is not sorted by label in any promised way).
+  for (let i = 0; i < count * 784; i++) images[i] = bytes[imagesInfo.byteOffset + i]! / 255;
+  return { images, labels: bytes.slice(labelsInfo.byteOffset, labelsInfo.byteOffset + count) };
+}
+
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  what: string,
+) {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let worst = 0;
+  let worstIndex = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const error = Math.abs(actual[i]! - expected[i]!);
+    if (error > worst) {
+      worst = error;
+      worstIndex = i;
+    }
+  }
+  expect(worst, `${what}: max abs error ${worst} at element ${worstIndex}`).toBeLessThanOrEqual(
+    tolerance,
+  );
+}
+
+const tensor = (
+  dtype: NodeTensor['dtype'],
+  dims: number[],
+  data: ArrayLike<number>,
+): NodeTensor => ({
+  dtype,
+  dims,
+  data: Array.from(data),
+});
+
+async function expectCode(promise: Promise<unknown>, code: GenvizErrorCode) {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error, `expected a ${code} error`).toBeInstanceOf(GenvizError);
+  expect((error as GenvizError).code).toBe(code);
+  return error as GenvizError;
+}
+
+describe('device choice', () => {
+  test('auto picks WASM on the SwiftShader WebGPU adapter, and says why', async () => {
+    const environment = await runtime.environment();
+    expect(environment.webgpu.available).toBe(true);
+    expect(environment.webgpu.fallbackAdapter).toBe(true);
+    expect(environment.crossOriginIsolated).toBe(false);
+    expect(environment.wasmThreads).toBe(1);
+    const loaded = await runtime.load('mnist-classifier');
+    expect(loaded.choice.device).toBe('wasm');
+    expect(loaded.choice.dtype).toBe('fp32');
+    expect(loaded.choice.reason).toMatch(/software/);
+  });
+});
+
+for (const device of ['wasm', 'webgpu'] as const) {
+  describe(`pipelines on ${device}`, () => {
+    const tolerance = device === 'wasm' ? 1e-4 : 2e-3;
+
+    test('classifier: probabilities match onnxruntime-node and read real digits', async () => {
+      const { images, labels } = await heldOutDigits(8);
+      const probabilities = await runtime.classifier.classify(images, { device });
+      expect(probabilities).toHaveLength(80);
+      const reference = await commands.ortNodeRun('mnist-classifier', 'classifier.onnx', {
+        image: tensor('float32', [8, 1, 28, 28], images),
+      });
+      const logits = reference.logits!.data;
+      for (let n = 0; n < 8; n++) {
+        const row = logits.slice(n * 10, n * 10 + 10);
+        const max = Math.max(...row);
+        const exps = row.map((value) => Math.exp(value - max));
+        const sum = exps.reduce((a, b) => a + b, 0);
+        expectClose(
+          probabilities.subarray(n * 10, n * 10 + 10),
+          exps.map((value) => value / sum),
+          tolerance,
+          `digit ${n}`,
+        );
+        const predicted = Array.from(probabilities.subarray(n * 10, n * 10 + 10)).indexOf(
+          Math.max(...probabilities.subarray(n * 10, n * 10 + 10)),
+        );
+        expect(predicted, `digit ${n}`).toBe(labels[n]);
+      }
+    });
+
+    test('vae: encode and decode match onnxruntime-node', async () => {
+      const { images } = await heldOutDigits(4);
+      const { mean, logvar } = await runtime.vae.encode(images, { device });
+      const encoded = await commands.ortNodeRun('mnist-vae', 'encoder.onnx', {
+        image: tensor('float32', [4, 1, 28, 28], images),
+      });
+      expectClose(mean, encoded.mean!.data, tolerance, 'mean');
+      expectClose(logvar, encoded.logvar!.data, tolerance, 'logvar');
+      const latents = Float32Array.from([0, 0, 1, -1, -2, 0.5]);
+      const decoded = await runtime.vae.decode(latents, { device });
+      expect(decoded).toHaveLength(3 * 784);
+      const reference = await commands.ortNodeRun('mnist-vae', 'decoder.onnx', {
+        latent: tensor('float32', [3, 2], latents),
+      });
+      expectClose(decoded, reference.image!.data, tolerance, 'decoded image');
+      expect(Math.min(...decoded)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...decoded)).toBeLessThanOrEqual(1);
+    });
+
+    test('gan: generate at the final and an early snapshot, and discriminate', async () => {
+      const manifest = (await commands.readDefaultManifest('mnist-dcgan')) as ModelManifest;
+      const latentSize = manifest.networks.generator!.inputs[0]!.shape[1] as number;
+      const latents = normals(2 * latentSize, 7);
+      const final = await runtime.gan.generate(latents, { device });
+      expect(final).toHaveLength(2 * 784);
+      const reference = await commands.ortNodeRun('mnist-dcgan', 'generator.onnx', {
+        latent: tensor('float32', [2, latentSize], latents),
+      });
+      expectClose(final, reference.image!.data, tolerance, 'final generator');
+      const first = manifest.snapshots![0]!;
+      const early = await runtime.gan.generate(latents, { device, snapshot: first.index });
+      const earlyReference = await commands.ortNodeRun('mnist-dcgan', first.variants[0]!.file, {
+        latent: tensor('float32', [2, latentSize], latents),
+      });
+      expectClose(early, earlyReference.image!.data, tolerance, 'first snapshot');
+      const verdicts = await runtime.gan.discriminate(final, { device });
+      expect(verdicts).toHaveLength(2);
+      const logits = await commands.ortNodeRun('mnist-dcgan', 'discriminator.onnx', {
+        image: tensor('float32', [2, 1, 28, 28], final),
+      });
+      expectClose(
+        verdicts,
+        logits.logit!.data.map((logit) => 1 / (1 + Math.exp(-logit))),
+        tolerance,
+        'P(real)',
+      );
+    });
+
+    test('diffusion: a guided step matches onnxruntime-node, and steps stream back', async () => {
+      const steps: number[] = [];
+      const result = await runtime.diffusion.sample({
+        device,
+        scheduler: 'ddim',
+        steps: device === 'wasm' ? 10 : 2,
+        seed: 3,
+        classLabel: 3,
+        guidanceScale: 3,
+        includeGuidance: true,
+        onStep: (step) => {
+          steps.push(step.timestep);
+          expect(step.sample).toHaveLength(784);
+          expect(step.predictedOriginal).toHaveLength(784);
+          expect(step.unconditionalNoise).toHaveLength(784);
+        },
+      });
+      expect(result.shape).toEqual([1, 1, 28, 28]);
+      expect(result.evaluations).toBe(device === 'wasm' ? 10 : 2);
+      expect(steps).toHaveLength(result.steps);
+      expect(steps[0]).toBeGreaterThan(steps.at(-1)!);
+      // The first model call of that run, recomputed in Node: x_T from the same seed.
+      const start = normals(784, 3);
+      const reference = await commands.ortNodeRun('mnist-ddpm', 'unet.onnx', {
+        sample: tensor('float32', [2, 1, 28, 28], [...start, ...start]),
+        timestep: tensor('float32', [2], [steps[0]!, steps[0]!]),
+        class_label: tensor('int64', [2], [10, 3]),
+      });
+      let firstStep:
+        { unconditionalNoise?: Float32Array; conditionalNoise?: Float32Array } | undefined;
+      await runtime.diffusion.sample({
+        device,
+        scheduler: 'ddim',
+        steps: 1,
+        seed: 3,
+        classLabel: 3,
+        guidanceScale: 3,
+        includeGuidance: true,
+        onStep: (step) => {
+          firstStep = step;
+        },
+      });
+      expect(firstStep).toBeDefined();
+      // steps=1 uses timestep 0 under 'leading' spacing; compare the model call at that t instead.
+      const atZero = await commands.ortNodeRun('mnist-ddpm', 'unet.onnx', {
+        sample: tensor('float32', [2, 1, 28, 28], [...start, ...start]),
+        timestep: tensor('float32', [2], [0, 0]),
+        class_label: tensor('int64', [2], [10, 3]),
+      });
+      expectClose(
+        firstStep!.unconditionalNoise!,
+        atZero.noise_pred!.data.slice(0, 784),
+        tolerance * 10,
+        'unconditional noise',
+      );
+      expectClose(
+        firstStep!.conditionalNoise!,
+        atZero.noise_pred!.data.slice(784),
+        tolerance * 10,
+        'conditional noise',
+      );
+      expect(reference.noise_pred!.data).toHaveLength(2 * 784);
+    });
+  });
+}
+
+describe('forward process', () => {
+  test('x_t from one noise draw: t=0 is the image, t=1000 is nearly pure noise', async () => {
+    const image = new Float32Array(784).fill(-1);
+    const { samples, noise, snr } = await runtime.diffusion.forward({
+      image,
+      timesteps: [0, 500, 1000],
+      seed: 1,
+    });
+    expect(samples[0]).toEqual(image);
+    expect(snr[1]).toBeGreaterThan(snr[2]!);
+    const last = samples[2]!;
+    let correlation = 0;
+    for (let i = 0; i < 784; i++) correlation += last[i]! * noise[i]!;
+    expect(correlation / 784).toBeGreaterThan(0.95);
+  });
+});
+
+describe('long runs, errors and the worker', () => {
+  test('abort stops a 1000-step DDPM run within one step', async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    let abortedAt = -1;
+    const run = runtime.diffusion.sample({
+      scheduler: 'ddpm',
+      steps: 1000,
+      classLabel: 1,
+      guidanceScale: 3,
+      signal: controller.signal,
+      onStep: () => {
+        seen += 1;
+        if (seen === 3) {
+          abortedAt = seen;
+          controller.abort();
+        }
+      },
+    });
+    await expectCode(run, 'aborted');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen - abortedAt).toBeLessThanOrEqual(1);
+    // Still usable afterwards.
+    const probabilities = await runtime.classifier.classify(new Float32Array(784));
+    expect(probabilities).toHaveLength(10);
+  });
+
+  describe('broken models give their error code and leave the runtime usable', () => {
+    let manifest: ModelManifest;
+    let fileUrl: string;
+    beforeAll(async () => {
+      manifest = (await commands.readDefaultManifest('mnist-classifier')) as ModelManifest;
+      fileUrl = new URL(
+        manifest.networks.classifier!.variants[0]!.file,
+        runtime.resolveModel('mnist-classifier'),
+      ).href;
+    });
+    const manifestBlob = (patch: (variant: { file: string; sha256: string }) => void) => {
+      const copy = structuredClone(manifest) as ModelManifest & { id: string };
+      copy.id = `broken-${Math.random()}`;
+      const variant = copy.networks.classifier!.variants[0]!;
+      variant.file = fileUrl;
+      patch(variant);
+      copy.networks.classifier!.variants = [variant];
+      return URL.createObjectURL(new Blob([JSON.stringify(copy)], { type: 'application/json' }));
+    };
+
+    test('a wrong sha256 is an integrity-mismatch', async () => {
+      const model = manifestBlob((variant) => (variant.sha256 = '0'.repeat(64)));
+      const error = await expectCode(
+        runtime.classifier.classify(new Float32Array(784), { model }),
+        'integrity-mismatch',
+      );
+      expect(error.message).toContain('classifier.onnx');
+    });
+
+    test('a missing file is model-not-found, and so is a missing manifest', async () => {
+      const model = manifestBlob(
+        (variant) => (variant.file = fileUrl.replace('classifier.onnx', 'nope.onnx')),
+      );
+      await expectCode(
+        runtime.classifier.classify(new Float32Array(784), { model }),
+        'model-not-found',
+      );
+      await expectCode(
+        runtime.classifier.classify(new Float32Array(784), { model: '/no/such/manifest.json' }),
+        'model-not-found',
+      );
+    });
+
+    test('a corrupted file is an integrity-mismatch and is never run', async () => {
+      const bytes = new Uint8Array(await (await fetch(fileUrl)).arrayBuffer());
+      bytes[bytes.length >> 1] ^= 0xff;
+      const corrupted = URL.createObjectURL(new Blob([bytes]));
+      const model = manifestBlob((variant) => (variant.file = corrupted));
+      await expectCode(
+        runtime.classifier.classify(new Float32Array(784), { model }),
+        'integrity-mismatch',
+      );
+    });
+
+    test('bad arguments are invalid-argument', async () => {
+      await expectCode(runtime.classifier.classify(new Float32Array(100)), 'invalid-argument');
+      await expectCode(runtime.diffusion.sample({ steps: 0 }), 'invalid-argument');
+      await expectCode(
+        runtime.diffusion.sample({ scheduler: 'nope', steps: 5 }),
+        'invalid-argument',
+      );
+    });
+
+    afterAll(async () => {
+      expect(await runtime.classifier.classify(new Float32Array(784))).toHaveLength(10);
+    });
+  });
+
+  test('two callers asking for one model share one session', async () => {
+    const own = new GenvizRuntime();
+    try {
+      const before = (await own.stats()).sessionsCreated;
+      const latents = new Float32Array(2);
+      await Promise.all([
+        own.vae.decode(latents),
+        own.vae.decode(latents),
+        own.vae.decode(latents),
+      ]);
+      expect((await own.stats()).sessionsCreated - before).toBe(1);
+    } finally {
+      own.terminate();
+    }
+  });
+
+  test('a worker killed mid-run fails that call and is restarted on the next', async () => {
+    const own = new GenvizRuntime();
+    const run = own.diffusion.sample({
+      scheduler: 'ddpm',
+      steps: 1000,
+      onStep: () => own.terminate(),
+    });
+    await expectCode(run, 'worker-crashed');
+    expect(own.running).toBe(false);
+    const probabilities = await own.classifier.classify(new Float32Array(784));
+    expect(probabilities).toHaveLength(10);
+    expect(own.running).toBe(true);
+    own.terminate();
+  });
+});
