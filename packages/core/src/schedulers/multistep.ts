@@ -1,0 +1,168 @@
+import { readBoolean } from '../config.js';
+import type { SchedulerConfigJson } from '../config.js';
+import { SchedulerConfigError } from '../errors.js';
+import type { NoiseSchedule } from '../schedules.js';
+import {
+  interpolateByIndex,
+  karrasSigmas,
+  numpyArange,
+  numpyLinspace,
+  roundHalfEven,
+  sigmaToTimestep,
+} from '../timesteps.js';
+import type { TimestepSpacing } from '../timesteps.js';
+import type { CommonDefaults, PredictionType } from './base.js';
+
+/**
+ * Pieces shared by diffusers' VP multistep solvers (DPMSolverMultistepScheduler,
+ * UniPCMultistepScheduler, DEISMultistepScheduler): the same defaults, integer timesteps,
+ * sigma table, alpha_t/sigma_t/lambda_t and x0 prediction.
+ */
+export const MULTISTEP_DEFAULTS: CommonDefaults = Object.freeze({
+  betaStart: 0.0001,
+  betaEnd: 0.02,
+  betaSchedule: 'linear',
+  timestepSpacing: 'linspace',
+  clipSample: false,
+});
+
+/** What the last entry of `sigmas` is: 0 (a clean sample) or the smallest training sigma. */
+export type FinalSigmaType = 'zero' | 'sigma_min';
+
+export interface TrainSigmaTables {
+  /** alphas_cumprod, with the last value raised to 2^-24 under rescale_betas_zero_snr (as diffusers). */
+  readonly alphasCumprod: Float32Array;
+  /** sqrt((1 - alphas_cumprod) / alphas_cumprod) per training timestep. */
+  readonly trainSigmas: Float32Array;
+  readonly logTrainSigmas: Float32Array;
+}
+
+export function trainSigmaTables(schedule: NoiseSchedule): TrainSigmaTables {
+  const alphasCumprod = Float32Array.from(schedule.alphasCumprod);
+  // diffusers: "close to 0 without being 0 so first sigma is not inf".
+  if (schedule.config.rescaleBetasZeroSnr) alphasCumprod[alphasCumprod.length - 1] = 2 ** -24;
+  const trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
+  return Object.freeze({ alphasCumprod, trainSigmas, logTrainSigmas: trainSigmas.map((s) => Math.log(s)) });
+}
+
+/**
+ * The integer timesteps of the multistep solvers' set_timesteps for `count` steps; `lastTimestep`
+ * is num_train_timesteps less any lambda-clipped ones (DPM-Solver's lambda_min_clipped).
+ */
+export function multistepTimesteps(
+  spacing: TimestepSpacing,
+  count: number,
+  lastTimestep: number,
+  numTrainTimesteps: number,
+  stepsOffset: number,
+): number[] {
+  const timesteps: number[] = [];
+  if (spacing === 'linspace') {
+    const values = numpyLinspace(0, lastTimestep - 1, count + 1);
+    for (let i = count; i >= 1; i--) timesteps.push(roundHalfEven(values[i] as number));
+  } else if (spacing === 'leading') {
+    const ratio = Math.floor(lastTimestep / (count + 1));
+    for (let i = count; i >= 1; i--) timesteps.push(i * ratio + stepsOffset);
+  } else {
+    for (const value of numpyArange(lastTimestep, 0, -numTrainTimesteps / count)) timesteps.push(roundHalfEven(value) - 1);
+  }
+  return timesteps;
+}
+
+export interface MultistepSigmas {
+  readonly timesteps: number[];
+  /** One sigma per timestep plus the final one (float32, as diffusers' `.astype(np.float32)`). */
+  readonly sigmas: Float32Array;
+}
+
+/**
+ * Sigmas for `timesteps` (interpolated in the training table) or, with Karras sigmas, the rho = 7
+ * ramp between the training extremes and the rounded timesteps it maps back to; then the final sigma.
+ */
+export function multistepSigmas(
+  timesteps: readonly number[],
+  tables: TrainSigmaTables,
+  useKarrasSigmas: boolean,
+  finalSigmaType: FinalSigmaType,
+): MultistepSigmas {
+  const { trainSigmas, logTrainSigmas } = tables;
+  let resultTimesteps: number[];
+  let sigmas: number[];
+  if (useKarrasSigmas) {
+    const sigmaMin = trainSigmas[0] as number;
+    const sigmaMax = trainSigmas[trainSigmas.length - 1] as number;
+    sigmas = Array.from(karrasSigmas(sigmaMin, sigmaMax, timesteps.length));
+    resultTimesteps = sigmas.map((s) => roundHalfEven(sigmaToTimestep(s, logTrainSigmas)));
+  } else {
+    resultTimesteps = [...timesteps];
+    sigmas = timesteps.map((t) => interpolateByIndex(t, trainSigmas));
+  }
+  const all = new Float32Array(sigmas.length + 1);
+  all.set(sigmas);
+  all[sigmas.length] = finalSigmaType === 'sigma_min' ? (trainSigmas[0] as number) : 0;
+  return { timesteps: resultTimesteps, sigmas: all };
+}
+
+/**
+ * alpha_t, sigma_t (float32, as diffusers' tensors) and lambda_t = log(alpha_t) - log(sigma_t) of the
+ * VP process at noise level sigma (diffusers' _sigma_to_alpha_sigma_t). sigma = 0 gives lambda = +Infinity.
+ */
+export function alphaSigmaLambda(sigma: number): [alpha: number, sigmaT: number, lambda: number] {
+  const alpha = Math.fround(1 / Math.sqrt(sigma * sigma + 1));
+  const sigmaT = Math.fround(sigma * alpha);
+  return [alpha, sigmaT, Math.log(alpha) - Math.log(sigmaT)];
+}
+
+/** x0 from a raw model output at (alpha_t, sigma_t), per prediction_type (convert_model_output). */
+export function predictOriginal(
+  out: Float32Array,
+  modelOutput: Float32Array,
+  sample: Float32Array,
+  alpha: number,
+  sigma: number,
+  predictionType: PredictionType,
+): void {
+  const n = sample.length;
+  if (predictionType === 'epsilon') {
+    for (let i = 0; i < n; i++) out[i] = ((sample[i] as number) - sigma * (modelOutput[i] as number)) / alpha;
+  } else if (predictionType === 'sample') {
+    if (out !== modelOutput) out.set(modelOutput);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = alpha * (sample[i] as number) - sigma * (modelOutput[i] as number);
+  }
+}
+
+/** Throws for boolean sigma options diffusers has but we do not implement, when set to true. */
+export function rejectEnabledFlags(json: SchedulerConfigJson, keys: readonly string[]): void {
+  for (const key of keys) {
+    if (readBoolean(json, key, false)) throw new SchedulerConfigError(key, 'is not supported');
+  }
+}
+
+export const UNSUPPORTED_SIGMA_FLAGS = Object.freeze(['use_exponential_sigmas', 'use_beta_sigmas', 'use_flow_sigmas'] as const);
+
+/**
+ * The last `capacity` converted model outputs of a multistep solver, newest at 0, reusing
+ * `capacity` buffers so a step allocates nothing once the sample length is known.
+ */
+export class ModelOutputHistory {
+  private readonly buffers: Float32Array[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  /** Makes the oldest buffer the newest (index 0) and returns it for the caller to fill. */
+  advance(length: number): Float32Array {
+    while (this.buffers.length < this.capacity) this.buffers.push(new Float32Array(length));
+    for (let k = 0; k < this.capacity; k++) {
+      if ((this.buffers[k] as Float32Array).length !== length) this.buffers[k] = new Float32Array(length);
+    }
+    const newest = this.buffers.pop() as Float32Array;
+    this.buffers.unshift(newest);
+    return newest;
+  }
+
+  /** The output `stepsBack` steps ago (0 = newest). */
+  at(stepsBack: number): Float32Array {
+    return this.buffers[stepsBack] as Float32Array;
+  }
+}
