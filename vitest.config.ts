@@ -2,7 +2,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
-import { ortNodeRun, readDefaultManifest } from './packages/runtime/test/node-commands.js';
+import { ortNodeRun, readDefaultManifest, writeBenchResults } from './packages/runtime/test/node-commands.js';
 
 /**
  * One config lists every test project, split by cost (CONVENTIONS.md):
@@ -38,7 +38,7 @@ const browser = () => ({
   }),
   instances: [{ browser: 'chromium' as const }],
   screenshotFailures: false,
-  commands: { ortNodeRun, readDefaultManifest },
+  commands: { ortNodeRun, readDefaultManifest, writeBenchResults },
 });
 
 // Workspace packages export their TypeScript sources under this condition, so tests run against
@@ -51,7 +51,7 @@ const nodeProject = (name: string, include: string[]): TestProjectInlineConfigur
   test: { name, include, environment: 'node', testTimeout: 60_000 },
 });
 
-const browserProject = (name: string, include: string[]): TestProjectInlineConfiguration => ({
+export const browserProject = (name: string, include: string[], timeout = 120_000): TestProjectInlineConfiguration => ({
   resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
   // Pre-bundled up front: discovering them mid-run makes Vite reload the test page.
   optimizeDeps: {
@@ -63,7 +63,7 @@ const browserProject = (name: string, include: string[]): TestProjectInlineConfi
       'lit/directives/style-map.js',
     ],
   },
-  test: { name, include, browser: browser(), testTimeout: 120_000, hookTimeout: 120_000 },
+  test: { name, include, browser: browser(), testTimeout: timeout, hookTimeout: timeout },
 });
 
 export default defineConfig({

@@ -1,8 +1,28 @@
+import { cp } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { defaultClientConditions, defineConfig } from 'vite';
+import type { Plugin } from 'vite';
+
+/** Copies the default models next to the built site; src/main.ts points the runtime at them. */
+function defaultModels(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'genviz-default-models',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    async closeBundle() {
+      await cp(resolve(import.meta.dirname, '../../packages/models/assets'), resolve(outDir, 'models'), { recursive: true });
+    },
+  };
+}
 
 export default defineConfig({
-  // Built from the packages' sources (see tsconfig.base.json's customConditions).
+  // Built from the packages' sources (see the @genviz/source export condition).
   resolve: { conditions: ['@genviz/source', ...defaultClientConditions] },
   optimizeDeps: { include: ['comlink', 'onnxruntime-web'] },
   build: { target: 'es2022' },
+  worker: { format: 'es' },
+  plugins: [defaultModels()],
 });

@@ -4,6 +4,8 @@ const config: StorybookConfig = {
   // Stories live beside the code they show, in every package.
   stories: ['../../../packages/*/src/**/*.stories.ts'],
   addons: ['@storybook/addon-vitest'],
+  // The static build serves the default models from /models/ (preview.ts points the runtime there).
+  staticDirs: [{ from: '../../../packages/models/assets', to: '/models' }],
   framework: { name: '@storybook/web-components-vite', options: {} },
   core: {
     disableTelemetry: true,
@@ -16,6 +18,7 @@ const config: StorybookConfig = {
       // Run the workspace packages from source (see tsconfig.base.json's customConditions).
       resolve: { conditions: ['@genviz/source', ...defaultClientConditions] },
       optimizeDeps: { include: ['comlink', 'onnxruntime-web'] },
+      worker: { format: 'es' },
     });
   },
 };

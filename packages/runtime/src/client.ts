@@ -88,6 +88,16 @@ interface LiveWorker {
 }
 
 let sharedRuntime: GenvizRuntime | undefined;
+let pageDefaults: RuntimeOptions = {};
+
+/**
+ * Page-wide defaults for every runtime that does not set its own, the shared one included. The
+ * one setting most pages need is `modelsBaseUrl`, when the default models are served from
+ * somewhere else than next to `@genviz/models` (a static copy in a site's build, a CDN).
+ */
+export function configureRuntime(defaults: RuntimeOptions): void {
+  pageDefaults = { ...pageDefaults, ...defaults };
+}
 
 /**
  * The main-thread client of the genviz worker. The worker starts on the first call (never at
@@ -96,7 +106,7 @@ let sharedRuntime: GenvizRuntime | undefined;
  * so many elements cost one copy of the WASM runtime and one session per model.
  */
 export class GenvizRuntime {
-  readonly options: Readonly<RuntimeOptions>;
+  readonly #options: Readonly<RuntimeOptions>;
   #live: LiveWorker | undefined;
   #nextCallId = 0;
   #pending = 0;
@@ -104,7 +114,12 @@ export class GenvizRuntime {
   #restarts = 0;
 
   constructor(options: RuntimeOptions = {}) {
-    this.options = Object.freeze({ ...options });
+    this.#options = Object.freeze({ ...options });
+  }
+
+  /** This runtime's options over the page-wide defaults of `configureRuntime`. */
+  get options(): Readonly<RuntimeOptions> {
+    return { ...pageDefaults, ...this.#options };
   }
 
   /** The runtime every element on the page shares, unless it asks for its own. */

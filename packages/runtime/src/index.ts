@@ -1,4 +1,4 @@
-export { GenvizRuntime } from './client.js';
+export { GenvizRuntime, configureRuntime } from './client.js';
 export type {
   ForwardOptions,
   ForwardResult,
@@ -25,5 +25,6 @@ export type {
   TensorSpec,
 } from './manifest.js';
 export { DTYPE_SUFFIXES } from './manifest.js';
+export { clearModelCache } from './model-store.js';
 export type { FileProgress } from './model-store.js';
 export type { DiffusionResult, DiffusionStep, LoadedModel, ModelProgress } from './worker-api.js';

@@ -27,6 +27,10 @@ export interface PooledSession {
   session: ort.InferenceSession;
   inputNames: readonly string[];
   outputNames: readonly string[];
+  /** Milliseconds spent fetching (or reading from cache) and verifying the file. */
+  fetchMs: number;
+  /** Milliseconds InferenceSession.create took (graph optimisation, kernel setup). */
+  createMs: number;
 }
 
 const sessions = new Map<string, Promise<PooledSession>>();
@@ -47,7 +51,9 @@ export function getSession(
   let pending = sessions.get(poolKey);
   if (!pending) {
     pending = (async () => {
+      const fetchStarted = performance.now();
       const model = await bytes();
+      const createStarted = performance.now();
       const session = await serialized(async () => {
         try {
           return await ort.InferenceSession.create(model, {
@@ -65,6 +71,8 @@ export function getSession(
       });
       created += 1;
       return {
+        fetchMs: createStarted - fetchStarted,
+        createMs: performance.now() - createStarted,
         key,
         device,
         session,

@@ -47,6 +47,8 @@ export interface LoadedModel {
   manifest: ModelManifest;
   choice: DeviceChoice;
   environment: EnvironmentReport;
+  /** Per network: fetch (or cache read) and verify, session creation, and the warm-up run, in ms. */
+  timings?: Record<string, { fetchMs: number; createMs: number; warmupMs: number }>;
 }
 
 export interface DiffusionSampleOptions extends CallOptions {
@@ -292,12 +294,15 @@ export class WorkerApi {
   async load(options: CallOptions): Promise<LoadedModel> {
     const manifest = await this.#manifest(options.manifestUrl);
     let loaded: LoadedModel | undefined;
+    const timings: NonNullable<LoadedModel['timings']> = {};
     for (const network of Object.keys(manifest.networks)) {
       const { pooled, loaded: result } = await this.#session(options, network);
       loaded ??= result;
+      const warmStarted = performance.now();
       await this.#warm(pooled, manifest, network);
+      timings[network] = { fetchMs: pooled.fetchMs, createMs: pooled.createMs, warmupMs: performance.now() - warmStarted };
     }
-    return loaded!;
+    return { ...loaded!, timings };
   }
 
   /** A model's first run costs ~10x a steady one (kernel selection, allocation): pay it up front. */

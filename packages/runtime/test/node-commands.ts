@@ -56,3 +56,17 @@ declare module 'vitest/browser' {
     readDefaultManifest: (modelId: string) => Promise<unknown>;
   }
 }
+
+/** Benchmarks write their figures as JSON beside the repository root (bench-results/, ignored by git). */
+export const writeBenchResults: BrowserCommand<[name: string, results: unknown]> = async (_context, name, results) => {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const dir = resolve(import.meta.dirname, '../../../bench-results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+};
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    writeBenchResults: (name: string, results: unknown) => Promise<void>;
+  }
+}

@@ -1,0 +1,157 @@
+// `npm run bench`: the runtime's figures in headless Chromium with the real default models.
+// It prints a table and writes bench-results/runtime.json; it never fails on time.
+import { NormalGenerator, tensorToRgba } from '@genviz/core';
+import { expect, test } from 'vitest';
+import { commands } from 'vitest/browser';
+import { GenvizRuntime, clearModelCache } from '../src/index.js';
+import type { DeviceOption } from '../src/index.js';
+
+interface Row {
+  device: string;
+  dtype: string;
+  metric: string;
+  value: number;
+  unit: string;
+  target?: string;
+}
+const rows: Row[] = [];
+const record = (row: Row) => {
+  rows.push(row);
+};
+
+function normals(count: number, seed: number): Float32Array {
+  const values = new Float32Array(count);
+  new NormalGenerator(seed).fill(values);
+  return values;
+}
+
+async function timeIt(repeats: number, body: () => Promise<unknown>): Promise<{ p50: number; min: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    await body();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(times.length / 2)]!, min: times[0]! };
+}
+
+/** The longest main-thread task while `body` runs (Long Tasks API: tasks over 50 ms), plus our own frame probe. */
+async function longestMainThreadTask(body: () => Promise<unknown>): Promise<number> {
+  let longest = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
+  });
+  observer.observe({ type: 'longtask', buffered: false });
+  // A probe that notices any gap between timer callbacks, long task or not.
+  let last = performance.now();
+  let running = true;
+  const probe = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last - 4);
+    last = now;
+    if (running) setTimeout(probe, 0);
+  };
+  setTimeout(probe, 0);
+  try {
+    await body();
+  } finally {
+    running = false;
+    observer.disconnect();
+  }
+  return Math.max(0, longest);
+}
+
+const devices: DeviceOption[] = ['wasm', 'webgpu'];
+
+test('runtime benchmark', async () => {
+  const environment = await GenvizRuntime.shared().environment();
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 28;
+  document.body.append(canvas);
+  const context = canvas.getContext('2d')!;
+  const pixels = new Uint8ClampedArray(28 * 28 * 4);
+
+  // Cold: empty Cache API, a new worker (WASM compile), download, verify, create, first image.
+  await clearModelCache();
+  {
+    const cold = new GenvizRuntime();
+    const started = performance.now();
+    await cold.vae.decode(new Float32Array(2));
+    record({ device: 'wasm', dtype: 'fp32', metric: 'cold time to first VAE image (empty cache)', value: performance.now() - started, unit: 'ms' });
+    const warmStart = performance.now();
+    const second = new GenvizRuntime();
+    await second.vae.decode(new Float32Array(2));
+    record({ device: 'wasm', dtype: 'fp32', metric: 'time to first VAE image (new worker, cached model)', value: performance.now() - warmStart, unit: 'ms' });
+    cold.terminate();
+    second.terminate();
+  }
+
+  for (const device of devices) {
+    if (device === 'webgpu' && !environment.webgpu.available) continue;
+    const software = device === 'webgpu' && environment.webgpu.fallbackAdapter;
+    const label = software ? 'webgpu (SwiftShader)' : device;
+    const runtime = new GenvizRuntime({ device });
+    for (const model of ['mnist-vae', 'mnist-dcgan', 'mnist-ddpm', 'mnist-classifier']) {
+      const loaded = await runtime.load(model);
+      for (const [network, timing] of Object.entries(loaded.timings ?? {})) {
+        record({ device: label, dtype: loaded.choice.dtype, metric: `${model} ${network}: session creation`, value: timing.createMs, unit: 'ms' });
+        record({ device: label, dtype: loaded.choice.dtype, metric: `${model} ${network}: first (warm-up) run`, value: timing.warmupMs, unit: 'ms' });
+      }
+    }
+    const repeats = software ? 3 : 30;
+    for (const batch of [1, 64]) {
+      const latents = normals(batch * 2, batch);
+      const { p50 } = await timeIt(repeats, () => runtime.vae.decode(latents));
+      record({ device: label, dtype: 'fp32', metric: `VAE decode, batch ${batch} (p50)`, value: p50, unit: 'ms', target: batch === 1 && device === 'wasm' ? '<= 1 ms' : undefined });
+    }
+    const manifest = (await commands.readDefaultManifest('mnist-dcgan')) as { networks: { generator: { inputs: Array<{ shape: number[] }> } } };
+    const latentSize = manifest.networks.generator.inputs[0]!.shape[1]!;
+    for (const batch of [1, 64]) {
+      const latents = normals(batch * latentSize, batch);
+      const { p50 } = await timeIt(repeats, () => runtime.gan.generate(latents));
+      record({ device: label, dtype: 'fp32', metric: `GAN generate, batch ${batch} (p50)`, value: p50, unit: 'ms', target: batch === 64 && device === 'wasm' ? '<= 40 ms' : undefined });
+    }
+    // UNet step latency with guidance (batch 2 per call).
+    {
+      const steps = software ? 3 : 50;
+      const result = await runtime.diffusion.sample({ scheduler: 'ddim', steps, classLabel: 3, guidanceScale: 3, seed: 1 });
+      record({ device: label, dtype: 'fp32', metric: 'UNet step with guidance, batch 2 (mean)', value: result.elapsedMs / result.evaluations, unit: 'ms' });
+    }
+    if (software) {
+      runtime.terminate();
+      continue; // Full runs on a CPU-emulated GPU take many minutes and prove nothing about speed.
+    }
+    for (const [scheduler, steps, target] of [
+      ['ddpm', 1000, undefined],
+      ['ddim', 50, '<= 1500 ms'],
+      ['dpmsolver++', 20, undefined],
+    ] as const) {
+      let drawn = 0;
+      let result: Awaited<ReturnType<typeof runtime.diffusion.sample>> | undefined;
+      const longest = await longestMainThreadTask(async () => {
+        result = await runtime.diffusion.sample({
+          scheduler,
+          steps,
+          classLabel: 7,
+          guidanceScale: 3,
+          seed: 11,
+          onStep: (step) => {
+            // What an element does with each step: turn it into pixels and paint it.
+            tensorToRgba(pixels, step.sample, { channels: 1, height: 28, width: 28 }, 'minus-one-to-one');
+            context.putImageData(new ImageData(pixels, 28, 28), 0, 0);
+            drawn += 1;
+          },
+        });
+      });
+      expect(drawn).toBe(steps);
+      record({ device: label, dtype: 'fp32', metric: `full sample, ${scheduler}-${steps}, guidance 3`, value: result!.elapsedMs, unit: 'ms', target });
+      record({ device: label, dtype: 'fp32', metric: `longest main-thread task during ${scheduler}-${steps}`, value: longest, unit: 'ms', target: '<= 50 ms' });
+    }
+    runtime.terminate();
+  }
+
+  await commands.writeBenchResults('runtime', { environment, rows });
+  const table = rows.map((row) => `${row.device.padEnd(22)} ${row.dtype.padEnd(5)} ${row.metric.padEnd(58)} ${row.value.toFixed(row.value < 10 ? 2 : 0).padStart(9)} ${row.unit}${row.target ? `   (target ${row.target})` : ''}`);
+  console.info(`\nruntime benchmark (headless Chromium, ${environment.webgpu.architecture || 'no'} WebGPU adapter)\n${table.join('\n')}`);
+});
