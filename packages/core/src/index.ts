@@ -38,6 +38,8 @@ export {
 } from './schedulers/sigma-schedulers.js';
 export { DPMSolverMultistepScheduler } from './schedulers/dpm-solver.js';
 export { LCMScheduler, PNDMScheduler } from './schedulers/pndm.js';
+export { UniPCMultistepScheduler } from './schedulers/unipc.js';
+export { DEISMultistepScheduler } from './schedulers/deis.js';
 export { SCHEDULER_CLASSES, SCHEDULER_NAMES, createScheduler } from './schedulers/index.js';
 export type { CreateSchedulerOptions, SchedulerName } from './schedulers/index.js';
 export { addNoise, forwardTrajectory, noiseFromSample, snrAt } from './forward.js';

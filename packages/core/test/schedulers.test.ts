@@ -2,10 +2,13 @@ import { describe, expect, test } from 'vitest';
 import {
   DDIMScheduler,
   DDPMScheduler,
+  DEISMultistepScheduler,
   DPMSolverMultistepScheduler,
   EulerDiscreteScheduler,
   HeunDiscreteScheduler,
   NormalGenerator,
+  SchedulerConfigError,
+  UniPCMultistepScheduler,
   addNoise,
   createScheduler,
   scheduleFromConfig,
@@ -17,6 +20,7 @@ import {
   refAlphasCumprod,
   refDdimLoop,
   refDdpmLoop,
+  refDeisLoop,
   refDpmSolverPlusPlus2M,
   refEulerLoop,
   refEulerSigmas,
@@ -24,7 +28,10 @@ import {
   refInitialSample,
   refLinearBetas,
   refNoise,
+  refTrainSigmas,
+  refUniPcLoop,
 } from './reference.js';
+import type { RefUniPcOptions } from './reference.js';
 
 const N = 12;
 const linearAlphasCumprod = refAlphasCumprod(refLinearBetas(0.0001, 0.02, 1000));
@@ -168,7 +175,7 @@ describe('full sampling loops match a float64 transcription of diffusers', () =>
 });
 
 describe('an oracle model lands every scheduler on x0', () => {
-  const names = ['ddpm', 'ddim', 'euler', 'euler-ancestral', 'dpmsolver++', 'dpmsolver++-karras', 'heun', 'lms', 'pndm', 'lcm'] as const;
+  const names = ['ddpm', 'ddim', 'euler', 'euler-ancestral', 'dpmsolver++', 'dpmsolver++-karras', 'heun', 'lms', 'pndm', 'lcm', 'unipc'] as const;
   test.each(names)('%s', (name) => {
     const scheduler = createScheduler({ clip_sample: false, set_alpha_to_one: true }, { name });
     scheduler.setTimesteps(name === 'lcm' ? 4 : 30);
@@ -264,4 +271,150 @@ describe('properties', () => {
 
 test('scheduleFromConfig is re-exported for plots', () => {
   expect(scheduleFromConfig({}).alphasCumprod.length).toBe(1000);
+});
+
+describe('UniPC and DEIS', () => {
+  const trainSigmaMin = refTrainSigmas(linearAlphasCumprod)[0] as number;
+
+  test('timesteps and final sigmas follow diffusers set_timesteps', () => {
+    const unipc = new UniPCMultistepScheduler({});
+    unipc.setTimesteps(10);
+    expect(unipc.timesteps).toEqual([999, 899, 799, 699, 599, 500, 400, 300, 200, 100]);
+    expect(unipc.sigmas?.length).toBe(11);
+    expect(unipc.sigmas?.[10]).toBe(0);
+    // leading: 1000 // 6 = 166, arange(0, 6) * 166 reversed without its last entry, + steps_offset.
+    const leading = new UniPCMultistepScheduler({ timestep_spacing: 'leading', steps_offset: 1 });
+    leading.setTimesteps(5);
+    expect(leading.timesteps).toEqual([831, 665, 499, 333, 167]);
+    // trailing: round(arange(1000, 0, -1000 / 3)) - 1.
+    const trailing = new DEISMultistepScheduler({ timestep_spacing: 'trailing' });
+    trailing.setTimesteps(3);
+    expect(trailing.timesteps).toEqual([999, 666, 332]);
+    const sigmaMin = new UniPCMultistepScheduler({ final_sigmas_type: 'sigma_min' });
+    sigmaMin.setTimesteps(4);
+    expectAllClose([sigmaMin.sigmas?.[4] as number], [trainSigmaMin], { abs: 0, rel: 1e-3 }, 'UniPC sigma_min');
+    // DEIS has no final_sigmas_type: the last sigma is sqrt((1 - a0) / a0).
+    const deis = new DEISMultistepScheduler({});
+    deis.setTimesteps(4);
+    // round(linspace(0, 999, 5)) = [0, 250, 500, 749, 999] (499.5 rounds to even), reversed, without 0.
+    expect(deis.timesteps).toEqual([999, 749, 500, 250]);
+    expectAllClose(deis.sigmas as Float32Array, refEulerSigmas(linearAlphasCumprod, [999, 749, 500, 250]).slice(0, 4).concat(trainSigmaMin), {
+      abs: 0,
+      rel: 1e-3,
+    });
+    // With Karras sigmas DEIS repeats the last sigma (np.concatenate([sigmas, sigmas[-1:]])).
+    const karras = new DEISMultistepScheduler({ use_karras_sigmas: true });
+    karras.setTimesteps(6);
+    const karrasSigmas = karras.sigmas as Float32Array;
+    expect(karrasSigmas[6]).toBe(karrasSigmas[5]);
+    expect(karras.timesteps[0]).toBe(999);
+    expect(karras.timesteps[5]).toBe(0);
+    for (const name of ['unipc', 'deis']) {
+      const scheduler = createScheduler({}, { name });
+      expect(scheduler.modelEvaluations(17)).toBe(17);
+      scheduler.setTimesteps(17);
+      expect(scheduler.timesteps.length).toBe(17);
+    }
+  });
+
+  const uniPcCases: [string, Record<string, unknown>, Partial<RefUniPcOptions>, number, 'zero' | 'sigma_min'][] = [
+    ['bh2 order 2 (defaults)', {}, {}, 10, 'zero'],
+    ['bh2 order 2, 25 steps', {}, {}, 25, 'zero'],
+    ['bh1 order 3', { solver_type: 'bh1', solver_order: 3, final_sigmas_type: 'sigma_min' }, { solverType: 'bh1', solverOrder: 3 }, 12, 'sigma_min'],
+    ['bh2 order 4', { solver_order: 4 }, { solverOrder: 4 }, 12, 'zero'],
+    ['disable_corrector [0, 3]', { disable_corrector: [0, 3] }, { disableCorrector: [0, 3] }, 8, 'zero'],
+    ['predict_x0 false', { predict_x0: false, final_sigmas_type: 'sigma_min' }, { predictX0: false }, 10, 'sigma_min'],
+    ['lower_order_final false', { lower_order_final: false, solver_order: 3, final_sigmas_type: 'sigma_min' }, { lowerOrderFinal: false, solverOrder: 3 }, 10, 'sigma_min'],
+  ];
+  test.each(uniPcCases)('UniPC %s matches the transcription', (_, config, options, steps, finalSigma) => {
+    const scheduler = new UniPCMultistepScheduler(config);
+    const result = runLoop(scheduler, steps);
+    const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+    if (finalSigma === 'sigma_min') sigmas[sigmas.length - 1] = trainSigmaMin;
+    const expected = refUniPcLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), {
+      solverOrder: 2,
+      solverType: 'bh2',
+      predictX0: true,
+      lowerOrderFinal: true,
+      disableCorrector: [],
+      ...options,
+    });
+    expectAllClose(result, expected, { abs: 2e-5, rel: 2e-4 });
+  });
+
+  test('the UniC corrector changes the result, and disabling it everywhere changes it back to UniP alone', () => {
+    const withCorrector = runLoop(new UniPCMultistepScheduler({}), 8);
+    const disabled = runLoop(new UniPCMultistepScheduler({ disable_corrector: [0, 1, 2, 3, 4, 5, 6, 7] }), 8);
+    expect(Math.max(...withCorrector.map((v, i) => Math.abs(v - (disabled[i] as number))))).toBeGreaterThan(1e-3);
+  });
+
+  test('bh1 with a zero final sigma ends on the x0 prediction (diffusers multiplies -inf by 0 there)', () => {
+    const scheduler = new UniPCMultistepScheduler({ solver_type: 'bh1' });
+    scheduler.setTimesteps(6);
+    const sample = Float32Array.from(refInitialSample(N));
+    const predOriginalSample = new Float32Array(N);
+    for (const t of scheduler.timesteps) {
+      scheduler.step(Float32Array.from(dummyModel(sample, t)), t, sample, { prevSample: sample, predOriginalSample });
+    }
+    expect(sample.every(Number.isFinite)).toBe(true);
+    expectAllClose(sample, predOriginalSample, { abs: 0, rel: 0 });
+  });
+
+  test.each([
+    [1, 10, true],
+    [2, 10, true],
+    [3, 10, true],
+    [3, 20, true],
+    [2, 12, false],
+  ])('DEIS order %i, %i steps (lower_order_final %s) matches the transcription', (order, steps, lowerOrderFinal) => {
+    const scheduler = new DEISMultistepScheduler({ solver_order: order, lower_order_final: lowerOrderFinal });
+    const result = runLoop(scheduler, steps);
+    const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+    sigmas[sigmas.length - 1] = trainSigmaMin;
+    expectAllClose(result, refDeisLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), order, lowerOrderFinal), {
+      abs: 2e-5,
+      rel: 2e-4,
+    });
+  });
+
+  test.each([1, 2, 3])('DEIS order %i with an oracle model lands on x0 noised to the smallest training sigma', (order) => {
+    const scheduler = new DEISMultistepScheduler({ solver_order: order });
+    scheduler.setTimesteps(30);
+    const x0 = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.37) * 0.8);
+    const noise = new NormalGenerator(1234).fill(new Float32Array(64));
+    const sigmas = scheduler.sigmas as Float32Array;
+    const start = 1 / Math.sqrt(1 + (sigmas[0] as number) ** 2);
+    const sample = Float32Array.from(x0, (v, i) => start * v + Math.sqrt(1 - start * start) * (noise[i] as number));
+    for (const t of scheduler.timesteps) scheduler.step(noise, t, sample, { prevSample: sample });
+    const end = 1 / Math.sqrt(1 + (sigmas[30] as number) ** 2);
+    const expected = Array.from(x0, (v, i) => end * v + Math.sqrt(1 - end * end) * (noise[i] as number));
+    expectAllClose(sample, expected, { abs: 2e-4, rel: 0 });
+  });
+
+  test('config: diffusers aliases are accepted, unsupported options name their key', () => {
+    // A DPM-Solver++ config drives DEIS and UniPC (diffusers maps these values).
+    expect(() => createScheduler({ algorithm_type: 'dpmsolver++', solver_type: 'midpoint' }, { name: 'deis' })).not.toThrow();
+    const mapped = createScheduler({ solver_type: 'midpoint' }, { name: 'unipc' }) as UniPCMultistepScheduler;
+    expect(mapped.solverType).toBe('bh2');
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['deis', { algorithm_type: 'sde-dpmsolver++' }, 'algorithm_type'],
+      ['deis', { solver_order: 4 }, 'solver_order'],
+      ['deis', { use_exponential_sigmas: true }, 'use_exponential_sigmas'],
+      ['unipc', { solver_type: 'euler' }, 'solver_type'],
+      ['unipc', { solver_p: {} }, 'solver_p'],
+      ['unipc', { disable_corrector: [0.5] }, 'disable_corrector'],
+      ['unipc', { use_beta_sigmas: true }, 'use_beta_sigmas'],
+      ['unipc', { final_sigmas_type: 'max' }, 'final_sigmas_type'],
+    ];
+    for (const [name, config, field] of cases) {
+      let error: unknown;
+      try {
+        createScheduler(config, { name });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, `${name} ${JSON.stringify(config)}`).toBeInstanceOf(SchedulerConfigError);
+      expect((error as SchedulerConfigError).field).toBe(field);
+    }
+  });
 });

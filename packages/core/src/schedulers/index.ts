@@ -3,6 +3,7 @@ import { SchedulerConfigError } from '../errors.js';
 import type { Scheduler } from './base.js';
 import { DDIMScheduler } from './ddim.js';
 import { DDPMScheduler } from './ddpm.js';
+import { DEISMultistepScheduler } from './deis.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
 import { LCMScheduler, PNDMScheduler } from './pndm.js';
 import {
@@ -11,6 +12,7 @@ import {
   HeunDiscreteScheduler,
   LMSDiscreteScheduler,
 } from './sigma-schedulers.js';
+import { UniPCMultistepScheduler } from './unipc.js';
 
 type SchedulerConstructor = new (json: SchedulerConfigJson) => Scheduler;
 
@@ -25,6 +27,8 @@ export const SCHEDULER_CLASSES: Readonly<Record<string, SchedulerConstructor>> =
   LMSDiscreteScheduler,
   PNDMScheduler,
   LCMScheduler,
+  UniPCMultistepScheduler,
+  DEISMultistepScheduler,
 });
 
 /** Friendly names -> diffusers class name (and config overrides, e.g. Karras sigmas). */
@@ -42,6 +46,8 @@ export const SCHEDULER_NAMES = Object.freeze({
   lms: { className: 'LMSDiscreteScheduler' },
   pndm: { className: 'PNDMScheduler' },
   lcm: { className: 'LCMScheduler' },
+  unipc: { className: 'UniPCMultistepScheduler' },
+  deis: { className: 'DEISMultistepScheduler' },
 } as const satisfies Record<string, { className: string; overrides?: SchedulerConfigJson }>);
 export type SchedulerName = keyof typeof SCHEDULER_NAMES;
 
