@@ -48,7 +48,7 @@ export class DEISMultistepScheduler extends BaseScheduler {
     this.lowerOrderFinal = readBoolean(json, 'lower_order_final', true);
     this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
     rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
-    this.order = 1; // diffusers' DEISMultistepScheduler.order
+    this.order = this.solverOrder;
     this.tables = trainSigmaTables(this.schedule);
     this.history = new ModelOutputHistory(this.solverOrder);
   }
