@@ -1,6 +1,9 @@
 // The default models ship as static files next to this module. Resolving them against
-// import.meta.url works from node_modules through a bundler, and from a CDN, without setup.
-const assetsUrl = new URL('./assets/', import.meta.url).href;
+// import.meta.url works from node_modules, through a dev server, and from a CDN, without setup.
+// (Not written as `new URL('./assets/', import.meta.url)`: bundlers rewrite that pattern as an
+// asset import, and a folder is not an asset.)
+const moduleUrl = import.meta.url;
+const assetsUrl = `${moduleUrl.slice(0, moduleUrl.lastIndexOf('/') + 1)}assets/`;
 
 /** Ids of the default models in this package. */
 export const defaultModelIds = Object.freeze([

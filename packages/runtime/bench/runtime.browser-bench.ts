@@ -25,7 +25,10 @@ function normals(count: number, seed: number): Float32Array {
   return values;
 }
 
-async function timeIt(repeats: number, body: () => Promise<unknown>): Promise<{ p50: number; min: number }> {
+async function timeIt(
+  repeats: number,
+  body: () => Promise<unknown>,
+): Promise<{ p50: number; min: number }> {
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const started = performance.now();
@@ -78,11 +81,23 @@ test('runtime benchmark', async () => {
     const cold = new GenvizRuntime();
     const started = performance.now();
     await cold.vae.decode(new Float32Array(2));
-    record({ device: 'wasm', dtype: 'fp32', metric: 'cold time to first VAE image (empty cache)', value: performance.now() - started, unit: 'ms' });
+    record({
+      device: 'wasm',
+      dtype: 'fp32',
+      metric: 'cold time to first VAE image (empty cache)',
+      value: performance.now() - started,
+      unit: 'ms',
+    });
     const warmStart = performance.now();
     const second = new GenvizRuntime();
     await second.vae.decode(new Float32Array(2));
-    record({ device: 'wasm', dtype: 'fp32', metric: 'time to first VAE image (new worker, cached model)', value: performance.now() - warmStart, unit: 'ms' });
+    record({
+      device: 'wasm',
+      dtype: 'fp32',
+      metric: 'time to first VAE image (new worker, cached model)',
+      value: performance.now() - warmStart,
+      unit: 'ms',
+    });
     cold.terminate();
     second.terminate();
   }
@@ -95,28 +110,68 @@ test('runtime benchmark', async () => {
     for (const model of ['mnist-vae', 'mnist-dcgan', 'mnist-ddpm', 'mnist-classifier']) {
       const loaded = await runtime.load(model);
       for (const [network, timing] of Object.entries(loaded.timings ?? {})) {
-        record({ device: label, dtype: loaded.choice.dtype, metric: `${model} ${network}: session creation`, value: timing.createMs, unit: 'ms' });
-        record({ device: label, dtype: loaded.choice.dtype, metric: `${model} ${network}: first (warm-up) run`, value: timing.warmupMs, unit: 'ms' });
+        record({
+          device: label,
+          dtype: loaded.choice.dtype,
+          metric: `${model} ${network}: session creation`,
+          value: timing.createMs,
+          unit: 'ms',
+        });
+        record({
+          device: label,
+          dtype: loaded.choice.dtype,
+          metric: `${model} ${network}: first (warm-up) run`,
+          value: timing.warmupMs,
+          unit: 'ms',
+        });
       }
     }
     const repeats = software ? 3 : 30;
     for (const batch of [1, 64]) {
       const latents = normals(batch * 2, batch);
       const { p50 } = await timeIt(repeats, () => runtime.vae.decode(latents));
-      record({ device: label, dtype: 'fp32', metric: `VAE decode, batch ${batch} (p50)`, value: p50, unit: 'ms', target: batch === 1 && device === 'wasm' ? '<= 1 ms' : undefined });
+      record({
+        device: label,
+        dtype: 'fp32',
+        metric: `VAE decode, batch ${batch} (p50)`,
+        value: p50,
+        unit: 'ms',
+        target: batch === 1 && device === 'wasm' ? '<= 1 ms' : undefined,
+      });
     }
-    const manifest = (await commands.readDefaultManifest('mnist-dcgan')) as { networks: { generator: { inputs: Array<{ shape: number[] }> } } };
+    const manifest = (await commands.readDefaultManifest('mnist-dcgan')) as {
+      networks: { generator: { inputs: Array<{ shape: number[] }> } };
+    };
     const latentSize = manifest.networks.generator.inputs[0]!.shape[1]!;
     for (const batch of [1, 64]) {
       const latents = normals(batch * latentSize, batch);
       const { p50 } = await timeIt(repeats, () => runtime.gan.generate(latents));
-      record({ device: label, dtype: 'fp32', metric: `GAN generate, batch ${batch} (p50)`, value: p50, unit: 'ms', target: batch === 64 && device === 'wasm' ? '<= 40 ms' : undefined });
+      record({
+        device: label,
+        dtype: 'fp32',
+        metric: `GAN generate, batch ${batch} (p50)`,
+        value: p50,
+        unit: 'ms',
+        target: batch === 64 && device === 'wasm' ? '<= 40 ms' : undefined,
+      });
     }
     // UNet step latency with guidance (batch 2 per call).
     {
       const steps = software ? 3 : 50;
-      const result = await runtime.diffusion.sample({ scheduler: 'ddim', steps, classLabel: 3, guidanceScale: 3, seed: 1 });
-      record({ device: label, dtype: 'fp32', metric: 'UNet step with guidance, batch 2 (mean)', value: result.elapsedMs / result.evaluations, unit: 'ms' });
+      const result = await runtime.diffusion.sample({
+        scheduler: 'ddim',
+        steps,
+        classLabel: 3,
+        guidanceScale: 3,
+        seed: 1,
+      });
+      record({
+        device: label,
+        dtype: 'fp32',
+        metric: 'UNet step with guidance, batch 2 (mean)',
+        value: result.elapsedMs / result.evaluations,
+        unit: 'ms',
+      });
     }
     if (software) {
       runtime.terminate();
@@ -138,20 +193,44 @@ test('runtime benchmark', async () => {
           seed: 11,
           onStep: (step) => {
             // What an element does with each step: turn it into pixels and paint it.
-            tensorToRgba(pixels, step.sample, { channels: 1, height: 28, width: 28 }, 'minus-one-to-one');
+            tensorToRgba(
+              pixels,
+              step.sample,
+              { channels: 1, height: 28, width: 28 },
+              'minus-one-to-one',
+            );
             context.putImageData(new ImageData(pixels, 28, 28), 0, 0);
             drawn += 1;
           },
         });
       });
       expect(drawn).toBe(steps);
-      record({ device: label, dtype: 'fp32', metric: `full sample, ${scheduler}-${steps}, guidance 3`, value: result!.elapsedMs, unit: 'ms', target });
-      record({ device: label, dtype: 'fp32', metric: `longest main-thread task during ${scheduler}-${steps}`, value: longest, unit: 'ms', target: '<= 50 ms' });
+      record({
+        device: label,
+        dtype: 'fp32',
+        metric: `full sample, ${scheduler}-${steps}, guidance 3`,
+        value: result!.elapsedMs,
+        unit: 'ms',
+        target,
+      });
+      record({
+        device: label,
+        dtype: 'fp32',
+        metric: `longest main-thread task during ${scheduler}-${steps}`,
+        value: longest,
+        unit: 'ms',
+        target: '<= 50 ms',
+      });
     }
     runtime.terminate();
   }
 
   await commands.writeBenchResults('runtime', { environment, rows });
-  const table = rows.map((row) => `${row.device.padEnd(22)} ${row.dtype.padEnd(5)} ${row.metric.padEnd(58)} ${row.value.toFixed(row.value < 10 ? 2 : 0).padStart(9)} ${row.unit}${row.target ? `   (target ${row.target})` : ''}`);
-  console.info(`\nruntime benchmark (headless Chromium, ${environment.webgpu.architecture || 'no'} WebGPU adapter)\n${table.join('\n')}`);
+  const table = rows.map(
+    (row) =>
+      `${row.device.padEnd(22)} ${row.dtype.padEnd(5)} ${row.metric.padEnd(58)} ${row.value.toFixed(row.value < 10 ? 2 : 0).padStart(9)} ${row.unit}${row.target ? `   (target ${row.target})` : ''}`,
+  );
+  console.info(
+    `\nruntime benchmark (headless Chromium, ${environment.webgpu.architecture || 'no'} WebGPU adapter)\n${table.join('\n')}`,
+  );
 });

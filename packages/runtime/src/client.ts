@@ -5,6 +5,7 @@ import type { DeviceOption, DtypeOption, EnvironmentReport } from './environment
 import { GenvizError, abortedError } from './errors.js';
 import type {
   CallOptions,
+  ProgressCallback,
   DiffusionResult,
   DiffusionSampleOptions,
   DiffusionStep,
@@ -62,6 +63,10 @@ export interface ForwardResult {
   snr: number[];
   alphasCumprod: Float32Array;
 }
+
+// Comlink proxies only callbacks passed as top-level arguments, never ones nested in an object.
+const progressProxy = (options: ModelCallOptions): ProgressCallback | undefined =>
+  options.onProgress ? Comlink.proxy(options.onProgress) : undefined;
 
 const DEFAULTS = {
   classifier: 'mnist-classifier',
@@ -216,11 +221,18 @@ export class GenvizRuntime {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => undefined);
+    const work = body(live.api, callId);
+    // The worker forgets the call id only once its call has settled: releasing it as soon as
+    // the caller gave up would erase the abort before the worker's loop saw it.
+    void work
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#live === live) void live.api.release(callId).catch(() => undefined);
+      });
     try {
-      return await Promise.race([body(live.api, callId), aborted, live.crashed]);
+      return await Promise.race([work, aborted, live.crashed]);
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
-      if (this.#live === live) void live.api.release(callId).catch(() => undefined);
       this.#pending -= 1;
       this.#scheduleIdle();
     }
@@ -246,7 +258,6 @@ export class GenvizRuntime {
       device: options.device ?? this.options.device,
       dtype: options.dtype,
       callId,
-      onProgress: options.onProgress ? Comlink.proxy(options.onProgress) : undefined,
     };
   }
 
@@ -267,7 +278,7 @@ export class GenvizRuntime {
    */
   load(model: ModelRef, options: Omit<ModelCallOptions, 'model'> = {}): Promise<LoadedModel> {
     return this.#call(options.signal, (api, callId) =>
-      api.load(this.#callOptions({ ...options, model }, model, callId)),
+      api.load(this.#callOptions({ ...options, model }, model, callId), progressProxy(options)),
     );
   }
 
@@ -275,7 +286,11 @@ export class GenvizRuntime {
     /** Class probabilities [N, 10] for images [N, 1, 28, 28] with values in [0, 1]. */
     classify: (images: Float32Array, options: ModelCallOptions = {}): Promise<Float32Array> =>
       this.#call(options.signal, (api, callId) =>
-        api.classify(this.#callOptions(options, DEFAULTS.classifier, callId), images),
+        api.classify(
+          this.#callOptions(options, DEFAULTS.classifier, callId),
+          images,
+          progressProxy(options),
+        ),
       ),
   };
 
@@ -286,12 +301,20 @@ export class GenvizRuntime {
       options: ModelCallOptions = {},
     ): Promise<{ mean: Float32Array; logvar: Float32Array }> =>
       this.#call(options.signal, (api, callId) =>
-        api.vaeEncode(this.#callOptions(options, DEFAULTS.vae, callId), images),
+        api.vaeEncode(
+          this.#callOptions(options, DEFAULTS.vae, callId),
+          images,
+          progressProxy(options),
+        ),
       ),
     /** Images [N, 1, 28, 28] with values in [0, 1] from latents [N, D]. */
     decode: (latents: Float32Array, options: ModelCallOptions = {}): Promise<Float32Array> =>
       this.#call(options.signal, (api, callId) =>
-        api.vaeDecode(this.#callOptions(options, DEFAULTS.vae, callId), latents),
+        api.vaeDecode(
+          this.#callOptions(options, DEFAULTS.vae, callId),
+          latents,
+          progressProxy(options),
+        ),
       ),
   };
 
@@ -310,7 +333,11 @@ export class GenvizRuntime {
     /** The discriminator's P(real) [N] for images [N, 1, 28, 28] in [-1, 1]. */
     discriminate: (images: Float32Array, options: ModelCallOptions = {}): Promise<Float32Array> =>
       this.#call(options.signal, (api, callId) =>
-        api.ganDiscriminate(this.#callOptions(options, DEFAULTS.gan, callId), images),
+        api.ganDiscriminate(
+          this.#callOptions(options, DEFAULTS.gan, callId),
+          images,
+          progressProxy(options),
+        ),
       ),
   };
 
@@ -332,9 +359,12 @@ export class GenvizRuntime {
           every: options.every,
           includeGuidance: options.includeGuidance,
           eta: options.eta,
-          onStep: options.onStep ? Comlink.proxy(options.onStep) : undefined,
         };
-        return api.diffusionSample(request);
+        return api.diffusionSample(
+          request,
+          options.onStep ? Comlink.proxy(options.onStep) : undefined,
+          progressProxy(options),
+        );
       }),
     /** The forward (noising) trajectory of an image from one seeded noise draw. */
     forward: (options: ForwardOptions): Promise<ForwardResult> =>

@@ -33,8 +33,10 @@ export interface CallOptions {
   dtype?: DtypeOption;
   /** Set by the client; `abort(callId)` stops the call between steps. */
   callId?: number;
-  onProgress?: (progress: ModelProgress) => void;
 }
+
+/** Callbacks cross the boundary as Comlink proxies, which must be top-level arguments. */
+export type ProgressCallback = (progress: ModelProgress) => void;
 
 /** Model loading progress: each file's progress plus totals over the model's files. */
 export type ModelProgress = FileProgress & {
@@ -67,8 +69,9 @@ export interface DiffusionSampleOptions extends CallOptions {
   includeGuidance?: boolean;
   /** DDIM / DDPM-family eta. */
   eta?: number;
-  onStep?: (update: DiffusionStep) => void | Promise<void>;
 }
+
+export type StepCallback = (update: DiffusionStep) => void | Promise<void>;
 
 export interface DiffusionStep {
   /** 0-based index of the step within the run. */
@@ -197,6 +200,7 @@ export class WorkerApi {
     options: CallOptions,
     network: string,
     variants?: readonly ModelVariant[],
+    onProgress?: ProgressCallback,
   ): Promise<{ pooled: PooledSession; loaded: LoadedModel }> {
     const environment = await detectEnvironment();
     configureOrt(environment.wasmThreads);
@@ -233,7 +237,6 @@ export class WorkerApi {
       );
     }
     const url = new URL(variant.file, options.manifestUrl).href;
-    const { onProgress } = options;
     const pooled = await getSession(`${url}#${variant.sha256}`, choice.device, () =>
       fetchModelFile({
         url,
@@ -265,8 +268,9 @@ export class WorkerApi {
     network: string,
     feeds: () => Feeds,
     variants?: readonly ModelVariant[],
+    onProgress?: ProgressCallback,
   ): Promise<{ outputs: ort.InferenceSession.OnnxValueMapType; loaded: LoadedModel }> {
-    const { pooled, loaded } = await this.#session(options, network, variants);
+    const { pooled, loaded } = await this.#session(options, network, variants, onProgress);
     try {
       return { outputs: await run(pooled, feeds()), loaded };
     } catch (cause) {
@@ -291,16 +295,25 @@ export class WorkerApi {
   }
 
   /** Fetches, verifies and opens a model's sessions, and warms each with one run. */
-  async load(options: CallOptions): Promise<LoadedModel> {
+  async load(options: CallOptions, onProgress?: ProgressCallback): Promise<LoadedModel> {
     const manifest = await this.#manifest(options.manifestUrl);
     let loaded: LoadedModel | undefined;
     const timings: NonNullable<LoadedModel['timings']> = {};
     for (const network of Object.keys(manifest.networks)) {
-      const { pooled, loaded: result } = await this.#session(options, network);
+      const { pooled, loaded: result } = await this.#session(
+        options,
+        network,
+        undefined,
+        onProgress,
+      );
       loaded ??= result;
       const warmStarted = performance.now();
       await this.#warm(pooled, manifest, network);
-      timings[network] = { fetchMs: pooled.fetchMs, createMs: pooled.createMs, warmupMs: performance.now() - warmStarted };
+      timings[network] = {
+        fetchMs: pooled.fetchMs,
+        createMs: pooled.createMs,
+        warmupMs: performance.now() - warmStarted,
+      };
     }
     return { ...loaded!, timings };
   }
@@ -320,11 +333,19 @@ export class WorkerApi {
     await run(pooled, feeds);
   }
 
-  async classify(options: CallOptions, images: Float32Array): Promise<Float32Array> {
+  async classify(
+    options: CallOptions,
+    images: Float32Array,
+    onProgress?: ProgressCallback,
+  ): Promise<Float32Array> {
     const batch = checkBatch(images, 784, 'classify images');
-    const { outputs } = await this.#run(options, 'classifier', () => ({
-      image: new ort.Tensor('float32', images, [batch, 1, 28, 28]),
-    }));
+    const { outputs } = await this.#run(
+      options,
+      'classifier',
+      () => ({ image: new ort.Tensor('float32', images, [batch, 1, 28, 28]) }),
+      undefined,
+      onProgress,
+    );
     const logits = outputs.logits!.data as Float32Array;
     const classes = logits.length / batch;
     const probabilities = new Float32Array(logits.length);
@@ -342,23 +363,36 @@ export class WorkerApi {
   async vaeEncode(
     options: CallOptions,
     images: Float32Array,
+    onProgress?: ProgressCallback,
   ): Promise<{ mean: Float32Array; logvar: Float32Array }> {
     const batch = checkBatch(images, 784, 'encode images');
-    const { outputs } = await this.#run(options, 'encoder', () => ({
-      image: new ort.Tensor('float32', images, [batch, 1, 28, 28]),
-    }));
+    const { outputs } = await this.#run(
+      options,
+      'encoder',
+      () => ({ image: new ort.Tensor('float32', images, [batch, 1, 28, 28]) }),
+      undefined,
+      onProgress,
+    );
     const mean = outputs.mean!.data as Float32Array;
     const logvar = outputs.logvar!.data as Float32Array;
     return Comlink.transfer({ mean, logvar }, [mean.buffer, logvar.buffer]);
   }
 
-  async vaeDecode(options: CallOptions, latents: Float32Array): Promise<Float32Array> {
+  async vaeDecode(
+    options: CallOptions,
+    latents: Float32Array,
+    onProgress?: ProgressCallback,
+  ): Promise<Float32Array> {
     const manifest = await this.#manifest(options.manifestUrl);
     const latentSize = shapeOf(manifest, 'decoder', 'latent')[1]!;
     const batch = checkBatch(latents, latentSize, 'decode latents');
-    const { outputs } = await this.#run(options, 'decoder', () => ({
-      latent: new ort.Tensor('float32', latents, [batch, latentSize]),
-    }));
+    const { outputs } = await this.#run(
+      options,
+      'decoder',
+      () => ({ latent: new ort.Tensor('float32', latents, [batch, latentSize]) }),
+      undefined,
+      onProgress,
+    );
     const image = outputs.image!.data as Float32Array;
     return Comlink.transfer(image, [image.buffer]);
   }
@@ -366,6 +400,7 @@ export class WorkerApi {
   async ganGenerate(
     options: CallOptions & { snapshot?: number },
     latents: Float32Array,
+    onProgress?: ProgressCallback,
   ): Promise<Float32Array> {
     const manifest = await this.#manifest(options.manifestUrl);
     const latentSize = shapeOf(manifest, 'generator', 'latent')[1]!;
@@ -392,16 +427,25 @@ export class WorkerApi {
       'generator',
       () => ({ latent: new ort.Tensor('float32', latents, [batch, latentSize]) }),
       variants,
+      onProgress,
     );
     const image = outputs.image!.data as Float32Array;
     return Comlink.transfer(image, [image.buffer]);
   }
 
-  async ganDiscriminate(options: CallOptions, images: Float32Array): Promise<Float32Array> {
+  async ganDiscriminate(
+    options: CallOptions,
+    images: Float32Array,
+    onProgress?: ProgressCallback,
+  ): Promise<Float32Array> {
     const batch = checkBatch(images, 784, 'discriminate images');
-    const { outputs } = await this.#run(options, 'discriminator', () => ({
-      image: new ort.Tensor('float32', images, [batch, 1, 28, 28]),
-    }));
+    const { outputs } = await this.#run(
+      options,
+      'discriminator',
+      () => ({ image: new ort.Tensor('float32', images, [batch, 1, 28, 28]) }),
+      undefined,
+      onProgress,
+    );
     const logits = outputs.logit!.data as Float32Array;
     const probabilities = logits.map((logit) => 1 / (1 + Math.exp(-logit)));
     return Comlink.transfer(probabilities, [probabilities.buffer]);
@@ -452,9 +496,13 @@ export class WorkerApi {
   }
 
   /** Samples from a class-conditional diffusion model with a core scheduler, streaming steps. */
-  async diffusionSample(options: DiffusionSampleOptions): Promise<DiffusionResult> {
+  async diffusionSample(
+    options: DiffusionSampleOptions,
+    onStep?: StepCallback,
+    onProgress?: ProgressCallback,
+  ): Promise<DiffusionResult> {
     const started = performance.now();
-    const { callId, steps, seed, classLabel, guidanceScale, onStep } = options;
+    const { callId, steps, seed, classLabel, guidanceScale } = options;
     const batch = options.batch ?? 1;
     const every = options.every ?? 1;
     const manifest = await this.#manifest(options.manifestUrl);
@@ -537,11 +585,17 @@ export class WorkerApi {
       scheduler.scaleModelInput(scaled, sample, t);
       if (guided) modelInput.copyWithin(size, 0, size);
       timestepInput.fill(t);
-      const { outputs, loaded } = await this.#run(options, 'unet', () => ({
-        sample: new ort.Tensor('float32', modelInput, [modelBatch, channels, height, width]),
-        timestep: new ort.Tensor('float32', timestepInput, [modelBatch]),
-        class_label: new ort.Tensor('int64', labels, [modelBatch]),
-      }));
+      const { outputs, loaded } = await this.#run(
+        options,
+        'unet',
+        () => ({
+          sample: new ort.Tensor('float32', modelInput, [modelBatch, channels, height, width]),
+          timestep: new ort.Tensor('float32', timestepInput, [modelBatch]),
+          class_label: new ort.Tensor('int64', labels, [modelBatch]),
+        }),
+        undefined,
+        index === 0 ? onProgress : undefined,
+      );
       device = loaded.choice;
       evaluations += 1;
       const prediction = outputs.noise_pred!.data as Float32Array;

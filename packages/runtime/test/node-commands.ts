@@ -58,7 +58,11 @@ declare module 'vitest/browser' {
 }
 
 /** Benchmarks write their figures as JSON beside the repository root (bench-results/, ignored by git). */
-export const writeBenchResults: BrowserCommand<[name: string, results: unknown]> = async (_context, name, results) => {
+export const writeBenchResults: BrowserCommand<[name: string, results: unknown]> = async (
+  _context,
+  name,
+  results,
+) => {
   const { mkdir, writeFile } = await import('node:fs/promises');
   const dir = resolve(import.meta.dirname, '../../../bench-results');
   await mkdir(dir, { recursive: true });

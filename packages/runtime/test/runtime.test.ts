@@ -1,7 +1,7 @@
 import { NormalGenerator } from '@genviz/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { commands } from 'vitest/browser';
-import { GenvizError, GenvizRuntime } from '../src/index.js';
+import { GenvizError, GenvizRuntime, clearModelCache } from '../src/index.js';
 import type { GenvizErrorCode, ModelManifest } from '../src/index.js';
 import type { NodeTensor } from './node-commands.js';
 
@@ -312,6 +312,8 @@ describe('long runs, errors and the worker', () => {
     });
 
     test('a missing file is model-not-found, and so is a missing manifest', async () => {
+      // A file whose hash is cached is never fetched again: empty the cache to reach the server.
+      await clearModelCache();
       const model = manifestBlob(
         (variant) => (variant.file = fileUrl.replace('classifier.onnx', 'nope.onnx')),
       );
@@ -329,6 +331,7 @@ describe('long runs, errors and the worker', () => {
       const bytes = new Uint8Array(await (await fetch(fileUrl)).arrayBuffer());
       bytes[bytes.length >> 1] ^= 0xff;
       const corrupted = URL.createObjectURL(new Blob([bytes]));
+      await clearModelCache();
       const model = manifestBlob((variant) => (variant.file = corrupted));
       await expectCode(
         runtime.classifier.classify(new Float32Array(784), { model }),
