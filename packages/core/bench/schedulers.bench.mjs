@@ -1,7 +1,7 @@
 // Per-step cost of each scheduler and RNG throughput. Prints a table to stdout; no pass/fail.
 import { NormalGenerator, createScheduler } from '../dist/index.js';
 
-const NAMES = ['ddpm', 'ddim', 'euler', 'euler-ancestral', 'dpmsolver++', 'heun', 'lms', 'pndm', 'lcm'];
+const NAMES = ['ddpm', 'ddim', 'euler', 'euler-ancestral', 'dpmsolver++', 'heun', 'lms', 'pndm', 'unipc', 'deis', 'lcm'];
 const SHAPES = [
   { label: '1x1x32x32', size: 1 * 1 * 32 * 32 },
   { label: '2x4x64x64', size: 2 * 4 * 64 * 64 },

@@ -171,7 +171,9 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
-    let { timesteps, sigmas } = this.inferenceSigmas(numInferenceSteps, options, true);
+    const inference = this.inferenceSigmas(numInferenceSteps, options, true);
+    const { timesteps } = inference;
+    let { sigmas } = inference;
     if (this.interpolationType === 'log_linear' && !this.useKarrasSigmas) {
       const first = this.trainSigmas[this.numTrainTimesteps - 1] as number;
       const last = this.trainSigmas[0] as number;
