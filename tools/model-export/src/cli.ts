@@ -86,13 +86,19 @@ const COMMANDS: Readonly<Record<string, CommandHelp>> = {
     },
   },
   evaluate: {
-    usage: 'genviz-export evaluate --assets <assets-dir> [--dtype fp32] [--samples 1000]',
+    usage:
+      'genviz-export evaluate --assets <assets-dir> [--dtype fp32|fp16|int8|all] [--samples 1000] [--only <id>,...] [--snapshots] [--json <file>]',
     options: {
-      assets: { type: 'string', description: 'a built assets folder' },
-      models: { type: 'string', description: 'the models folder (held-out digits); default ../../models from the assets' },
-      dtype: { type: 'string', description: 'which variant to evaluate (default fp32)' },
-      samples: { type: 'string', description: 'samples per generative metric (default 1000)' },
+      assets: { type: 'string', description: 'a built assets folder (with mnist-data and mnist-classifier)' },
+      dtype: { type: 'string', description: 'variant(s) to evaluate: fp32, fp16, int8, comma-separated, or all (default fp32); the judge is always the fp32 classifier' },
+      samples: { type: 'string', description: 'samples per generative metric (default 1000; e.g. 100 for a quick check)' },
       steps: { type: 'string', description: 'DDIM steps for the diffusion model (default: from its manifest, 50)' },
+      only: { type: 'string', description: 'comma-separated model ids to evaluate (default: every model present)' },
+      threads: { type: 'string', description: 'onnxruntime threads per session (default 1: time per image is per core)' },
+      snapshots: { type: 'boolean', description: "also judge each GAN training snapshot (1 s each)" },
+      'no-dpm': { type: 'boolean', description: 'skip the DPM-Solver++-20 diffusion row' },
+      json: { type: 'string', description: 'also write every figure to this JSON file' },
+      strict: { type: 'boolean', description: 'exit 1 when a target of the models issue fails' },
     },
   },
 };
