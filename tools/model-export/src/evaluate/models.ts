@@ -261,7 +261,7 @@ export function describeSampling(sampling: DiffusionSampling): string {
  * `imagesPerBatch` images at a time: with guidance each UNet call carries
  * [x_1..x_B with their labels, x_1..x_B with the null label] (batch 2B).
  */
-async function sampleDiffusion(
+export async function sampleDiffusion(
   unet: EvaluatedNetwork,
   manifest: ModelManifest,
   sampling: DiffusionSampling,
