@@ -1,3 +1,4 @@
 // Registers every genviz element. The one module of this package with side effects, besides
 // each element's own define.ts.
 import './latent-pad/define.js';
+import './diffusion-stepper/define.js';

@@ -1,0 +1,341 @@
+import { GenvizRuntime } from '@genviz/runtime';
+import type { SampleOptions } from '@genviz/runtime';
+import { html, render } from 'lit';
+import type { TemplateResult } from 'lit';
+import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import './define.js';
+import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
+import type { GenvizCompleteEvent, GenvizErrorEvent } from './events.js';
+
+// Against the real default models (@genviz/models), in the runtime's worker, on WASM: the
+// machine is small and shared, so runs are short (DDIM 50, a 20-step race).
+
+const runtime = new GenvizRuntime({ idleTimeoutMs: 120_000, device: 'wasm' });
+afterAll(() => runtime.terminate());
+
+let host: HTMLElement | undefined;
+afterEach(() => {
+  host?.remove();
+  host = undefined;
+  vi.restoreAllMocks();
+});
+
+async function mount(template: TemplateResult, width = 640): Promise<GenvizDiffusionStepper> {
+  host = document.createElement('div');
+  host.style.width = `${width}px`;
+  document.body.append(host);
+  render(template, host);
+  const element = host.querySelector('genviz-diffusion-stepper')!;
+  await element.updateComplete;
+  return element;
+}
+
+const part = (element: GenvizDiffusionStepper, name: string) =>
+  element.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
+
+const once = <K extends keyof GlobalEventHandlersEventMap>(
+  element: HTMLElement,
+  name: K,
+): Promise<GlobalEventHandlersEventMap[K]> =>
+  new Promise((resolve) =>
+    element.addEventListener(name, (event) => resolve(event), { once: true }),
+  );
+
+const matches = (element: Element, state: string) => element.matches(`:state(${state})`);
+
+/** The canvas's pixels as grey levels. */
+function pixels(canvas: HTMLCanvasElement): number[] {
+  const data = canvas.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+  return Array.from({ length: 784 }, (_, i) => data[i * 4]!);
+}
+
+describe('<genviz-diffusion-stepper> forward process', () => {
+  test('noises a held-out digit; at t = 1000 the pixels are standard normal', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper .runtime=${runtime} digit="7"></genviz-diffusion-stepper>`,
+    );
+    await vi.waitFor(
+      () => expect(part(element, 'readout')!.querySelector('[data-variance]')).not.toBeNull(),
+      {
+        timeout: 30_000,
+      },
+    );
+    expect(part(element, 'source')!.textContent).toMatch(/held-out 7/);
+    const variance = () =>
+      Number(
+        part(element, 'readout')!.querySelector('[data-variance]')!.getAttribute('data-variance'),
+      );
+    const mean = () =>
+      Number(part(element, 'readout')!.querySelector('[data-mean]')!.getAttribute('data-mean'));
+    // A clean MNIST digit: mostly background at -1.
+    expect(mean()).toBeLessThan(-0.5);
+    expect(variance()).toBeLessThan(0.7);
+    const clean = pixels(part(element, 'image') as HTMLCanvasElement);
+
+    // The milestone buttons, one click each.
+    const milestones = element.shadowRoot!.querySelectorAll('[part~="milestone"]');
+    expect([...milestones].map((button) => button.textContent!.trim())).toEqual([
+      't = 0',
+      't = 200',
+      't = 500',
+      't = 800',
+      't = 1000',
+    ]);
+    await userEvent.click(milestones[4]!);
+    await element.updateComplete;
+    expect(element.timestep).toBe(1000);
+    expect(variance()).toBeGreaterThan(0.85);
+    expect(variance()).toBeLessThan(1.15);
+    expect(Math.abs(mean())).toBeLessThan(0.15);
+    expect(part(element, 'readout')!.textContent).toMatch(
+      /Signal-to-noise ratio at t = 1000: 4\.\d+e-5|0\.0000\d/,
+    );
+    expect(pixels(part(element, 'image') as HTMLCanvasElement)).not.toEqual(clean);
+
+    // The slider is a native range input, operable from the keyboard.
+    const slider = part(element, 'timestep-slider') as HTMLInputElement;
+    slider.focus();
+    await userEvent.keyboard('{Home}');
+    expect(element.timestep).toBe(0);
+    expect(pixels(part(element, 'image') as HTMLCanvasElement)).toEqual(clean);
+    expect(part(element, 'readout')!.textContent).toMatch(/∞/);
+  });
+
+  test('takes the reader’s own image, of any size and colour', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper .runtime=${runtime}></genviz-diffusion-stepper>`,
+    );
+    // A 90x60 red rectangle with a white bar.
+    const canvas = new OffscreenCanvas(90, 60);
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#c00';
+    context.fillRect(0, 0, 90, 60);
+    context.fillStyle = '#fff';
+    context.fillRect(40, 0, 10, 60);
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    const input = element.shadowRoot!.querySelector<HTMLInputElement>('input[type="file"]')!;
+    await userEvent.upload(input, new File([blob], 'bar.png', { type: 'image/png' }));
+    await vi.waitFor(() => expect(part(element, 'source')!.textContent).toMatch(/bar\.png/), {
+      timeout: 20_000,
+    });
+    await element.updateComplete;
+    const grey = pixels(part(element, 'image') as HTMLCanvasElement);
+    // Letterboxed: the top row is black; the white bar is in the middle column.
+    expect(grey[0]).toBe(0);
+    expect(grey[14 * 28 + 14]).toBeGreaterThan(200);
+    // Red becomes its luma (0.299 * 204 = 61).
+    expect(grey[14 * 28 + 5]).toBeGreaterThan(40);
+    expect(grey[14 * 28 + 5]).toBeLessThan(80);
+  });
+
+  test('an unreadable image shows its error', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const errors: GenvizErrorEvent[] = [];
+    host = document.createElement('div');
+    document.body.append(host);
+    host.addEventListener('genviz-error', (event) => errors.push(event));
+    const bad = URL.createObjectURL(new Blob(['not an image'], { type: 'text/plain' }));
+    render(
+      html`<genviz-diffusion-stepper .runtime=${runtime} image=${bad}></genviz-diffusion-stepper>`,
+      host,
+    );
+    const element = host.querySelector('genviz-diffusion-stepper')!;
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 20_000 });
+    expect(part(element, 'error')!.textContent).toMatch(/not an image/);
+    expect(part(element, 'error')!.getAttribute('role')).toBe('alert');
+    expect(matches(element, 'error')).toBe(true);
+    expect(errors.map((event) => event.code)).toContain('invalid-argument');
+    warn.mockRestore();
+  });
+});
+
+describe('<genviz-diffusion-stepper> attributes', () => {
+  test('rejects invalid values with a visible message and a warning, without crashing', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const element = await mount(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="reverse"
+        steps="5000"
+        scheduler="warp-drive"
+      ></genviz-diffusion-stepper>`,
+    );
+    const message = part(element, 'message')!;
+    expect(message.getAttribute('role')).toBe('alert');
+    expect(message.textContent).toMatch(/steps must be a whole number from 1 to 1000, not 5000/);
+    expect(message.textContent).toMatch(/Unknown scheduler "warp-drive"/);
+    expect(warn.mock.calls.map((call) => String(call[0])).join('\n')).toMatch(/steps must be/);
+    expect(matches(element, 'error')).toBe(true);
+    // Play does nothing but say why.
+    element.play();
+    await element.updateComplete;
+    expect(element.running).toBe(false);
+    element.steps = 0;
+    await element.updateComplete;
+    expect(part(element, 'message')!.textContent).toMatch(/not 0/);
+    element.steps = 20;
+    element.scheduler = 'euler';
+    await element.updateComplete;
+    expect(part(element, 'message')).toBeNull();
+  });
+
+  test('a model URL that does not exist shows model-not-found', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="reverse"
+        model="/no-such-model/manifest.json"
+      ></genviz-diffusion-stepper>`,
+    );
+    const error = await once(element, 'genviz-error');
+    expect(error.code).toBe('model-not-found');
+    await element.updateComplete;
+    expect(part(element, 'error')!.textContent).toMatch(/no-such-model/);
+    expect(matches(element, 'error')).toBe(true);
+    expect(matches(element, 'loading')).toBe(false);
+  });
+});
+
+describe('<genviz-diffusion-stepper> reverse process', () => {
+  test('DDIM 50 for a 3 draws a 3; the trajectory is kept and scrubbing does not recompute', async () => {
+    const calls: SampleOptions[] = [];
+    const sample = runtime.diffusion.sample;
+    runtime.diffusion.sample = (options = {}) => {
+      calls.push(options);
+      return sample(options);
+    };
+    try {
+      const element = await mount(
+        html`<genviz-diffusion-stepper
+          .runtime=${runtime}
+          mode="reverse"
+          scheduler="ddim"
+          steps="50"
+          digit="3"
+          guidance="3"
+          seed="3"
+        ></genviz-diffusion-stepper>`,
+      );
+      let steps = 0;
+      element.addEventListener('genviz-step', () => (steps += 1));
+      const complete = once(element, 'genviz-complete');
+      element.play();
+      await vi.waitFor(() => expect(element.running || element.trajectory.length > 0).toBe(true));
+      const done: GenvizCompleteEvent = await complete;
+      expect(done.result.evaluations).toBe(50);
+      expect(done.reading?.digit).toBe(3);
+      expect(element.trajectory).toHaveLength(50);
+      expect(steps).toBe(50);
+      expect(calls).toHaveLength(1);
+      await element.updateComplete;
+      expect(part(element, 'result')!.textContent).toMatch(/reads a\s*3/);
+      expect(part(element, 'counter')!.textContent).toMatch(/Model evaluations:\s*50/);
+      expect(matches(element, 'complete')).toBe(true);
+      // The guidance view: the two noise predictions and their combination.
+      expect(element.trajectory[10]!.unconditionalNoise).toHaveLength(784);
+      expect(element.shadowRoot!.querySelectorAll('[part~="guidance-panel"]')).toHaveLength(4);
+
+      // Scrub back with the keyboard: stored steps are shown, nothing is recomputed.
+      const last = pixels(part(element, 'panel-prediction') as HTMLCanvasElement);
+      const scrubber = part(element, 'scrubber') as HTMLInputElement;
+      scrubber.focus();
+      await userEvent.keyboard('{Home}');
+      await element.updateComplete;
+      expect(element.currentStep).toBe(0);
+      expect(part(element, 'counter')!.textContent).toMatch(/Step\s*1\s*of 50/);
+      const first = pixels(part(element, 'panel-prediction') as HTMLCanvasElement);
+      expect(first).not.toEqual(last);
+      element.currentStep = 49;
+      await element.updateComplete;
+      expect(pixels(part(element, 'panel-prediction') as HTMLCanvasElement)).toEqual(last);
+      expect(calls).toHaveLength(1);
+      expect(steps).toBe(50);
+      expect(element.evaluations).toBe(50);
+
+      // Same settings, same image.
+      element.reset();
+      const again = once(element, 'genviz-complete');
+      element.play();
+      const repeat = await again;
+      expect(Array.from(repeat.result.sample)).toEqual(Array.from(done.result.sample));
+    } finally {
+      runtime.diffusion.sample = sample;
+    }
+  });
+
+  test('pausing stops model evaluations; play resumes; keys work with the element focused', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="reverse"
+        scheduler="ddpm"
+        steps="200"
+        digit="5"
+      ></genviz-diffusion-stepper>`,
+    );
+    part(element, 'base')!.focus();
+    await userEvent.keyboard('k');
+    await vi.waitFor(() => expect(element.trajectory.length).toBeGreaterThan(3), {
+      timeout: 60_000,
+    });
+    expect(matches(element, 'running')).toBe(true);
+    await userEvent.keyboard('k');
+    expect(element.paused).toBe(true);
+    // At most the step in flight completes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const evaluations = element.evaluations;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(element.evaluations).toBe(evaluations);
+    await element.updateComplete;
+    expect(matches(element, 'paused')).toBe(true);
+    expect(matches(element, 'running')).toBe(false);
+    expect(element.shadowRoot!.querySelector('[aria-live="polite"]')!.textContent).toMatch(
+      /Paused at step \d+ of 200/,
+    );
+    // Single step computes exactly one more.
+    await userEvent.keyboard('.');
+    await vi.waitFor(() => expect(element.evaluations).toBe(evaluations + 1));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(element.evaluations).toBe(evaluations + 1);
+    // Keys are bound to the element, not the page.
+    part(element, 'base')!.blur();
+    await userEvent.keyboard('k');
+    expect(element.paused).toBe(true);
+    part(element, 'base')!.focus();
+    await userEvent.keyboard('k');
+    await vi.waitFor(() => expect(element.evaluations).toBeGreaterThan(evaluations + 3));
+    element.reset();
+  });
+});
+
+describe('<genviz-diffusion-stepper> race', () => {
+  test('races DDPM, DDIM and DPM-Solver++ on one seed and reads each result', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="race"
+        race-steps="20"
+        digit="1"
+        seed="7"
+      ></genviz-diffusion-stepper>`,
+    );
+    const completions: GenvizCompleteEvent[] = [];
+    element.addEventListener('genviz-complete', (event) => completions.push(event));
+    await userEvent.click(part(element, 'race-button')!);
+    await vi.waitFor(() => expect(completions).toHaveLength(3), { timeout: 90_000 });
+    expect(completions.map((event) => [event.scheduler, event.result.evaluations])).toEqual([
+      ['dpmsolver++', 20],
+      ['ddim', 50],
+      ['ddpm', 20],
+    ]);
+    await element.updateComplete;
+    const lanes = element.shadowRoot!.querySelectorAll('[part~="lane"]');
+    expect(lanes).toHaveLength(3);
+    for (const lane of lanes) {
+      expect(lane.getAttribute('data-status')).toBe('done');
+      expect(lane.textContent).toMatch(/Reads \d \(\d+/);
+    }
+    expect(element.raceLanes.map((lane) => lane.reading?.digit)).toEqual([1, 1, 1]);
+  });
+});
