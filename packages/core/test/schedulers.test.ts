@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  SCHEDULER_NAMES,
   DDIMScheduler,
   DDPMScheduler,
   DEISMultistepScheduler,
@@ -417,4 +418,28 @@ describe('UniPC and DEIS', () => {
       expect((error as SchedulerConfigError).field).toBe(field);
     }
   });
+});
+
+describe('a DDPM training config drives every sampler', () => {
+  // A model trained with diffusers' DDPMScheduler ships that config; diffusers' from_config
+  // lets any sampler read it, ignoring keys such as variance_type that it does not use.
+  const ddpmTrainingConfig = {
+    _class_name: 'DDPMScheduler',
+    num_train_timesteps: 1000,
+    beta_start: 0.0001,
+    beta_end: 0.02,
+    beta_schedule: 'linear',
+    variance_type: 'fixed_small',
+    clip_sample: true,
+    prediction_type: 'epsilon',
+    timestep_spacing: 'leading',
+    steps_offset: 0,
+  };
+  for (const name of Object.keys(SCHEDULER_NAMES)) {
+    test(`${name} accepts it`, () => {
+      const scheduler = createScheduler(ddpmTrainingConfig, { name });
+      scheduler.setTimesteps(name === 'lcm' ? 4 : 10);
+      expect(scheduler.timesteps.length).toBeGreaterThan(0);
+    });
+  }
 });

@@ -55,9 +55,11 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     this.finalSigmasType = readEnum(json, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero');
     this.lambdaMinClipped = readNumber(json, 'lambda_min_clipped', -Infinity);
     rejectEnabledFlags(json, ['use_lu_lambdas', ...UNSUPPORTED_SIGMA_FLAGS]);
+    // diffusers only acts on 'learned' / 'learned_range' here (it drops the variance channels)
+    // and ignores any other value, such as a DDPM training config's 'fixed_small'.
     const variance = json['variance_type'];
-    if (variance !== undefined && variance !== null && variance !== 'learned' && variance !== 'learned_range') {
-      throw new SchedulerConfigError('variance_type', `unknown value ${JSON.stringify(variance)}`);
+    if (variance !== undefined && variance !== null && typeof variance !== 'string') {
+      throw new SchedulerConfigError('variance_type', `must be a string or null, not ${JSON.stringify(variance)}`);
     }
     this.order = this.solverOrder;
     this.history = new ModelOutputHistory(this.solverOrder);

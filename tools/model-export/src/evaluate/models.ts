@@ -274,9 +274,6 @@ export async function sampleDiffusion(
   const options = manifest.sampling ?? {};
   const overrides: SchedulerConfigJson = {
     ...(typeof options['set_alpha_to_one'] === 'boolean' ? { set_alpha_to_one: options['set_alpha_to_one'] } : {}),
-    // DDPM's "fixed_small" means nothing to DPM-Solver (diffusers ignores it there, only
-    // learned/learned_range split channels); @genviz/core rejects it, so it is dropped here.
-    ...(sampling.scheduler === 'dpmsolver++' ? { variance_type: null } : {}),
   };
   const [sampleName, timestepName, labelName] = [0, 1, 2].map((index) => inputName(manifest, 'unet', index)) as [string, string, string];
   const nullLabel = nullClass(manifest);
