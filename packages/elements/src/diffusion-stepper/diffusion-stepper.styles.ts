@@ -13,7 +13,7 @@ export const diffusionStepperStyles = css`
     --_radius: var(--genviz-diffusion-stepper-radius, 0.5rem);
     --_gap: var(--genviz-diffusion-stepper-gap, 0.75rem);
     --_focus: var(--genviz-focus-ring-color, light-dark(#1d4ed8, #93c5fd));
-    color-scheme: light dark;
+    /* No color-scheme of our own: it inherits the page's, so light-dark() follows the page's theme. */
     display: block;
     min-inline-size: 0;
     color: var(--_text);
@@ -192,6 +192,13 @@ export const diffusionStepperStyles = css`
   }
   .panels.four {
     grid-template-columns: repeat(4, minmax(0, 1fr));
+  }
+  .panels,
+  .lanes {
+    max-inline-size: 48rem;
+  }
+  [part~='reverse'] .schedule {
+    max-inline-size: 28rem;
   }
   .lanes {
     display: grid;

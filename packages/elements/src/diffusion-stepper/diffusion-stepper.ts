@@ -1200,12 +1200,14 @@ export class GenvizDiffusionStepper extends LitElement {
       <label>
         <span>Digit</span>
         <select
-          .value=${this.digit === null ? 'none' : String(this.digit)}
           @change=${(event: Event) =>
             (this.digit = digitConverter.fromAttribute((event.target as HTMLSelectElement).value))}
         >
-          <option value="none">none</option>
-          ${Array.from({ length: 10 }, (_, d) => html`<option value=${d}>${d}</option>`)}
+          <option value="none" ?selected=${this.digit === null}>none</option>
+          ${Array.from(
+            { length: 10 },
+            (_, d) => html`<option value=${d} ?selected=${this.digit === d}>${d}</option>`,
+          )}
         </select>
       </label>
       <label class="guidance-field">
@@ -1431,7 +1433,9 @@ export class GenvizDiffusionStepper extends LitElement {
                 aria-label="${schedulerLabel(lane.scheduler)} sample"
               ></canvas>
               <figcaption>
-                <strong>${schedulerLabel(lane.scheduler)}</strong>, ${lane.steps} steps
+                <span
+                  ><strong>${schedulerLabel(lane.scheduler)}</strong> · ${lane.steps} steps</span
+                >
                 <span
                   >${
                     lane.status === 'waiting'
