@@ -7,8 +7,9 @@ import torch
 
 def alphas_cumprod(sched):
     assert sched["beta_schedule"] == "linear"
-    betas = np.linspace(sched["beta_start"], sched["beta_end"], sched["num_train_timesteps"], dtype=np.float32)
-    return torch.from_numpy(np.cumprod(1.0 - betas.astype(np.float64)).astype(np.float32))
+    # exactly as diffusers: float32 linspace, float32 cumprod
+    betas = torch.linspace(sched["beta_start"], sched["beta_end"], sched["num_train_timesteps"], dtype=torch.float32)
+    return torch.cumprod(1.0 - betas, dim=0)
 
 
 def ddim_timesteps(sched, num_inference_steps):
