@@ -16,12 +16,21 @@ export class RunController<T> implements ReactiveController {
 
   readonly #host: ReactiveControllerHost;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #onComplete: ((value: T) => void) | undefined;
   #controller: AbortController | undefined;
   #generation = 0;
 
-  /** `onError` hears every failure of a current run, after `status` and `error` are set. */
-  constructor(host: ReactiveControllerHost, options: { onError?: (error: unknown) => void } = {}) {
+  /**
+   * `onComplete` and `onError` hear how each current (not superseded, not aborted) run ends,
+   * after `status`, `value` and `error` are set, so listeners of events fired from them see
+   * the host's final state.
+   */
+  constructor(
+    host: ReactiveControllerHost,
+    options: { onComplete?: (value: T) => void; onError?: (error: unknown) => void } = {},
+  ) {
     this.#host = host;
+    this.#onComplete = options.onComplete;
     this.#onError = options.onError;
     host.addController(this);
   }
@@ -48,6 +57,8 @@ export class RunController<T> implements ReactiveController {
       if (generation !== this.#generation) return undefined;
       this.value = value;
       this.status = 'complete';
+      this.#host.requestUpdate();
+      this.#onComplete?.(value);
       return value;
     } catch (error) {
       if (generation !== this.#generation) return undefined;

@@ -202,8 +202,8 @@ export class GenvizDiffusionStepper extends LitElement {
   @property() model = 'mnist-ddpm';
   /** The classifier that reads the results (a default model id or a manifest URL). */
   @property() classifier = 'mnist-classifier';
-  /** Where models run: `auto` (WebGPU when usable, else WASM), `webgpu` or `wasm`. */
-  @property() device: DeviceOption = 'auto';
+  /** Where models run: `auto` (WebGPU when usable, else WASM), `webgpu` or `wasm`; unset, the runtime's default (`auto`). */
+  @property() device: DeviceOption | undefined;
   /** The reverse process's sampler: `ddpm`, `ddim`, `euler`, `euler-ancestral`, `dpmsolver++`, `dpmsolver++-karras`, `heun`, `lms`, `pndm`, `lcm`, ... */
   @property() scheduler = 'ddim';
   /** Sampling steps of the reverse process, 1 to 1000. */
@@ -244,7 +244,12 @@ export class GenvizDiffusionStepper extends LitElement {
   #device: DeviceChoice | undefined;
 
   // Reverse process: the trajectory is kept as it is computed; scrubbing only reads it.
-  #reverse = new RunController<DiffusionResult>(this, { onError: (error) => this.#report(error) });
+  #reverse = new RunController<DiffusionResult>(this, {
+    onComplete: (result) =>
+      emit(this, new GenvizCompleteEvent(result, 'reverse', this.#reverseScheduler, this.#reading)),
+    onError: (error) => this.#report(error),
+  });
+  #reverseScheduler = '';
   #trajectory: DiffusionStep[] = [];
   #shown = -1;
   #paused = false;
@@ -527,7 +532,7 @@ export class GenvizDiffusionStepper extends LitElement {
     if (!MODES.includes(this.mode)) {
       problems.push(`mode must be forward, reverse or race, not "${String(this.mode)}".`);
     }
-    if (!DEVICES.includes(this.device)) {
+    if (this.device !== undefined && !DEVICES.includes(this.device)) {
       problems.push(`device must be auto, webgpu or wasm, not "${String(this.device)}".`);
     }
     if (!Number.isInteger(this.steps) || this.steps < 1 || this.steps > TRAIN_STEPS) {
@@ -700,6 +705,7 @@ export class GenvizDiffusionStepper extends LitElement {
   async #runReverse(signal: AbortSignal): Promise<DiffusionResult> {
     await this.#ensureModel();
     const scheduler = this.scheduler;
+    this.#reverseScheduler = scheduler;
     // The runtime awaits onStep before the next step (worker-api.ts: "Awaiting the callback
     // paces the loop"), so holding the promise pauses sampling between model evaluations.
     // SampleOptions types onStep as returning void; the worker's DiffusionSampleOptions
@@ -732,7 +738,6 @@ export class GenvizDiffusionStepper extends LitElement {
     this.#announce(
       `Done: ${result.steps} steps, ${result.evaluations} model evaluations, ${formatSeconds(result.elapsedMs)}.${readout}`,
     );
-    emit(this, new GenvizCompleteEvent(result, 'reverse', scheduler, reading));
     return result;
   }
 
@@ -903,6 +908,12 @@ export class GenvizDiffusionStepper extends LitElement {
     );
   }
 
+  /** WASM though WebGPU was allowed (asked for, or `auto`). */
+  #cpuFallback(): boolean {
+    const requested = this.device ?? this.#runtime().options.device ?? 'auto';
+    return this.#device?.device === 'wasm' && requested !== 'wasm';
+  }
+
   #syncStates() {
     const states = this.#internals?.states;
     if (!states) return;
@@ -916,7 +927,7 @@ export class GenvizDiffusionStepper extends LitElement {
       this.mode === 'race' ? this.#race.status === 'complete' : this.#reverse.status === 'complete',
     );
     set('error', this.#visibleError() !== undefined || this.#problems.length > 0);
-    set('cpu-fallback', this.#device?.device === 'wasm' && this.device !== 'wasm');
+    set('cpu-fallback', this.#cpuFallback());
   }
 
   // ---- Input ------------------------------------------------------------------------------
@@ -1069,7 +1080,7 @@ export class GenvizDiffusionStepper extends LitElement {
   #renderDevice() {
     const device = this.#device;
     if (!device || this.mode === 'forward') return nothing;
-    const fallback = device.device === 'wasm' && this.device !== 'wasm';
+    const fallback = this.#cpuFallback();
     return html`<p part="device" class=${fallback ? 'fallback' : ''}>
       ${device.device === 'webgpu' ? 'Running on the GPU (WebGPU' : 'Running on the CPU (WASM'},
       ${device.dtype}): ${device.reason}.
