@@ -1406,8 +1406,14 @@ export class GenvizDiffusionStepper extends LitElement {
   #panel(part: string, caption: TemplateResult) {
     const name = part.startsWith('guidance') ? `guidance-panel ${part}` : `panel ${part}`;
     return html`<figure>
-      <canvas part=${name} width="28" height="28" role="img" aria-label=${part}></canvas>
-      <figcaption>${caption}</figcaption>
+      <canvas
+        part=${name}
+        width="28"
+        height="28"
+        role="img"
+        aria-labelledby="caption-${part}"
+      ></canvas>
+      <figcaption id="caption-${part}">${caption}</figcaption>
     </figure>`;
   }
 
