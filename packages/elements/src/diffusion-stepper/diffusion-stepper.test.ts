@@ -190,6 +190,7 @@ describe('<genviz-diffusion-stepper> forward process', () => {
     expect(part(element, 'error')!.getAttribute('role')).toBe('alert');
     expect(matches(element, 'error')).toBe(true);
     expect(errors.map((event) => event.code)).toContain('invalid-argument');
+    expect(warn.mock.calls.map((call) => String(call[0])).join('\n')).toMatch(/not an image/);
     warn.mockRestore();
   });
 });

@@ -870,7 +870,13 @@ export class GenvizDiffusionStepper extends LitElement {
       if (this.#reported.has(error)) return;
       this.#reported.add(error);
     }
-    emit(this, new GenvizErrorEvent(errorCode(error), messageOf(error), error));
+    const code = errorCode(error);
+    // A rejected input (an unreadable image, a scheduler the model's config refuses) is the
+    // page author's to fix: say so in the console too.
+    if (code === 'invalid-argument' && devMode()) {
+      console.warn(`<genviz-diffusion-stepper>: ${messageOf(error)}`);
+    }
+    emit(this, new GenvizErrorEvent(code, messageOf(error), error));
   };
 
   #dispatchLater(event: Event) {
