@@ -46,7 +46,8 @@ export interface SampleOptions extends ModelCallOptions {
   every?: number;
   includeGuidance?: boolean;
   eta?: number;
-  onStep?: (step: DiffusionStep) => void;
+  /** Receives each streamed step; return a promise to hold the worker's loop until it settles (pausing). */
+  onStep?: (step: DiffusionStep) => void | Promise<void>;
 }
 
 export interface ForwardOptions extends ModelCallOptions {

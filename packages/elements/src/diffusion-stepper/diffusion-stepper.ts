@@ -706,13 +706,9 @@ export class GenvizDiffusionStepper extends LitElement {
     await this.#ensureModel();
     const scheduler = this.scheduler;
     this.#reverseScheduler = scheduler;
-    // The runtime awaits onStep before the next step (worker-api.ts: "Awaiting the callback
-    // paces the loop"), so holding the promise pauses sampling between model evaluations.
-    // SampleOptions types onStep as returning void; the worker's DiffusionSampleOptions
-    // allows Promise<void>, hence the cast.
-    const onStep = ((step: DiffusionStep) => this.#onReverseStep(step, scheduler, signal)) as (
-      step: DiffusionStep,
-    ) => void;
+    // The runtime awaits onStep before the next step, so holding the promise pauses sampling
+    // between model evaluations.
+    const onStep = (step: DiffusionStep) => this.#onReverseStep(step, scheduler, signal);
     const result = await this.#runtime().diffusion.sample({
       model: this.model,
       device: this.device,

@@ -7,7 +7,6 @@ export const latentPadStyles = css`
     --_grid: var(--genviz-latent-pad-grid-color, light-dark(#d9d9e3, #34343f));
     --_handle: var(--genviz-latent-pad-handle-color, light-dark(#4f46e5, #a5b4fc));
     --_focus: var(--genviz-focus-ring-color, light-dark(#1d4ed8, #93c5fd));
-    color-scheme: light dark;
     display: block;
     inline-size: var(--_size);
     aspect-ratio: 1;
