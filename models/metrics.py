@@ -175,7 +175,8 @@ def m_ddpm(args, clf):
     labels = torch.arange(10).repeat_interleave(n // 10)
     t0 = time.time()
     x = ddim_sample(unet, sch, labels, steps=steps, guidance_scale=gs, generator=torch.Generator().manual_seed(0),
-                    set_alpha_to_one=smp["set_alpha_to_one"], null_label=null)
+                    set_alpha_to_one=smp["set_alpha_to_one"], null_label=null,
+                    use_clipped_model_output=smp.get("use_clipped_model_output", False))
     t_cond = time.time() - t0
     imgs = ((x + 1) / 2).clamp(0, 1)
     pred, conf = judge(clf, imgs)
@@ -183,7 +184,8 @@ def m_ddpm(args, clf):
     per = [(pred[labels == c] == c).float().mean().item() for c in range(10)]
     t0 = time.time()
     xu = ddim_sample(unet, sch, torch.full((n,), null, dtype=torch.long), steps=steps, guidance_scale=1.0,
-                     generator=torch.Generator().manual_seed(1), set_alpha_to_one=smp["set_alpha_to_one"], null_label=null)
+                     generator=torch.Generator().manual_seed(1), set_alpha_to_one=smp["set_alpha_to_one"], null_label=null,
+                     use_clipped_model_output=smp.get("use_clipped_model_output", False))
     t_unc = time.time() - t0
     iu = ((xu + 1) / 2).clamp(0, 1)
     pu, cu = judge(clf, iu)

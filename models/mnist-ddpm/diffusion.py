@@ -21,7 +21,7 @@ def ddim_timesteps(sched, num_inference_steps):
 
 @torch.no_grad()
 def ddim_sample(unet, sched, labels, steps=50, guidance_scale=3.0, generator=None, set_alpha_to_one=True,
-                batch_size=250, null_label=10):
+                batch_size=250, null_label=10, use_clipped_model_output=False):
     """labels: int64 tensor [N] (0..9, or null_label for unconditional). Returns images in [-1,1], [N,1,28,28].
     With guidance_scale == 1 or label == null only the conditional call is needed; we still follow the
     browser's scheme (cond + null in one batch) whenever guidance_scale != 1."""
@@ -49,6 +49,8 @@ def ddim_sample(unet, sched, labels, steps=50, guidance_scale=3.0, generator=Non
             if sched.get("clip_sample", False):
                 r = sched.get("clip_sample_range", 1.0)
                 x0 = x0.clamp(-r, r)
+                if use_clipped_model_output:  # re-derive eps from the clipped x0 (diffusers option, as in GLIDE)
+                    eps = (x - a_t.sqrt() * x0) / (1 - a_t).sqrt()
             x = a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * eps
         out.append(x)
     return torch.cat(out)
