@@ -5,8 +5,6 @@ import { browserProject } from './vitest.config.js';
 // They never fail on time, and `npm test` does not run them.
 export default defineConfig({
   test: {
-    projects: [
-      browserProject('bench', ['packages/*/bench/**/*.browser-bench.ts'], 1_200_000),
-    ],
+    projects: [browserProject('bench', ['packages/*/bench/**/*.browser-bench.ts'], 1_200_000)],
   },
 });

@@ -2,7 +2,11 @@ import { playwright } from '@vitest/browser-playwright';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
-import { ortNodeRun, readDefaultManifest, writeBenchResults } from './packages/runtime/test/node-commands.js';
+import {
+  ortNodeRun,
+  readDefaultManifest,
+  writeBenchResults,
+} from './packages/runtime/test/node-commands.js';
 
 /**
  * One config lists every test project, split by cost (CONVENTIONS.md):
@@ -51,7 +55,11 @@ const nodeProject = (name: string, include: string[]): TestProjectInlineConfigur
   test: { name, include, environment: 'node', testTimeout: 60_000 },
 });
 
-export const browserProject = (name: string, include: string[], timeout = 120_000): TestProjectInlineConfiguration => ({
+export const browserProject = (
+  name: string,
+  include: string[],
+  timeout = 120_000,
+): TestProjectInlineConfiguration => ({
   resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
   // Pre-bundled up front: discovering them mid-run makes Vite reload the test page.
   optimizeDeps: {

@@ -34,7 +34,11 @@ const decoder = await session('mnist-vae', 'decoder.onnx');
 for (const batch of [1, 64]) {
   const latent = new ort.Tensor('float32', normals(batch * 2, batch), [batch, 2]);
   await decoder.run({ latent });
-  rows.push({ metric: `VAE decode, batch ${batch} (p50)`, value: await p50(50, () => decoder.run({ latent })), unit: 'ms' });
+  rows.push({
+    metric: `VAE decode, batch ${batch} (p50)`,
+    value: await p50(50, () => decoder.run({ latent })),
+    unit: 'ms',
+  });
 }
 const ganManifest = JSON.parse(await readFile(join(assets, 'mnist-dcgan/manifest.json'), 'utf8'));
 const latentSize = ganManifest.networks.generator.inputs[0].shape[1];
@@ -42,7 +46,11 @@ const generator = await session('mnist-dcgan', 'generator.onnx');
 for (const batch of [1, 64]) {
   const latent = new ort.Tensor('float32', normals(batch * latentSize, batch), [batch, latentSize]);
   await generator.run({ latent });
-  rows.push({ metric: `GAN generate, batch ${batch} (p50)`, value: await p50(50, () => generator.run({ latent })), unit: 'ms' });
+  rows.push({
+    metric: `GAN generate, batch ${batch} (p50)`,
+    value: await p50(50, () => generator.run({ latent })),
+    unit: 'ms',
+  });
 }
 const ddpmManifest = JSON.parse(await readFile(join(assets, 'mnist-ddpm/manifest.json'), 'utf8'));
 const unet = await session('mnist-ddpm', 'unet.onnx');
@@ -71,12 +79,30 @@ async function sample(name, steps) {
   return performance.now() - started;
 }
 await sample('ddim', 5);
-rows.push({ metric: 'UNet step with guidance, batch 2 (mean of DDIM-50)', value: (await sample('ddim', 50)) / 50, unit: 'ms' });
-for (const [name, steps] of [['ddpm', 1000], ['ddim', 50], ['dpmsolver++', 20]]) {
-  rows.push({ metric: `full sample, ${name}-${steps}, guidance 3`, value: await sample(name, steps), unit: 'ms' });
+rows.push({
+  metric: 'UNet step with guidance, batch 2 (mean of DDIM-50)',
+  value: (await sample('ddim', 50)) / 50,
+  unit: 'ms',
+});
+for (const [name, steps] of [
+  ['ddpm', 1000],
+  ['ddim', 50],
+  ['dpmsolver++', 20],
+]) {
+  rows.push({
+    metric: `full sample, ${name}-${steps}, guidance 3`,
+    value: await sample(name, steps),
+    unit: 'ms',
+  });
 }
 
 await mkdir(join(root, 'bench-results'), { recursive: true });
-await writeFile(join(root, 'bench-results/ort-node.json'), `${JSON.stringify({ threads, rows }, null, 2)}\n`);
+await writeFile(
+  join(root, 'bench-results/ort-node.json'),
+  `${JSON.stringify({ threads, rows }, null, 2)}\n`,
+);
 console.log(`\nonnxruntime-node ${ort.env.versions.node}, ${threads} thread(s), CPU`);
-for (const row of rows) console.log(`  ${row.metric.padEnd(52)} ${row.value.toFixed(row.value < 10 ? 2 : 0).padStart(8)} ${row.unit}`);
+for (const row of rows)
+  console.log(
+    `  ${row.metric.padEnd(52)} ${row.value.toFixed(row.value < 10 ? 2 : 0).padStart(8)} ${row.unit}`,
+  );

@@ -12,10 +12,18 @@ const run = (title, command, args, options = {}) => {
 };
 
 run('core: scheduler step cost and RNG throughput', 'npm', ['run', 'bench', '-w', '@genviz/core']);
-run('runtime: headless Chromium, default models', 'npx', ['vitest', 'run', '--config', 'vitest.bench.config.ts', '--silent=false']);
+run('runtime: headless Chromium, default models', 'npx', [
+  'vitest',
+  'run',
+  '--config',
+  'vitest.bench.config.ts',
+  '--silent=false',
+]);
 run('onnxruntime-node: the same models in Node', 'node', ['scripts/bench-ort-node.mjs']);
 if (existsSync(resolve(root, 'tools/model-export/bench/scale.mjs'))) {
-  run('model-export: a few-hundred-MB synthetic checkpoint', 'node', ['tools/model-export/bench/scale.mjs']);
+  run('model-export: a few-hundred-MB synthetic checkpoint', 'node', [
+    'tools/model-export/bench/scale.mjs',
+  ]);
 }
 // PyTorch, where this machine has it (Python is never needed by the build or the tests).
 const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });

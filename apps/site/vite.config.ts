@@ -13,7 +13,11 @@ function defaultModels(): Plugin {
       outDir = resolve(config.root, config.build.outDir);
     },
     async closeBundle() {
-      await cp(resolve(import.meta.dirname, '../../packages/models/assets'), resolve(outDir, 'models'), { recursive: true });
+      await cp(
+        resolve(import.meta.dirname, '../../packages/models/assets'),
+        resolve(outDir, 'models'),
+        { recursive: true },
+      );
     },
   };
 }

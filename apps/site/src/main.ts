@@ -2,4 +2,5 @@ import '@genviz/elements/define';
 import { configureRuntime } from '@genviz/runtime';
 
 // The production build copies the default models to /models/ (see vite.config.ts).
-if (import.meta.env.PROD) configureRuntime({ modelsBaseUrl: new URL('models/', document.baseURI).href });
+if (import.meta.env.PROD)
+  configureRuntime({ modelsBaseUrl: new URL('models/', document.baseURI).href });

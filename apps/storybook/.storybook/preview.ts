@@ -4,7 +4,8 @@ import { configureRuntime } from '@genviz/runtime';
 
 // In the static build the default models are copied to /models/ (staticDirs in main.ts); in
 // dev and in tests they load from @genviz/models itself.
-if (import.meta.env.PROD) configureRuntime({ modelsBaseUrl: new URL('models/', document.baseURI).href });
+if (import.meta.env.PROD)
+  configureRuntime({ modelsBaseUrl: new URL('models/', document.baseURI).href });
 
 const preview: Preview = {
   parameters: {

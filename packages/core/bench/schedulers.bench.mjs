@@ -1,7 +1,19 @@
 // Per-step cost of each scheduler and RNG throughput. Prints a table to stdout; no pass/fail.
 import { NormalGenerator, createScheduler } from '../dist/index.js';
 
-const NAMES = ['ddpm', 'ddim', 'euler', 'euler-ancestral', 'dpmsolver++', 'heun', 'lms', 'pndm', 'unipc', 'deis', 'lcm'];
+const NAMES = [
+  'ddpm',
+  'ddim',
+  'euler',
+  'euler-ancestral',
+  'dpmsolver++',
+  'heun',
+  'lms',
+  'pndm',
+  'unipc',
+  'deis',
+  'lcm',
+];
 const SHAPES = [
   { label: '1x1x32x32', size: 1 * 1 * 32 * 32 },
   { label: '2x4x64x64', size: 2 * 4 * 64 * 64 },
@@ -35,7 +47,12 @@ function benchScheduler(name, size) {
 
 const rows = NAMES.map((name) => ({
   scheduler: name,
-  ...Object.fromEntries(SHAPES.map(({ label, size }) => [`µs/step ${label}`, Number(benchScheduler(name, size).toFixed(1))])),
+  ...Object.fromEntries(
+    SHAPES.map(({ label, size }) => [
+      `µs/step ${label}`,
+      Number(benchScheduler(name, size).toFixed(1)),
+    ]),
+  ),
 }));
 console.table(rows);
 
@@ -49,4 +66,6 @@ for (let i = 0; i < 5; i++) {
   times.push(performance.now() - start);
 }
 times.sort((a, b) => a - b);
-console.table([{ rng: 'NormalGenerator.fill', 'ms per 1e6 normals (median of 5)': Number(times[2].toFixed(1)) }]);
+console.table([
+  { rng: 'NormalGenerator.fill', 'ms per 1e6 normals (median of 5)': Number(times[2].toFixed(1)) },
+]);

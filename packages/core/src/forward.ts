@@ -22,7 +22,8 @@ export function addNoise(
   const alphaBar = alphaCumprodAt(schedule, timestep);
   const signal = Math.sqrt(alphaBar);
   const noiseScale = Math.sqrt(1 - alphaBar);
-  for (let i = 0; i < out.length; i++) out[i] = signal * (x0[i] as number) + noiseScale * (noise[i] as number);
+  for (let i = 0; i < out.length; i++)
+    out[i] = signal * (x0[i] as number) + noiseScale * (noise[i] as number);
   return out;
 }
 
@@ -35,7 +36,9 @@ export function forwardTrajectory(
   schedule: NoiseSchedule,
 ): readonly Float32Array[] {
   if (outs.length < timesteps.length) {
-    throw new RangeError(`forwardTrajectory: ${timesteps.length} timesteps but ${outs.length} output buffers`);
+    throw new RangeError(
+      `forwardTrajectory: ${timesteps.length} timesteps but ${outs.length} output buffers`,
+    );
   }
   timesteps.forEach((t, k) => addNoise(outs[k] as Float32Array, x0, noise, t, schedule));
   return outs;
@@ -58,6 +61,7 @@ export function noiseFromSample(
   const alphaBar = alphaCumprodAt(schedule, timestep);
   const signal = Math.sqrt(alphaBar);
   const noiseScale = Math.sqrt(1 - alphaBar);
-  for (let i = 0; i < out.length; i++) out[i] = ((xt[i] as number) - signal * (x0[i] as number)) / noiseScale;
+  for (let i = 0; i < out.length; i++)
+    out[i] = ((xt[i] as number) - signal * (x0[i] as number)) / noiseScale;
   return out;
 }

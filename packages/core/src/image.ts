@@ -35,12 +35,16 @@ export function tensorToRgba(
   if (out.length < plane * 4) throw new RangeError(`tensorToRgba: out needs ${plane * 4} bytes`);
   const base = batchIndex * shape.channels * plane;
   if (tensor.length < base + shape.channels * plane) {
-    throw new RangeError(`tensorToRgba: tensor has no image ${batchIndex} of shape ${shape.channels}x${shape.height}x${shape.width}`);
+    throw new RangeError(
+      `tensorToRgba: tensor has no image ${batchIndex} of shape ${shape.channels}x${shape.height}x${shape.width}`,
+    );
   }
   for (let p = 0; p < plane; p++) {
     const red = toUnit(tensor[base + p] as number, range) * 255;
-    const green = shape.channels === 3 ? toUnit(tensor[base + plane + p] as number, range) * 255 : red;
-    const blue = shape.channels === 3 ? toUnit(tensor[base + 2 * plane + p] as number, range) * 255 : red;
+    const green =
+      shape.channels === 3 ? toUnit(tensor[base + plane + p] as number, range) * 255 : red;
+    const blue =
+      shape.channels === 3 ? toUnit(tensor[base + 2 * plane + p] as number, range) * 255 : red;
     out[p * 4] = red;
     out[p * 4 + 1] = green;
     out[p * 4 + 2] = blue;
@@ -68,7 +72,10 @@ export function rgbaToTensor(
     const green = (rgba[p * 4 + 1] as number) / 255;
     const blue = (rgba[p * 4 + 2] as number) / 255;
     if (shape.channels === 1) {
-      out[base + p] = fromUnit(LUMA_WEIGHTS[0] * red + LUMA_WEIGHTS[1] * green + LUMA_WEIGHTS[2] * blue, range);
+      out[base + p] = fromUnit(
+        LUMA_WEIGHTS[0] * red + LUMA_WEIGHTS[1] * green + LUMA_WEIGHTS[2] * blue,
+        range,
+      );
     } else {
       out[base + p] = fromUnit(red, range);
       out[base + plane + p] = fromUnit(green, range);

@@ -14,7 +14,12 @@ const SLERP_PARALLEL_DOT = 0.9995;
  * Spherical interpolation between latents (Shoemake), which keeps the norm of Gaussian latents
  * typical where lerp would shrink it. Falls back to lerp when |cos| > 0.9995. `out` may alias a or b.
  */
-export function slerp(out: Float32Array, a: Float32Array, b: Float32Array, t: number): Float32Array {
+export function slerp(
+  out: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  t: number,
+): Float32Array {
   let dot = 0;
   let normA = 0;
   let normB = 0;
@@ -31,7 +36,8 @@ export function slerp(out: Float32Array, a: Float32Array, b: Float32Array, t: nu
   const sinTheta = Math.sin(theta);
   const weightA = Math.sin((1 - t) * theta) / sinTheta;
   const weightB = Math.sin(t * theta) / sinTheta;
-  for (let i = 0; i < out.length; i++) out[i] = weightA * (a[i] as number) + weightB * (b[i] as number);
+  for (let i = 0; i < out.length; i++)
+    out[i] = weightA * (a[i] as number) + weightB * (b[i] as number);
   return out;
 }
 
@@ -52,11 +58,18 @@ export function latentGrid(
   xRange: LatentRange,
   yRange: LatentRange,
 ): Float32Array {
-  if (out.length < rows * cols * 2) throw new RangeError(`latentGrid: out needs ${rows * cols * 2} floats`);
+  if (out.length < rows * cols * 2)
+    throw new RangeError(`latentGrid: out needs ${rows * cols * 2} floats`);
   for (let r = 0; r < rows; r++) {
-    const y = rows === 1 ? (yRange.min + yRange.max) / 2 : yRange.max + ((yRange.min - yRange.max) * r) / (rows - 1);
+    const y =
+      rows === 1
+        ? (yRange.min + yRange.max) / 2
+        : yRange.max + ((yRange.min - yRange.max) * r) / (rows - 1);
     for (let c = 0; c < cols; c++) {
-      const x = cols === 1 ? (xRange.min + xRange.max) / 2 : xRange.min + ((xRange.max - xRange.min) * c) / (cols - 1);
+      const x =
+        cols === 1
+          ? (xRange.min + xRange.max) / 2
+          : xRange.min + ((xRange.max - xRange.min) * c) / (cols - 1);
       const k = (r * cols + c) * 2;
       out[k] = x;
       out[k + 1] = y;

@@ -18,7 +18,9 @@ export function expectAllClose(
     const e = expected[i] as number;
     const limit = abs + rel * Math.abs(e);
     if (!(Math.abs(a - e) <= limit) && !(a === e)) {
-      throw new Error(`${label}[${i}]: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > ${limit})`);
+      throw new Error(
+        `${label}[${i}]: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > ${limit})`,
+      );
     }
   }
 }

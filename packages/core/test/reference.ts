@@ -35,7 +35,12 @@ function interp(t: number, table: number[]): number {
   return (table[low] as number) * (1 - w) + (table[low + 1] as number) * w;
 }
 
-export function refDdpmLoop(alphasCumprod: number[], timesteps: number[], start: number[], clip: boolean): number[] {
+export function refDdpmLoop(
+  alphasCumprod: number[],
+  timesteps: number[],
+  start: number[],
+  clip: boolean,
+): number[] {
   let x = [...start];
   timesteps.forEach((t, k) => {
     const prevT = k === timesteps.length - 1 ? -1 : (timesteps[k + 1] as number);
@@ -80,7 +85,9 @@ export function refDdimLoop(
         : Math.sqrt(ab) * xi - Math.sqrt(1 - ab) * (out[i] as number),
     );
     const eps = x.map((xi, i) =>
-      prediction === 'epsilon' ? (out[i] as number) : Math.sqrt(ab) * (out[i] as number) + Math.sqrt(1 - ab) * xi,
+      prediction === 'epsilon'
+        ? (out[i] as number)
+        : Math.sqrt(ab) * (out[i] as number) + Math.sqrt(1 - ab) * xi,
     );
     const std = eta * Math.sqrt(((1 - abPrev) / (1 - ab)) * (1 - ab / abPrev));
     const noise = refNoise(x.length, k);
@@ -103,7 +110,12 @@ export function refEulerSigmas(alphasCumprod: number[], timesteps: number[]): nu
   return [...timesteps.map((t) => interp(t, train)), 0];
 }
 
-export function refEulerLoop(sigmas: number[], timesteps: number[], start: number[], ancestral: boolean): number[] {
+export function refEulerLoop(
+  sigmas: number[],
+  timesteps: number[],
+  start: number[],
+  ancestral: boolean,
+): number[] {
   let x = start.map((v) => v * (sigmas[0] as number));
   timesteps.forEach((t, k) => {
     const sigma = sigmas[k] as number;
@@ -117,7 +129,10 @@ export function refEulerLoop(sigmas: number[], timesteps: number[], start: numbe
       const up = Math.sqrt((next * next * (sigma * sigma - next * next)) / (sigma * sigma));
       const down = Math.sqrt(next * next - up * up);
       const noise = refNoise(x.length, k);
-      x = x.map((v, i) => v + ((v - (x0[i] as number)) / sigma) * (down - sigma) + (noise[i] as number) * up);
+      x = x.map(
+        (v, i) =>
+          v + ((v - (x0[i] as number)) / sigma) * (down - sigma) + (noise[i] as number) * up,
+      );
     }
   });
   return x;
@@ -150,7 +165,11 @@ export function refHeunLoop(sigmas: number[], timesteps: number[], start: number
 }
 
 /** DPM-Solver++(2M), midpoint, lower_order_final; sigmas has the final 0. */
-export function refDpmSolverPlusPlus2M(sigmas: number[], timesteps: number[], start: number[]): number[] {
+export function refDpmSolverPlusPlus2M(
+  sigmas: number[],
+  timesteps: number[],
+  start: number[],
+): number[] {
   let x = [...start];
   const history: number[][] = [];
   const alphaSigma = (s: number): [number, number, number] => {
@@ -173,7 +192,11 @@ export function refDpmSolverPlusPlus2M(sigmas: number[], timesteps: number[], st
       const prev = history[1] as number[];
       x = x.map((v, i) => {
         const d1 = ((x0[i] as number) - (prev[i] as number)) / r0;
-        return (st / s0) * v - at * (Math.exp(-h) - 1) * (x0[i] as number) - 0.5 * at * (Math.exp(-h) - 1) * d1;
+        return (
+          (st / s0) * v -
+          at * (Math.exp(-h) - 1) * (x0[i] as number) -
+          0.5 * at * (Math.exp(-h) - 1) * d1
+        );
       });
     }
   });
@@ -194,7 +217,8 @@ function refSolve(a: number[][], b: number[]): number[] {
   const at = (r: number, c: number): number => (m[r] as number[])[c] as number;
   for (let col = 0; col < size; col++) {
     let pivotRow = col;
-    for (let r = col + 1; r < size; r++) if (Math.abs(at(r, col)) > Math.abs(at(pivotRow, col))) pivotRow = r;
+    for (let r = col + 1; r < size; r++)
+      if (Math.abs(at(r, col)) > Math.abs(at(pivotRow, col))) pivotRow = r;
     const swapped = m[col] as number[];
     m[col] = m[pivotRow] as number[];
     m[pivotRow] = swapped;
@@ -222,7 +246,12 @@ export interface RefUniPcOptions {
  * UniPCMultistepScheduler.step over a full loop with the epsilon dummy model (solver_p None).
  * `sigmas` has one entry per timestep plus the final one.
  */
-export function refUniPcLoop(sigmas: number[], timesteps: number[], start: number[], options: RefUniPcOptions): number[] {
+export function refUniPcLoop(
+  sigmas: number[],
+  timesteps: number[],
+  start: number[],
+  options: RefUniPcOptions,
+): number[] {
   const { solverOrder, solverType, predictX0, lowerOrderFinal, disableCorrector } = options;
   const modelOutputs: (number[] | null)[] = Array.from({ length: solverOrder }, () => null);
   let lastSample: number[] | null = null;
@@ -231,7 +260,12 @@ export function refUniPcLoop(sigmas: number[], timesteps: number[], start: numbe
   let stepIndex = 0;
 
   // The R and b of multistep_uni_p_bh_update / multistep_uni_c_bh_update.
-  const bhSystem = (rks: number[], hh: number, order: number, bH: number): { R: number[][]; b: number[] } => {
+  const bhSystem = (
+    rks: number[],
+    hh: number,
+    order: number,
+    bH: number,
+  ): { R: number[][]; b: number[] } => {
     const R: number[][] = [];
     const b: number[] = [];
     let hPhiK = Math.expm1(hh) / hh - 1;
@@ -274,13 +308,33 @@ export function refUniPcLoop(sigmas: number[], timesteps: number[], start: numbe
     const { R, b } = bhSystem(rks, hh, order, bH);
     let rhosP: number[] = [];
     if (D1s.length > 0) {
-      rhosP = order === 2 ? [0.5] : refSolve(R.slice(0, -1).map((row) => row.slice(0, -1)), b.slice(0, -1));
+      rhosP =
+        order === 2
+          ? [0.5]
+          : refSolve(
+              R.slice(0, -1).map((row) => row.slice(0, -1)),
+              b.slice(0, -1),
+            );
     }
-    const predRes = x.map((_, j) => (D1s.length > 0 ? D1s.reduce((acc, d, k) => acc + (rhosP[k] as number) * (d[j] as number), 0) : 0));
+    const predRes = x.map((_, j) =>
+      D1s.length > 0
+        ? D1s.reduce((acc, d, k) => acc + (rhosP[k] as number) * (d[j] as number), 0)
+        : 0,
+    );
     if (predictX0) {
-      return x.map((v, j) => (sigmaT / sigmaS0) * v - alphaT * hPhi1 * (m0[j] as number) - alphaT * bH * (predRes[j] as number));
+      return x.map(
+        (v, j) =>
+          (sigmaT / sigmaS0) * v -
+          alphaT * hPhi1 * (m0[j] as number) -
+          alphaT * bH * (predRes[j] as number),
+      );
     }
-    return x.map((v, j) => (alphaT / alphaS0) * v - sigmaT * hPhi1 * (m0[j] as number) - sigmaT * bH * (predRes[j] as number));
+    return x.map(
+      (v, j) =>
+        (alphaT / alphaS0) * v -
+        sigmaT * hPhi1 * (m0[j] as number) -
+        sigmaT * bH * (predRes[j] as number),
+    );
   };
 
   const uniC = (thisModelOutput: number[], last: number[], order: number): number[] => {
@@ -306,12 +360,19 @@ export function refUniPcLoop(sigmas: number[], timesteps: number[], start: numbe
     const bH = solverType === 'bh1' ? hh : Math.expm1(hh);
     const { R, b } = bhSystem(rks, hh, order, bH);
     const rhosC = order === 1 ? [0.5] : refSolve(R, b);
-    const corrRes = x.map((_, j) => D1s.reduce((acc, d, k) => acc + (rhosC[k] as number) * (d[j] as number), 0));
+    const corrRes = x.map((_, j) =>
+      D1s.reduce((acc, d, k) => acc + (rhosC[k] as number) * (d[j] as number), 0),
+    );
     const outputScale = predictX0 ? alphaT : sigmaT;
     return x.map((v, j) => {
-      const base = predictX0 ? (sigmaT / sigmaS0) * v - alphaT * hPhi1 * (m0[j] as number) : (alphaT / alphaS0) * v - sigmaT * hPhi1 * (m0[j] as number);
+      const base = predictX0
+        ? (sigmaT / sigmaS0) * v - alphaT * hPhi1 * (m0[j] as number)
+        : (alphaT / alphaS0) * v - sigmaT * hPhi1 * (m0[j] as number);
       const d1T = (modelT[j] as number) - (m0[j] as number);
-      return base - outputScale * bH * ((corrRes[j] as number) + (rhosC[rhosC.length - 1] as number) * d1T);
+      return (
+        base -
+        outputScale * bH * ((corrRes[j] as number) + (rhosC[rhosC.length - 1] as number) * d1T)
+      );
     });
   };
 
@@ -319,13 +380,17 @@ export function refUniPcLoop(sigmas: number[], timesteps: number[], start: numbe
   timesteps.forEach((t, k) => {
     stepIndex = k;
     const modelOutput = dummyModel(x, t);
-    const useCorrector = stepIndex > 0 && !disableCorrector.includes(stepIndex - 1) && lastSample !== null;
+    const useCorrector =
+      stepIndex > 0 && !disableCorrector.includes(stepIndex - 1) && lastSample !== null;
     const modelOutputConvert = convertModelOutput(modelOutput, x);
     let sample = x;
     if (useCorrector) sample = uniC(modelOutputConvert, lastSample as number[], thisOrder);
-    for (let i = 0; i < solverOrder - 1; i++) modelOutputs[i] = modelOutputs[i + 1] as number[] | null;
+    for (let i = 0; i < solverOrder - 1; i++)
+      modelOutputs[i] = modelOutputs[i + 1] as number[] | null;
     modelOutputs[solverOrder - 1] = modelOutputConvert;
-    const order = lowerOrderFinal ? Math.min(solverOrder, timesteps.length - stepIndex) : solverOrder;
+    const order = lowerOrderFinal
+      ? Math.min(solverOrder, timesteps.length - stepIndex)
+      : solverOrder;
     thisOrder = Math.min(order, lowerOrderNums + 1);
     lastSample = sample;
     x = uniP(sample, thisOrder);
@@ -335,15 +400,27 @@ export function refUniPcLoop(sigmas: number[], timesteps: number[], start: numbe
 }
 
 /** DEISMultistepScheduler.step (log-rho) over a full loop with the epsilon dummy model. */
-export function refDeisLoop(sigmas: number[], timesteps: number[], start: number[], solverOrder: number, lowerOrderFinal: boolean): number[] {
+export function refDeisLoop(
+  sigmas: number[],
+  timesteps: number[],
+  start: number[],
+  solverOrder: number,
+  lowerOrderFinal: boolean,
+): number[] {
   const modelOutputs: (number[] | null)[] = Array.from({ length: solverOrder }, () => null);
   let lowerOrderNums = 0;
   let x = [...start];
-  const ind2 = (t: number, b: number, c: number): number => (t * (-Math.log(c) + Math.log(t) - 1)) / (Math.log(b) - Math.log(c));
+  const ind2 = (t: number, b: number, c: number): number =>
+    (t * (-Math.log(c) + Math.log(t) - 1)) / (Math.log(b) - Math.log(c));
   const ind3 = (t: number, b: number, c: number, d: number): number => {
     const numerator =
       t *
-      (Math.log(c) * (Math.log(d) - Math.log(t) + 1) - Math.log(d) * Math.log(t) + Math.log(d) + Math.log(t) ** 2 - 2 * Math.log(t) + 2);
+      (Math.log(c) * (Math.log(d) - Math.log(t) + 1) -
+        Math.log(d) * Math.log(t) +
+        Math.log(d) +
+        Math.log(t) ** 2 -
+        2 * Math.log(t) +
+        2);
     return numerator / ((Math.log(b) - Math.log(c)) * (Math.log(b) - Math.log(d)));
   };
   timesteps.forEach((t, stepIndex) => {
@@ -354,32 +431,47 @@ export function refDeisLoop(sigmas: number[], timesteps: number[], start: number
     const [alphaS, sigmaS] = refAlphaSigmaLambda(sigmas[stepIndex] as number);
     const x0 = x.map((v, i) => (v - sigmaS * (out[i] as number)) / alphaS);
     const eps = x.map((v, i) => (v - alphaS * (x0[i] as number)) / sigmaS);
-    for (let i = 0; i < solverOrder - 1; i++) modelOutputs[i] = modelOutputs[i + 1] as number[] | null;
+    for (let i = 0; i < solverOrder - 1; i++)
+      modelOutputs[i] = modelOutputs[i + 1] as number[] | null;
     modelOutputs[solverOrder - 1] = eps;
     const [alphaT, sigmaT, lambdaT] = refAlphaSigmaLambda(sigmas[stepIndex + 1] as number);
     const [alphaS0, sigmaS0, lambdaS0] = refAlphaSigmaLambda(sigmas[stepIndex] as number);
     const m0 = modelOutputs[solverOrder - 1] as number[];
     if (solverOrder === 1 || lowerOrderNums < 1 || lowerFinal) {
       const h = lambdaT - lambdaS0;
-      x = x.map((v, i) => (alphaT / alphaS0) * v - sigmaT * (Math.exp(h) - 1.0) * (m0[i] as number));
+      x = x.map(
+        (v, i) => (alphaT / alphaS0) * v - sigmaT * (Math.exp(h) - 1.0) * (m0[i] as number),
+      );
     } else if (solverOrder === 2 || lowerOrderNums < 2 || lowerSecond) {
       const [alphaS1, sigmaS1] = refAlphaSigmaLambda(sigmas[stepIndex - 1] as number);
       const m1 = modelOutputs[solverOrder - 2] as number[];
       const [rhoT, rhoS0, rhoS1] = [sigmaT / alphaT, sigmaS0 / alphaS0, sigmaS1 / alphaS1];
       const coef1 = ind2(rhoT, rhoS0, rhoS1) - ind2(rhoS0, rhoS0, rhoS1);
       const coef2 = ind2(rhoT, rhoS1, rhoS0) - ind2(rhoS0, rhoS1, rhoS0);
-      x = x.map((v, i) => alphaT * (v / alphaS0 + coef1 * (m0[i] as number) + coef2 * (m1[i] as number)));
+      x = x.map(
+        (v, i) => alphaT * (v / alphaS0 + coef1 * (m0[i] as number) + coef2 * (m1[i] as number)),
+      );
     } else {
       const [alphaS1, sigmaS1] = refAlphaSigmaLambda(sigmas[stepIndex - 1] as number);
       const [alphaS2, sigmaS2] = refAlphaSigmaLambda(sigmas[stepIndex - 2] as number);
       const m1 = modelOutputs[solverOrder - 2] as number[];
       const m2 = modelOutputs[solverOrder - 3] as number[];
-      const [rhoT, rhoS0, rhoS1, rhoS2] = [sigmaT / alphaT, sigmaS0 / alphaS0, sigmaS1 / alphaS1, sigmaS2 / alphaS2];
+      const [rhoT, rhoS0, rhoS1, rhoS2] = [
+        sigmaT / alphaT,
+        sigmaS0 / alphaS0,
+        sigmaS1 / alphaS1,
+        sigmaS2 / alphaS2,
+      ];
       const coef1 = ind3(rhoT, rhoS0, rhoS1, rhoS2) - ind3(rhoS0, rhoS0, rhoS1, rhoS2);
       const coef2 = ind3(rhoT, rhoS1, rhoS2, rhoS0) - ind3(rhoS0, rhoS1, rhoS2, rhoS0);
       const coef3 = ind3(rhoT, rhoS2, rhoS0, rhoS1) - ind3(rhoS0, rhoS2, rhoS0, rhoS1);
       x = x.map(
-        (v, i) => alphaT * (v / alphaS0 + coef1 * (m0[i] as number) + coef2 * (m1[i] as number) + coef3 * (m2[i] as number)),
+        (v, i) =>
+          alphaT *
+          (v / alphaS0 +
+            coef1 * (m0[i] as number) +
+            coef2 * (m1[i] as number) +
+            coef3 * (m2[i] as number)),
       );
     }
     if (lowerOrderNums < solverOrder) lowerOrderNums += 1;

@@ -39,15 +39,29 @@ const linearAlphasCumprod = refAlphasCumprod(refLinearBetas(0.0001, 0.02, 1000))
 const heunAlphasCumprod = refAlphasCumprod(refLinearBetas(0.00085, 0.012, 1000));
 
 /** Runs a full loop with the dummy model and reference noise; returns the final sample. */
-function runLoop(scheduler: Scheduler, steps: number, options?: StepOptions, scaleStart = true): Float32Array {
+function runLoop(
+  scheduler: Scheduler,
+  steps: number,
+  options?: StepOptions,
+  scaleStart = true,
+): Float32Array {
   scheduler.setTimesteps(steps);
-  const sample = Float32Array.from(refInitialSample(N), (v) => (scaleStart ? v * scheduler.initNoiseSigma : v));
+  const sample = Float32Array.from(refInitialSample(N), (v) =>
+    scaleStart ? v * scheduler.initNoiseSigma : v,
+  );
   const modelInput = new Float32Array(N);
   const predOriginalSample = new Float32Array(N);
   scheduler.timesteps.forEach((t, k) => {
     scheduler.scaleModelInput(modelInput, sample, t);
     const output = Float32Array.from(dummyModel(modelInput, t));
-    scheduler.step(output, t, sample, { prevSample: sample, predOriginalSample }, Float32Array.from(refNoise(N, k)), options);
+    scheduler.step(
+      output,
+      t,
+      sample,
+      { prevSample: sample, predOriginalSample },
+      Float32Array.from(refNoise(N, k)),
+      options,
+    );
   });
   return sample;
 }
@@ -75,7 +89,11 @@ describe('timesteps match diffusers', () => {
     const euler = new EulerDiscreteScheduler({});
     euler.setTimesteps(4);
     expectAllClose(euler.timesteps, [999, 666, 333, 0], { abs: 0 });
-    expectAllClose(euler.sigmas as Float32Array, refEulerSigmas(linearAlphasCumprod, [999, 666, 333, 0]), { rel: 2e-6 });
+    expectAllClose(
+      euler.sigmas as Float32Array,
+      refEulerSigmas(linearAlphasCumprod, [999, 666, 333, 0]),
+      { rel: 2e-6 },
+    );
     euler.setTimesteps(7);
     expectAllClose(euler.timesteps, [999, 832.5, 666, 499.5, 333, 166.5, 0], { abs: 0 });
     expect(euler.initNoiseSigma).toBeCloseTo(157.4073, 3);
@@ -99,7 +117,9 @@ describe('timesteps match diffusers', () => {
   test('PNDM PRK warm-up timesteps and evaluation count', () => {
     const pndm = createScheduler({}, { name: 'pndm' });
     pndm.setTimesteps(10);
-    expect(pndm.timesteps).toEqual([900, 850, 850, 800, 800, 750, 750, 700, 700, 650, 650, 600, 600, 500, 400, 300, 200, 100, 0]);
+    expect(pndm.timesteps).toEqual([
+      900, 850, 850, 800, 800, 750, 750, 700, 700, 650, 650, 600, 600, 500, 400, 300, 200, 100, 0,
+    ]);
     expect(pndm.modelEvaluations(10)).toBe(19);
     const skip = createScheduler({ skip_prk_steps: true }, { name: 'pndm' });
     skip.setTimesteps(10);
@@ -121,7 +141,10 @@ describe('timesteps match diffusers', () => {
     expect(sigmas[0]).toBeCloseTo(train[0] as number, 3);
     // sigma_min comes from float32 alphas_cumprod[0] (1 - 0.9999 cancels), as in diffusers.
     expectAllClose([sigmas[9] as number], [train[1] as number], { abs: 0, rel: 1e-3 }, 'sigma_min');
-    const rampPoint = ((train[0] as number) ** (1 / 7) + (5 / 9) * ((train[1] as number) ** (1 / 7) - (train[0] as number) ** (1 / 7))) ** 7;
+    const rampPoint =
+      ((train[0] as number) ** (1 / 7) +
+        (5 / 9) * ((train[1] as number) ** (1 / 7) - (train[0] as number) ** (1 / 7))) **
+      7;
     expect(sigmas[5]).toBeCloseTo(rampPoint, 3);
     expect(dpm.timesteps.every(Number.isInteger)).toBe(true);
     expect(dpm.timesteps[0]).toBe(999);
@@ -136,7 +159,11 @@ describe('full sampling loops match a float64 transcription of diffusers', () =>
   ])('DDPM (clip_sample %s, %i steps)', (clip, steps) => {
     const scheduler = new DDPMScheduler({ clip_sample: clip });
     const result = runLoop(scheduler, steps);
-    expectAllClose(result, refDdpmLoop(linearAlphasCumprod, [...scheduler.timesteps], refInitialSample(N), clip), { abs: 2e-5, rel: 2e-4 });
+    expectAllClose(
+      result,
+      refDdpmLoop(linearAlphasCumprod, [...scheduler.timesteps], refInitialSample(N), clip),
+      { abs: 2e-5, rel: 2e-4 },
+    );
   });
 
   test.each([
@@ -146,37 +173,74 @@ describe('full sampling loops match a float64 transcription of diffusers', () =>
   ] as const)('DDIM eta %s %s', (eta, prediction) => {
     const scheduler = new DDIMScheduler({ clip_sample: false, prediction_type: prediction });
     const result = runLoop(scheduler, 20, { eta });
-    expectAllClose(result, refDdimLoop(linearAlphasCumprod, [...scheduler.timesteps], 50, refInitialSample(N), eta, prediction), {
-      abs: 2e-5,
-      rel: 2e-4,
-    });
+    expectAllClose(
+      result,
+      refDdimLoop(
+        linearAlphasCumprod,
+        [...scheduler.timesteps],
+        50,
+        refInitialSample(N),
+        eta,
+        prediction,
+      ),
+      {
+        abs: 2e-5,
+        rel: 2e-4,
+      },
+    );
   });
 
   test.each([false, true])('Euler (ancestral %s)', (ancestral) => {
     const scheduler = createScheduler({}, { name: ancestral ? 'euler-ancestral' : 'euler' });
     const result = runLoop(scheduler, 15);
     const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
-    expectAllClose(result, refEulerLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), ancestral), { abs: 1e-4, rel: 2e-4 });
+    expectAllClose(
+      result,
+      refEulerLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), ancestral),
+      { abs: 1e-4, rel: 2e-4 },
+    );
   });
 
   test('Heun', () => {
     const scheduler = new HeunDiscreteScheduler({});
     const result = runLoop(scheduler, 8);
-    const base = [999, ...Array.from({ length: 7 }, (_, i) => Math.fround(999 - (999 * (i + 1)) / 7))];
+    const base = [
+      999,
+      ...Array.from({ length: 7 }, (_, i) => Math.fround(999 - (999 * (i + 1)) / 7)),
+    ];
     const sigmas = refEulerSigmas(heunAlphasCumprod, base);
-    expectAllClose(result, refHeunLoop(sigmas, base, refInitialSample(N)), { abs: 1e-4, rel: 2e-4 });
+    expectAllClose(result, refHeunLoop(sigmas, base, refInitialSample(N)), {
+      abs: 1e-4,
+      rel: 2e-4,
+    });
   });
 
   test.each([10, 25])('DPM-Solver++ 2M, %i steps', (steps) => {
     const scheduler = new DPMSolverMultistepScheduler({});
     const result = runLoop(scheduler, steps);
     const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
-    expectAllClose(result, refDpmSolverPlusPlus2M(sigmas, [...scheduler.timesteps], refInitialSample(N)), { abs: 2e-5, rel: 2e-4 });
+    expectAllClose(
+      result,
+      refDpmSolverPlusPlus2M(sigmas, [...scheduler.timesteps], refInitialSample(N)),
+      { abs: 2e-5, rel: 2e-4 },
+    );
   });
 });
 
 describe('an oracle model lands every scheduler on x0', () => {
-  const names = ['ddpm', 'ddim', 'euler', 'euler-ancestral', 'dpmsolver++', 'dpmsolver++-karras', 'heun', 'lms', 'pndm', 'lcm', 'unipc'] as const;
+  const names = [
+    'ddpm',
+    'ddim',
+    'euler',
+    'euler-ancestral',
+    'dpmsolver++',
+    'dpmsolver++-karras',
+    'heun',
+    'lms',
+    'pndm',
+    'lcm',
+    'unipc',
+  ] as const;
   test.each(names)('%s', (name) => {
     const scheduler = createScheduler({ clip_sample: false, set_alpha_to_one: true }, { name });
     scheduler.setTimesteps(name === 'lcm' ? 4 : 30);
@@ -190,8 +254,13 @@ describe('an oracle model lands every scheduler on x0', () => {
       scheduler.scaleModelInput(input, sample, t);
       // The model input is a variance-preserving sample: find its alpha-bar and return its exact noise.
       const sigma = sigmas ? (sigmas[scheduler.stepIndex ?? 0] as number) : 0;
-      const alphaBar = sigmas ? 1 / (1 + sigma * sigma) : (scheduler.schedule.alphasCumprod[t] as number);
-      for (let i = 0; i < 64; i++) eps[i] = ((input[i] as number) - Math.sqrt(alphaBar) * (x0[i] as number)) / Math.sqrt(1 - alphaBar);
+      const alphaBar = sigmas
+        ? 1 / (1 + sigma * sigma)
+        : (scheduler.schedule.alphasCumprod[t] as number);
+      for (let i = 0; i < 64; i++)
+        eps[i] =
+          ((input[i] as number) - Math.sqrt(alphaBar) * (x0[i] as number)) /
+          Math.sqrt(1 - alphaBar);
       scheduler.step(eps, t, sample, { prevSample: sample }, rng);
     }
     expectAllClose(sample, x0, { abs: 2e-3, rel: 0 }, name);
@@ -221,8 +290,15 @@ describe('properties', () => {
     ddpm.setTimesteps(1000);
     const alphasCumprod = ddim.schedule.alphasCumprod;
     for (const t of [1, 10, 500, 999]) {
-      const posterior = ((1 - (alphasCumprod[t - 1] as number)) / (1 - (alphasCumprod[t] as number))) * (ddim.schedule.betas[t] as number);
-      expectAllClose([ddim.variance(t, t - 1)], [posterior], { abs: 0, rel: 1e-3 }, `variance at ${t}`);
+      const posterior =
+        ((1 - (alphasCumprod[t - 1] as number)) / (1 - (alphasCumprod[t] as number))) *
+        (ddim.schedule.betas[t] as number);
+      expectAllClose(
+        [ddim.variance(t, t - 1)],
+        [posterior],
+        { abs: 0, rel: 1e-3 },
+        `variance at ${t}`,
+      );
     }
     // Same step: DDIM eta=1 and DDPM fixed_small with the same noise give the same sample.
     const sample = Float32Array.from(refInitialSample(N));
@@ -240,7 +316,13 @@ describe('properties', () => {
     scheduler.setTimesteps(50);
     const x0 = Float32Array.from({ length: 32 }, (_, i) => (i % 5) / 5 - 0.4);
     const noise = new NormalGenerator(5).fill(new Float32Array(32));
-    const sample = addNoise(new Float32Array(32), x0, noise, scheduler.timesteps[0] as number, scheduler.schedule);
+    const sample = addNoise(
+      new Float32Array(32),
+      x0,
+      noise,
+      scheduler.timesteps[0] as number,
+      scheduler.schedule,
+    );
     for (const t of scheduler.timesteps) scheduler.step(noise, t, sample, { prevSample: sample });
     expectAllClose(sample, x0, { abs: 1e-4, rel: 0 });
   });
@@ -258,13 +340,32 @@ describe('properties', () => {
       const s = new DDIMScheduler(config);
       s.setTimesteps(10);
       const sample = Float32Array.from(refInitialSample(N), (v) => v * (1 + offset));
-      s.step(Float32Array.from(dummyModel(sample, 500)), 501, sample, { prevSample: sample }, undefined, {});
+      s.step(
+        Float32Array.from(dummyModel(sample, 500)),
+        501,
+        sample,
+        { prevSample: sample },
+        undefined,
+        {},
+      );
       return sample;
     };
     const batched = new DDIMScheduler(config);
     batched.setTimesteps(10);
-    const sample = Float32Array.from([...refInitialSample(N).map((v) => v), ...refInitialSample(N).map((v) => v * 4)]);
-    batched.step(Float32Array.from(dummyModel(sample.subarray(0, N), 500).concat(dummyModel(sample.subarray(N), 500))), 501, sample, { prevSample: sample }, undefined, { batchSize: 2 });
+    const sample = Float32Array.from([
+      ...refInitialSample(N).map((v) => v),
+      ...refInitialSample(N).map((v) => v * 4),
+    ]);
+    batched.step(
+      Float32Array.from(
+        dummyModel(sample.subarray(0, N), 500).concat(dummyModel(sample.subarray(N), 500)),
+      ),
+      501,
+      sample,
+      { prevSample: sample },
+      undefined,
+      { batchSize: 2 },
+    );
     expectAllClose(sample.subarray(0, N), single(0), { abs: 1e-6 });
     expectAllClose(sample.subarray(N), single(3), { abs: 1e-6 });
   });
@@ -293,16 +394,25 @@ describe('UniPC and DEIS', () => {
     expect(trailing.timesteps).toEqual([999, 666, 332]);
     const sigmaMin = new UniPCMultistepScheduler({ final_sigmas_type: 'sigma_min' });
     sigmaMin.setTimesteps(4);
-    expectAllClose([sigmaMin.sigmas?.[4] as number], [trainSigmaMin], { abs: 0, rel: 1e-3 }, 'UniPC sigma_min');
+    expectAllClose(
+      [sigmaMin.sigmas?.[4] as number],
+      [trainSigmaMin],
+      { abs: 0, rel: 1e-3 },
+      'UniPC sigma_min',
+    );
     // DEIS has no final_sigmas_type: the last sigma is sqrt((1 - a0) / a0).
     const deis = new DEISMultistepScheduler({});
     deis.setTimesteps(4);
     // round(linspace(0, 999, 5)) = [0, 250, 500, 749, 999] (499.5 rounds to even), reversed, without 0.
     expect(deis.timesteps).toEqual([999, 749, 500, 250]);
-    expectAllClose(deis.sigmas as Float32Array, refEulerSigmas(linearAlphasCumprod, [999, 749, 500, 250]).slice(0, 4).concat(trainSigmaMin), {
-      abs: 0,
-      rel: 1e-3,
-    });
+    expectAllClose(
+      deis.sigmas as Float32Array,
+      refEulerSigmas(linearAlphasCumprod, [999, 749, 500, 250]).slice(0, 4).concat(trainSigmaMin),
+      {
+        abs: 0,
+        rel: 1e-3,
+      },
+    );
     // With Karras sigmas DEIS repeats the last sigma (np.concatenate([sigmas, sigmas[-1:]])).
     const karras = new DEISMultistepScheduler({ use_karras_sigmas: true });
     karras.setTimesteps(6);
@@ -318,35 +428,73 @@ describe('UniPC and DEIS', () => {
     }
   });
 
-  const uniPcCases: [string, Record<string, unknown>, Partial<RefUniPcOptions>, number, 'zero' | 'sigma_min'][] = [
+  const uniPcCases: [
+    string,
+    Record<string, unknown>,
+    Partial<RefUniPcOptions>,
+    number,
+    'zero' | 'sigma_min',
+  ][] = [
     ['bh2 order 2 (defaults)', {}, {}, 10, 'zero'],
     ['bh2 order 2, 25 steps', {}, {}, 25, 'zero'],
-    ['bh1 order 3', { solver_type: 'bh1', solver_order: 3, final_sigmas_type: 'sigma_min' }, { solverType: 'bh1', solverOrder: 3 }, 12, 'sigma_min'],
+    [
+      'bh1 order 3',
+      { solver_type: 'bh1', solver_order: 3, final_sigmas_type: 'sigma_min' },
+      { solverType: 'bh1', solverOrder: 3 },
+      12,
+      'sigma_min',
+    ],
     ['bh2 order 4', { solver_order: 4 }, { solverOrder: 4 }, 12, 'zero'],
-    ['disable_corrector [0, 3]', { disable_corrector: [0, 3] }, { disableCorrector: [0, 3] }, 8, 'zero'],
-    ['predict_x0 false', { predict_x0: false, final_sigmas_type: 'sigma_min' }, { predictX0: false }, 10, 'sigma_min'],
-    ['lower_order_final false', { lower_order_final: false, solver_order: 3, final_sigmas_type: 'sigma_min' }, { lowerOrderFinal: false, solverOrder: 3 }, 10, 'sigma_min'],
+    [
+      'disable_corrector [0, 3]',
+      { disable_corrector: [0, 3] },
+      { disableCorrector: [0, 3] },
+      8,
+      'zero',
+    ],
+    [
+      'predict_x0 false',
+      { predict_x0: false, final_sigmas_type: 'sigma_min' },
+      { predictX0: false },
+      10,
+      'sigma_min',
+    ],
+    [
+      'lower_order_final false',
+      { lower_order_final: false, solver_order: 3, final_sigmas_type: 'sigma_min' },
+      { lowerOrderFinal: false, solverOrder: 3 },
+      10,
+      'sigma_min',
+    ],
   ];
-  test.each(uniPcCases)('UniPC %s matches the transcription', (_, config, options, steps, finalSigma) => {
-    const scheduler = new UniPCMultistepScheduler(config);
-    const result = runLoop(scheduler, steps);
-    const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
-    if (finalSigma === 'sigma_min') sigmas[sigmas.length - 1] = trainSigmaMin;
-    const expected = refUniPcLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), {
-      solverOrder: 2,
-      solverType: 'bh2',
-      predictX0: true,
-      lowerOrderFinal: true,
-      disableCorrector: [],
-      ...options,
-    });
-    expectAllClose(result, expected, { abs: 2e-5, rel: 2e-4 });
-  });
+  test.each(uniPcCases)(
+    'UniPC %s matches the transcription',
+    (_, config, options, steps, finalSigma) => {
+      const scheduler = new UniPCMultistepScheduler(config);
+      const result = runLoop(scheduler, steps);
+      const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+      if (finalSigma === 'sigma_min') sigmas[sigmas.length - 1] = trainSigmaMin;
+      const expected = refUniPcLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), {
+        solverOrder: 2,
+        solverType: 'bh2',
+        predictX0: true,
+        lowerOrderFinal: true,
+        disableCorrector: [],
+        ...options,
+      });
+      expectAllClose(result, expected, { abs: 2e-5, rel: 2e-4 });
+    },
+  );
 
   test('the UniC corrector changes the result, and disabling it everywhere changes it back to UniP alone', () => {
     const withCorrector = runLoop(new UniPCMultistepScheduler({}), 8);
-    const disabled = runLoop(new UniPCMultistepScheduler({ disable_corrector: [0, 1, 2, 3, 4, 5, 6, 7] }), 8);
-    expect(Math.max(...withCorrector.map((v, i) => Math.abs(v - (disabled[i] as number))))).toBeGreaterThan(1e-3);
+    const disabled = runLoop(
+      new UniPCMultistepScheduler({ disable_corrector: [0, 1, 2, 3, 4, 5, 6, 7] }),
+      8,
+    );
+    expect(
+      Math.max(...withCorrector.map((v, i) => Math.abs(v - (disabled[i] as number)))),
+    ).toBeGreaterThan(1e-3);
   });
 
   test('bh1 with a zero final sigma ends on the x0 prediction (diffusers multiplies -inf by 0 there)', () => {
@@ -355,7 +503,10 @@ describe('UniPC and DEIS', () => {
     const sample = Float32Array.from(refInitialSample(N));
     const predOriginalSample = new Float32Array(N);
     for (const t of scheduler.timesteps) {
-      scheduler.step(Float32Array.from(dummyModel(sample, t)), t, sample, { prevSample: sample, predOriginalSample });
+      scheduler.step(Float32Array.from(dummyModel(sample, t)), t, sample, {
+        prevSample: sample,
+        predOriginalSample,
+      });
     }
     expect(sample.every(Number.isFinite)).toBe(true);
     expectAllClose(sample, predOriginalSample, { abs: 0, rel: 0 });
@@ -367,35 +518,59 @@ describe('UniPC and DEIS', () => {
     [3, 10, true],
     [3, 20, true],
     [2, 12, false],
-  ])('DEIS order %i, %i steps (lower_order_final %s) matches the transcription', (order, steps, lowerOrderFinal) => {
-    const scheduler = new DEISMultistepScheduler({ solver_order: order, lower_order_final: lowerOrderFinal });
-    const result = runLoop(scheduler, steps);
-    const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
-    sigmas[sigmas.length - 1] = trainSigmaMin;
-    expectAllClose(result, refDeisLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), order, lowerOrderFinal), {
-      abs: 2e-5,
-      rel: 2e-4,
-    });
-  });
+  ])(
+    'DEIS order %i, %i steps (lower_order_final %s) matches the transcription',
+    (order, steps, lowerOrderFinal) => {
+      const scheduler = new DEISMultistepScheduler({
+        solver_order: order,
+        lower_order_final: lowerOrderFinal,
+      });
+      const result = runLoop(scheduler, steps);
+      const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+      sigmas[sigmas.length - 1] = trainSigmaMin;
+      expectAllClose(
+        result,
+        refDeisLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), order, lowerOrderFinal),
+        {
+          abs: 2e-5,
+          rel: 2e-4,
+        },
+      );
+    },
+  );
 
-  test.each([1, 2, 3])('DEIS order %i with an oracle model lands on x0 noised to the smallest training sigma', (order) => {
-    const scheduler = new DEISMultistepScheduler({ solver_order: order });
-    scheduler.setTimesteps(30);
-    const x0 = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.37) * 0.8);
-    const noise = new NormalGenerator(1234).fill(new Float32Array(64));
-    const sigmas = scheduler.sigmas as Float32Array;
-    const start = 1 / Math.sqrt(1 + (sigmas[0] as number) ** 2);
-    const sample = Float32Array.from(x0, (v, i) => start * v + Math.sqrt(1 - start * start) * (noise[i] as number));
-    for (const t of scheduler.timesteps) scheduler.step(noise, t, sample, { prevSample: sample });
-    const end = 1 / Math.sqrt(1 + (sigmas[30] as number) ** 2);
-    const expected = Array.from(x0, (v, i) => end * v + Math.sqrt(1 - end * end) * (noise[i] as number));
-    expectAllClose(sample, expected, { abs: 2e-4, rel: 0 });
-  });
+  test.each([1, 2, 3])(
+    'DEIS order %i with an oracle model lands on x0 noised to the smallest training sigma',
+    (order) => {
+      const scheduler = new DEISMultistepScheduler({ solver_order: order });
+      scheduler.setTimesteps(30);
+      const x0 = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.37) * 0.8);
+      const noise = new NormalGenerator(1234).fill(new Float32Array(64));
+      const sigmas = scheduler.sigmas as Float32Array;
+      const start = 1 / Math.sqrt(1 + (sigmas[0] as number) ** 2);
+      const sample = Float32Array.from(
+        x0,
+        (v, i) => start * v + Math.sqrt(1 - start * start) * (noise[i] as number),
+      );
+      for (const t of scheduler.timesteps) scheduler.step(noise, t, sample, { prevSample: sample });
+      const end = 1 / Math.sqrt(1 + (sigmas[30] as number) ** 2);
+      const expected = Array.from(
+        x0,
+        (v, i) => end * v + Math.sqrt(1 - end * end) * (noise[i] as number),
+      );
+      expectAllClose(sample, expected, { abs: 2e-4, rel: 0 });
+    },
+  );
 
   test('config: diffusers aliases are accepted, unsupported options name their key', () => {
     // A DPM-Solver++ config drives DEIS and UniPC (diffusers maps these values).
-    expect(() => createScheduler({ algorithm_type: 'dpmsolver++', solver_type: 'midpoint' }, { name: 'deis' })).not.toThrow();
-    const mapped = createScheduler({ solver_type: 'midpoint' }, { name: 'unipc' }) as UniPCMultistepScheduler;
+    expect(() =>
+      createScheduler({ algorithm_type: 'dpmsolver++', solver_type: 'midpoint' }, { name: 'deis' }),
+    ).not.toThrow();
+    const mapped = createScheduler(
+      { solver_type: 'midpoint' },
+      { name: 'unipc' },
+    ) as UniPCMultistepScheduler;
     expect(mapped.solverType).toBe('bh2');
     const cases: [string, Record<string, unknown>, string][] = [
       ['deis', { algorithm_type: 'sde-dpmsolver++' }, 'algorithm_type'],

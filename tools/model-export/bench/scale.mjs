@@ -20,8 +20,18 @@ const unetConfig = (base) => ({
   id: 'big-unet',
   task: 'diffusion',
   architecture: {
-    type: 'conditional-unet', in_channels: 1, out_channels: 1, image_size: 28, channels: [base, 2 * base, 4 * base],
-    mid_blocks: 2, embedding_dim: 4 * base, time_embedding_dim: 64, max_period: 10000, groups: 8, group_norm_eps: 1e-5, num_classes: 10,
+    type: 'conditional-unet',
+    in_channels: 1,
+    out_channels: 1,
+    image_size: 28,
+    channels: [base, 2 * base, 4 * base],
+    mid_blocks: 2,
+    embedding_dim: 4 * base,
+    time_embedding_dim: 64,
+    max_period: 10000,
+    groups: 8,
+    group_norm_eps: 1e-5,
+    num_classes: 10,
   },
   networks: {
     unet: {
@@ -35,7 +45,8 @@ const unetConfig = (base) => ({
     },
   },
 });
-const bytesOf = (shapes) => [...shapes.values()].reduce((sum, s) => sum + s.reduce((p, d) => p * d, 1) * 4, 0);
+const bytesOf = (shapes) =>
+  [...shapes.values()].reduce((sum, s) => sum + s.reduce((p, d) => p * d, 1) * 4, 0);
 const probe = bytesOf(expectedWeights(unetConfig(64), 'unet'));
 const base = Math.max(8, Math.round((64 * Math.sqrt((targetMegabytes * 2 ** 20) / probe)) / 8) * 8);
 const config = unetConfig(base);
@@ -48,11 +59,18 @@ await writeSafetensors(
     dtype: 'F32',
     shape,
     // Made when written, so generating the file does not hold it all either.
-    data: () => new Uint8Array(new Float32Array(shape.reduce((p, d) => p * d, 1)).fill(name.endsWith('running_var') ? 1 : 0.01).buffer),
+    data: () =>
+      new Uint8Array(
+        new Float32Array(shape.reduce((p, d) => p * d, 1)).fill(
+          name.endsWith('running_var') ? 1 : 0.01,
+        ).buffer,
+      ),
   })),
 );
 const checkpointBytes = (await stat(join(modelDir, 'unet.safetensors'))).size;
-const largestTensorBytes = Math.max(...[...shapes.values()].map((s) => s.reduce((p, d) => p * d, 1) * 4));
+const largestTensorBytes = Math.max(
+  ...[...shapes.values()].map((s) => s.reduce((p, d) => p * d, 1) * 4),
+);
 
 const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const baseline = process.memoryUsage().rss;
@@ -64,7 +82,13 @@ const sampler = setInterval(() => {
 for (const externalData of ['never', 'always']) {
   const started = performance.now();
   const outPath = join(outDir, `unet-${externalData}.onnx`);
-  const result = await convertNetwork({ modelDir, config, network: 'unet', outPath, write: { externalData } });
+  const result = await convertNetwork({
+    modelDir,
+    config,
+    network: 'unet',
+    outPath,
+    write: { externalData },
+  });
   process.stdout.write(
     `convert (external data: ${externalData}): ${mb(result.bytes)} written in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );

@@ -46,7 +46,10 @@ export async function readModelConfig(modelDir: string): Promise<ModelConfig> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ExportError(`is not valid JSON: ${(error as Error).message}`, { file: path, cause: error });
+    throw new ExportError(`is not valid JSON: ${(error as Error).message}`, {
+      file: path,
+      cause: error,
+    });
   }
   return validateConfig(parsed, path);
 }
@@ -58,22 +61,31 @@ function fail(path: string, message: string): never {
 export function validateConfig(value: unknown, path: string): ModelConfig {
   if (value === null || typeof value !== 'object') fail(path, 'must be a JSON object');
   const config = value as Record<string, unknown>;
-  if (typeof config['id'] !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(config['id'])) fail(path, '"id" must be a lowercase id such as "mnist-vae"');
-  if (!TASKS.includes(config['task'] as ModelTask)) fail(path, `"task" must be one of ${TASKS.join(', ')}`);
+  if (typeof config['id'] !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(config['id']))
+    fail(path, '"id" must be a lowercase id such as "mnist-vae"');
+  if (!TASKS.includes(config['task'] as ModelTask))
+    fail(path, `"task" must be one of ${TASKS.join(', ')}`);
   const architecture = config['architecture'] as Record<string, unknown> | undefined;
-  if (architecture === undefined || typeof architecture['type'] !== 'string') fail(path, '"architecture.type" is missing');
+  if (architecture === undefined || typeof architecture['type'] !== 'string')
+    fail(path, '"architecture.type" is missing');
   const networks = config['networks'] as Record<string, unknown> | undefined;
-  if (networks === undefined || typeof networks !== 'object' || Object.keys(networks).length === 0) fail(path, '"networks" must name at least one network');
+  if (networks === undefined || typeof networks !== 'object' || Object.keys(networks).length === 0)
+    fail(path, '"networks" must name at least one network');
   for (const [name, network] of Object.entries(networks)) {
     const net = network as Record<string, unknown>;
-    if (typeof net['weights'] !== 'string') fail(path, `"networks.${name}.weights" must name a .safetensors or .onnx file`);
+    if (typeof net['weights'] !== 'string')
+      fail(path, `"networks.${name}.weights" must name a .safetensors or .onnx file`);
     for (const side of ['inputs', 'outputs'] as const) {
       const specs = net[side];
-      if (!Array.isArray(specs) || specs.length === 0) fail(path, `"networks.${name}.${side}" must list at least one tensor`);
+      if (!Array.isArray(specs) || specs.length === 0)
+        fail(path, `"networks.${name}.${side}" must list at least one tensor`);
       for (const spec of specs as Record<string, unknown>[]) {
-        if (typeof spec['name'] !== 'string') fail(path, `every entry of "networks.${name}.${side}" needs a "name"`);
-        if (spec['dtype'] !== 'float32' && spec['dtype'] !== 'int64') fail(path, `"networks.${name}.${side}.${spec['name']}.dtype" must be float32 or int64`);
-        if (!Array.isArray(spec['shape'])) fail(path, `"networks.${name}.${side}.${spec['name']}.shape" must be a list`);
+        if (typeof spec['name'] !== 'string')
+          fail(path, `every entry of "networks.${name}.${side}" needs a "name"`);
+        if (spec['dtype'] !== 'float32' && spec['dtype'] !== 'int64')
+          fail(path, `"networks.${name}.${side}.${spec['name']}.dtype" must be float32 or int64`);
+        if (!Array.isArray(spec['shape']))
+          fail(path, `"networks.${name}.${side}.${spec['name']}.shape" must be a list`);
       }
     }
   }
@@ -97,14 +109,24 @@ export class ArchitectureParams {
 
   integer(key: string, fallback?: number): number {
     const value = this.number(key, fallback);
-    if (!Number.isInteger(value) || value < 0) throw new ExportError(`"architecture.${key}" must be a non-negative integer`, { file: this.configPath });
+    if (!Number.isInteger(value) || value < 0)
+      throw new ExportError(`"architecture.${key}" must be a non-negative integer`, {
+        file: this.configPath,
+      });
     return value;
   }
 
   integers(key: string, length?: number): number[] {
     const value = this.architecture[key];
-    if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v) && (v as number) > 0) || (length !== undefined && value.length !== length)) {
-      throw new ExportError(`"architecture.${key}" must be a list of ${length ?? 'some'} positive integers`, { file: this.configPath });
+    if (
+      !Array.isArray(value) ||
+      !value.every((v) => Number.isInteger(v) && (v as number) > 0) ||
+      (length !== undefined && value.length !== length)
+    ) {
+      throw new ExportError(
+        `"architecture.${key}" must be a list of ${length ?? 'some'} positive integers`,
+        { file: this.configPath },
+      );
     }
     return value as number[];
   }

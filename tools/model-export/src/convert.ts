@@ -37,7 +37,10 @@ export interface ConvertResult {
 function networkConfig(config: ModelConfig, network: string, configPath: string): NetworkConfig {
   const net = config.networks[network];
   if (net === undefined) {
-    throw new ExportError(`has no network "${network}" (networks: ${Object.keys(config.networks).join(', ')})`, { file: configPath });
+    throw new ExportError(
+      `has no network "${network}" (networks: ${Object.keys(config.networks).join(', ')})`,
+      { file: configPath },
+    );
   }
   return net;
 }
@@ -65,28 +68,39 @@ export async function buildNetwork(
   }
   const buildGraph = architecture[network];
   if (buildGraph === undefined) {
-    throw new ExportError(`architecture "${config.architecture.type}" has no network "${network}" (it has: ${Object.keys(architecture).join(', ')})`, {
-      file: configPath,
-    });
+    throw new ExportError(
+      `architecture "${config.architecture.type}" has no network "${network}" (it has: ${Object.keys(architecture).join(', ')})`,
+      {
+        file: configPath,
+      },
+    );
   }
   const file = await SafetensorsFile.open(weightsPath ?? join(modelDir, net.weights));
   try {
     const weights = new CheckpointWeights(file);
     const b = new GraphBuilder(weights, `${config.id}/${network}`);
-    const inputs = net.inputs.map((spec) => b.input(spec.name, onnxElementType(spec.dtype), spec.shape));
+    const inputs = net.inputs.map((spec) =>
+      b.input(spec.name, onnxElementType(spec.dtype), spec.shape),
+    );
     const outputs = buildGraph(b, new ArchitectureParams(config.architecture, configPath), inputs);
     if (outputs.length !== net.outputs.length) {
-      throw new ExportError(`networks.${network} lists ${net.outputs.length} outputs, the architecture makes ${outputs.length}`, { file: configPath });
+      throw new ExportError(
+        `networks.${network} lists ${net.outputs.length} outputs, the architecture makes ${outputs.length}`,
+        { file: configPath },
+      );
     }
     outputs.forEach((value, i) => {
       const spec = net.outputs[i]!;
       b.output(value, spec.name, onnxElementType(spec.dtype), spec.shape);
     });
     weights.assertAllUsed();
-    const model = b.toModel(`${config.id} ${network}, converted from ${file.path} by genviz-export`, {
-      'genviz.model_id': config.id,
-      'genviz.network': network,
-    });
+    const model = b.toModel(
+      `${config.id} ${network}, converted from ${file.path} by genviz-export`,
+      {
+        'genviz.model_id': config.id,
+        'genviz.network': network,
+      },
+    );
     return { model, close: () => file.close() };
   } catch (error) {
     await file.close();
@@ -98,13 +112,24 @@ export async function buildNetwork(
  * The state_dict keys and shapes a checkpoint must hold for `network` of this config: what a model
  * author compares their checkpoint with when convert says it does not match.
  */
-export function expectedWeights(config: ModelConfig, network: string, configPath = 'config.json'): Map<string, readonly number[]> {
+export function expectedWeights(
+  config: ModelConfig,
+  network: string,
+  configPath = 'config.json',
+): Map<string, readonly number[]> {
   const net = networkConfig(config, network, configPath);
   const buildGraph = ARCHITECTURES[config.architecture.type]?.[network];
-  if (buildGraph === undefined) throw new ExportError(`no builder for ${config.architecture.type}/${network}`, { file: configPath });
+  if (buildGraph === undefined)
+    throw new ExportError(`no builder for ${config.architecture.type}/${network}`, {
+      file: configPath,
+    });
   const recorder = new WeightRecorder();
   const b = new GraphBuilder(recorder, network);
-  buildGraph(b, new ArchitectureParams(config.architecture, configPath), net.inputs.map((spec) => b.input(spec.name, onnxElementType(spec.dtype), spec.shape)));
+  buildGraph(
+    b,
+    new ArchitectureParams(config.architecture, configPath),
+    net.inputs.map((spec) => b.input(spec.name, onnxElementType(spec.dtype), spec.shape)),
+  );
   return recorder.shapes;
 }
 
@@ -123,7 +148,11 @@ export async function convertNetwork(options: ConvertOptions): Promise<ConvertRe
   const { model, close } = await buildNetwork(modelDir, config, network, source);
   try {
     const written = await writeOnnxModel(outPath, model, options.write);
-    return { path: outPath, bytes: written.bytes + (written.externalDataBytes ?? 0), passedThrough: false };
+    return {
+      path: outPath,
+      bytes: written.bytes + (written.externalDataBytes ?? 0),
+      passedThrough: false,
+    };
   } finally {
     await close();
   }
@@ -135,9 +164,13 @@ export function assertInterface(model: OnnxModel, net: NetworkConfig, file: stri
   const inputs = names(model.graph.inputs);
   const outputs = names(model.graph.outputs);
   for (const spec of net.inputs) {
-    if (!inputs.includes(spec.name)) throw new ExportError(`has no input "${spec.name}" (inputs: ${inputs.join(', ')})`, { file });
+    if (!inputs.includes(spec.name))
+      throw new ExportError(`has no input "${spec.name}" (inputs: ${inputs.join(', ')})`, { file });
   }
   for (const spec of net.outputs) {
-    if (!outputs.includes(spec.name)) throw new ExportError(`has no output "${spec.name}" (outputs: ${outputs.join(', ')})`, { file });
+    if (!outputs.includes(spec.name))
+      throw new ExportError(`has no output "${spec.name}" (outputs: ${outputs.join(', ')})`, {
+        file,
+      });
   }
 }

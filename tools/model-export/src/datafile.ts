@@ -7,7 +7,11 @@ import type { DataFile } from './manifest.js';
 import { SafetensorsFile } from './safetensors.js';
 import type { SafetensorsDtype } from './safetensors.js';
 
-const WEB_DTYPES: Partial<Record<SafetensorsDtype, DataFile['tensors'][number]['dtype']>> = { U8: 'uint8', F32: 'float32', I64: 'int64' };
+const WEB_DTYPES: Partial<Record<SafetensorsDtype, DataFile['tensors'][number]['dtype']>> = {
+  U8: 'uint8',
+  F32: 'float32',
+  I64: 'int64',
+};
 
 /**
  * Repacks a safetensors file as raw tensors back to back (no JSON header to parse in the browser:
@@ -25,7 +29,11 @@ export async function packSafetensorsAsData(source: string, target: string): Pro
         for (const name of [...file.tensors.keys()].sort()) {
           const info = file.info(name);
           const dtype = WEB_DTYPES[info.dtype];
-          if (dtype === undefined) throw new ExportError(`dtype ${info.dtype} cannot be packed for the web (U8, F32, I64 can)`, { file: source, tensor: name });
+          if (dtype === undefined)
+            throw new ExportError(
+              `dtype ${info.dtype} cannot be packed for the web (U8, F32, I64 can)`,
+              { file: source, tensor: name },
+            );
           const padding = (8 - (offset % 8)) % 8;
           if (padding > 0) {
             const zeros = new Uint8Array(padding);

@@ -19,7 +19,9 @@ export const DTYPE_SUFFIXES = Object.freeze({
 
 export type ModelDtype = keyof typeof DTYPE_SUFFIXES;
 
-export const MODEL_DTYPES: readonly ModelDtype[] = Object.freeze(Object.keys(DTYPE_SUFFIXES) as ModelDtype[]);
+export const MODEL_DTYPES: readonly ModelDtype[] = Object.freeze(
+  Object.keys(DTYPE_SUFFIXES) as ModelDtype[],
+);
 
 export function isModelDtype(value: string): value is ModelDtype {
   return Object.hasOwn(DTYPE_SUFFIXES, value);

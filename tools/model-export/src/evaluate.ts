@@ -7,16 +7,37 @@ import { ExportError } from './errors.js';
 import type { ModelManifest } from './manifest.js';
 import type { Reporter } from './reporter.js';
 import { MODEL_IDS, readHeldoutDigits, readModelManifest } from './evaluate/assets.js';
-import { SEEDS, defaultDiffusionSettings, evaluateClassifier, evaluateDiffusion, evaluateGan, evaluateVae, openJudge } from './evaluate/models.js';
+import {
+  SEEDS,
+  defaultDiffusionSettings,
+  evaluateClassifier,
+  evaluateDiffusion,
+  evaluateGan,
+  evaluateVae,
+  openJudge,
+} from './evaluate/models.js';
 import type { DiffusionSampling, EvaluationContext } from './evaluate/models.js';
 import { TARGETS, formatReport, target } from './evaluate/report.js';
-import type { ClassifierFigures, ComparisonRow, EvaluationReport, GanFigures, TargetRow, VaeFigures } from './evaluate/report.js';
+import type {
+  ClassifierFigures,
+  ComparisonRow,
+  EvaluationReport,
+  GanFigures,
+  TargetRow,
+  VaeFigures,
+} from './evaluate/report.js';
 
 export { formatReport } from './evaluate/report.js';
 export type { EvaluationReport, ComparisonRow, TargetRow } from './evaluate/report.js';
 
 /** Which models evaluate can run, by the name `--only` takes. */
-export const EVALUATED_MODELS = [MODEL_IDS.classifier, MODEL_IDS.vae, MODEL_IDS.gan, MODEL_IDS.collapsedGan, MODEL_IDS.diffusion] as const;
+export const EVALUATED_MODELS = [
+  MODEL_IDS.classifier,
+  MODEL_IDS.vae,
+  MODEL_IDS.gan,
+  MODEL_IDS.collapsedGan,
+  MODEL_IDS.diffusion,
+] as const;
 
 /** The extra diffusion sampler of the comparison: DPM-Solver++ (2nd order multistep), 20 steps. */
 const DPM_SOLVER_STEPS = 20;
@@ -48,10 +69,14 @@ export interface EvaluateOptions {
 export async function evaluateAssets(options: EvaluateOptions): Promise<EvaluationReport> {
   const started = performance.now();
   const { assetsDir, reporter, samples } = options;
-  if (!Number.isInteger(samples) || samples < 10) throw new ExportError(`--samples must be an integer >= 10 (got ${samples})`);
+  if (!Number.isInteger(samples) || samples < 10)
+    throw new ExportError(`--samples must be an integer >= 10 (got ${samples})`);
   const wanted = (id: string): boolean => options.only === undefined || options.only.includes(id);
   const classifierManifest = await readModelManifest(assetsDir, MODEL_IDS.classifier);
-  if (classifierManifest === undefined) throw new ExportError(`${resolve(assetsDir, MODEL_IDS.classifier, 'manifest.json')}: missing: evaluate judges every sample with the classifier (build mnist-classifier)`);
+  if (classifierManifest === undefined)
+    throw new ExportError(
+      `${resolve(assetsDir, MODEL_IDS.classifier, 'manifest.json')}: missing: evaluate judges every sample with the classifier (build mnist-classifier)`,
+    );
   reporter.step(`load held-out digits and the fp32 classifier from ${assetsDir}`);
   const heldout = await readHeldoutDigits(assetsDir);
   const threads = options.threads ?? 1;
@@ -78,19 +103,32 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
   };
 
   for (const dtype of options.dtypes) {
-    const classifierModel = wanted(MODEL_IDS.classifier) ? manifests.get(MODEL_IDS.classifier) : undefined;
+    const classifierModel = wanted(MODEL_IDS.classifier)
+      ? manifests.get(MODEL_IDS.classifier)
+      : undefined;
     if (classifierModel) {
       reporter.step(`[${MODEL_IDS.classifier}] ${dtype} held-out accuracy`);
       const figures = await evaluateClassifier(context, classifierModel, dtype);
       if (figures === undefined) missingVariant(MODEL_IDS.classifier, dtype);
       else {
         classifier.push(figures);
-        targets.push(target(MODEL_IDS.classifier, dtype, 'held-out accuracy', figures.heldoutAccuracy, '>=', TARGETS.classifierAccuracy));
+        targets.push(
+          target(
+            MODEL_IDS.classifier,
+            dtype,
+            'held-out accuracy',
+            figures.heldoutAccuracy,
+            '>=',
+            TARGETS.classifierAccuracy,
+          ),
+        );
       }
     }
     const vaeModel = manifests.get(MODEL_IDS.vae);
     if (vaeModel) {
-      reporter.step(`[${MODEL_IDS.vae}] ${dtype} held-out reconstruction, ${samples} prior samples`);
+      reporter.step(
+        `[${MODEL_IDS.vae}] ${dtype} held-out reconstruction, ${samples} prior samples`,
+      );
       const result = await evaluateVae(context, vaeModel, dtype);
       if (result === undefined) missingVariant(MODEL_IDS.vae, dtype);
       else {
@@ -101,7 +139,9 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
     for (const id of [MODEL_IDS.gan, MODEL_IDS.collapsedGan]) {
       const ganModel = manifests.get(id);
       if (!ganModel) continue;
-      reporter.step(`[${id}] ${dtype} ${samples} samples${options.snapshots ? ' (and every snapshot)' : ''}`);
+      reporter.step(
+        `[${id}] ${dtype} ${samples} samples${options.snapshots ? ' (and every snapshot)' : ''}`,
+      );
       const result = await evaluateGan(context, ganModel, dtype, options.snapshots ?? false);
       if (result === undefined) {
         missingVariant(id, dtype);
@@ -110,10 +150,37 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
       comparison.push(result.row);
       gans.push({ model: id, dtype, ...(result.snapshots ? { snapshots: result.snapshots } : {}) });
       if (id === MODEL_IDS.gan) {
-        targets.push(target(id, dtype, 'share confident >= 0.9', result.row.confidentShare, '>=', TARGETS.ganConfidentShare));
-        targets.push(target(id, dtype, 'class entropy (bits)', result.row.classEntropyBits, '>=', TARGETS.ganEntropyBits));
+        targets.push(
+          target(
+            id,
+            dtype,
+            'share confident >= 0.9',
+            result.row.confidentShare,
+            '>=',
+            TARGETS.ganConfidentShare,
+          ),
+        );
+        targets.push(
+          target(
+            id,
+            dtype,
+            'class entropy (bits)',
+            result.row.classEntropyBits,
+            '>=',
+            TARGETS.ganEntropyBits,
+          ),
+        );
       } else {
-        targets.push(target(id, dtype, 'class entropy (bits)', result.row.classEntropyBits, '<=', TARGETS.collapsedGanMaxEntropyBits));
+        targets.push(
+          target(
+            id,
+            dtype,
+            'class entropy (bits)',
+            result.row.classEntropyBits,
+            '<=',
+            TARGETS.collapsedGanMaxEntropyBits,
+          ),
+        );
       }
     }
     const diffusionModel = manifests.get(MODEL_IDS.diffusion);
@@ -121,19 +188,57 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
       const defaults = defaultDiffusionSettings(diffusionModel);
       const steps = options.steps ?? defaults.steps;
       const samplings: DiffusionSampling[] = [
-        { scheduler: 'ddim', steps, guidanceScale: defaults.guidanceScale, conditional: true, seed: SEEDS.diffusionGuided },
-        { scheduler: 'ddim', steps, guidanceScale: 1, conditional: false, seed: SEEDS.diffusionNull },
+        {
+          scheduler: 'ddim',
+          steps,
+          guidanceScale: defaults.guidanceScale,
+          conditional: true,
+          seed: SEEDS.diffusionGuided,
+        },
+        {
+          scheduler: 'ddim',
+          steps,
+          guidanceScale: 1,
+          conditional: false,
+          seed: SEEDS.diffusionNull,
+        },
       ];
-      if (options.dpmSolver ?? true) samplings.push({ scheduler: 'dpmsolver++', steps: DPM_SOLVER_STEPS, guidanceScale: defaults.guidanceScale, conditional: true, seed: SEEDS.diffusionGuided });
+      if (options.dpmSolver ?? true)
+        samplings.push({
+          scheduler: 'dpmsolver++',
+          steps: DPM_SOLVER_STEPS,
+          guidanceScale: defaults.guidanceScale,
+          conditional: true,
+          seed: SEEDS.diffusionGuided,
+        });
       const rows = await evaluateDiffusion(context, diffusionModel, dtype, samplings);
       if (rows === undefined) missingVariant(MODEL_IDS.diffusion, dtype);
       else {
         comparison.push(...rows);
         const [guided, nullLabel] = rows;
         if (guided?.askedDigitAccuracy !== undefined) {
-          targets.push(target(MODEL_IDS.diffusion, dtype, `asked digit (${guided.method})`, guided.askedDigitAccuracy, '>=', TARGETS.diffusionAskedDigitAccuracy));
+          targets.push(
+            target(
+              MODEL_IDS.diffusion,
+              dtype,
+              `asked digit (${guided.method})`,
+              guided.askedDigitAccuracy,
+              '>=',
+              TARGETS.diffusionAskedDigitAccuracy,
+            ),
+          );
         }
-        if (nullLabel) targets.push(target(MODEL_IDS.diffusion, dtype, `class entropy (bits), ${nullLabel.method}`, nullLabel.classEntropyBits, '>=', TARGETS.diffusionNullEntropyBits));
+        if (nullLabel)
+          targets.push(
+            target(
+              MODEL_IDS.diffusion,
+              dtype,
+              `class entropy (bits), ${nullLabel.method}`,
+              nullLabel.classEntropyBits,
+              '>=',
+              TARGETS.diffusionNullEntropyBits,
+            ),
+          );
       }
     }
   }
@@ -160,7 +265,10 @@ function parseDtypeOption(value: unknown): ModelDtype[] {
     .split(',')
     .map((dtype) => {
       const trimmed = dtype.trim();
-      if (!isModelDtype(trimmed)) throw new ExportError(`unknown dtype "${trimmed}" (known: ${MODEL_DTYPES.join(', ')}, all)`);
+      if (!isModelDtype(trimmed))
+        throw new ExportError(
+          `unknown dtype "${trimmed}" (known: ${MODEL_DTYPES.join(', ')}, all)`,
+        );
       return trimmed;
     });
 }
@@ -168,19 +276,32 @@ function parseDtypeOption(value: unknown): ModelDtype[] {
 function parseCount(value: unknown, option: string, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new ExportError(`--${option} needs a positive integer (got "${String(value)}")`);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new ExportError(`--${option} needs a positive integer (got "${String(value)}")`);
   return parsed;
 }
 
 /** `genviz-export evaluate`: prints the report on stdout; `--json FILE` also writes it as JSON. */
-export async function evaluateCommand(values: Record<string, unknown>, reporter: Reporter, out: (text: string) => void): Promise<number> {
+export async function evaluateCommand(
+  values: Record<string, unknown>,
+  reporter: Reporter,
+  out: (text: string) => void,
+): Promise<number> {
   const assets = values['assets'];
-  if (typeof assets !== 'string' || assets === '') throw new ExportError('evaluate needs --assets (see genviz-export evaluate --help)');
-  const only = typeof values['only'] === 'string' ? values['only'].split(',').map((id) => id.trim()) : undefined;
+  if (typeof assets !== 'string' || assets === '')
+    throw new ExportError('evaluate needs --assets (see genviz-export evaluate --help)');
+  const only =
+    typeof values['only'] === 'string'
+      ? values['only'].split(',').map((id) => id.trim())
+      : undefined;
   for (const id of only ?? []) {
-    if (!(EVALUATED_MODELS as readonly string[]).includes(id)) throw new ExportError(`--only: unknown model "${id}" (known: ${EVALUATED_MODELS.join(', ')})`);
+    if (!(EVALUATED_MODELS as readonly string[]).includes(id))
+      throw new ExportError(
+        `--only: unknown model "${id}" (known: ${EVALUATED_MODELS.join(', ')})`,
+      );
   }
-  const steps = values['steps'] === undefined ? undefined : parseCount(values['steps'], 'steps', 50);
+  const steps =
+    values['steps'] === undefined ? undefined : parseCount(values['steps'], 'steps', 50);
   const report = await evaluateAssets({
     assetsDir: resolve(assets),
     dtypes: parseDtypeOption(values['dtype']),
@@ -195,7 +316,12 @@ export async function evaluateCommand(values: Record<string, unknown>, reporter:
   out(formatReport(report));
   const jsonPath = values['json'];
   if (typeof jsonPath === 'string' && jsonPath !== '') {
-    await writeAtomically(resolve(jsonPath), (temp) => writeFile(temp, `${JSON.stringify(report, (_, value: unknown) => (typeof value === 'number' && Number.isNaN(value) ? null : value), 1)}\n`));
+    await writeAtomically(resolve(jsonPath), (temp) =>
+      writeFile(
+        temp,
+        `${JSON.stringify(report, (_, value: unknown) => (typeof value === 'number' && Number.isNaN(value) ? null : value), 1)}\n`,
+      ),
+    );
     reporter.detail(`figures written to ${jsonPath}`);
   }
   const failed = report.targets.filter((row) => !row.passed);

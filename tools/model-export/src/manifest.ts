@@ -70,7 +70,12 @@ export interface DataFile {
   readonly file: string;
   readonly bytes: number;
   readonly sha256: string;
-  readonly tensors: readonly { readonly name: string; readonly dtype: 'uint8' | 'float32' | 'int64'; readonly shape: readonly number[]; readonly byteOffset: number }[];
+  readonly tensors: readonly {
+    readonly name: string;
+    readonly dtype: 'uint8' | 'float32' | 'int64';
+    readonly shape: readonly number[];
+    readonly byteOffset: number;
+  }[];
 }
 
 export interface ModelManifest {

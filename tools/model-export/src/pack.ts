@@ -11,7 +11,14 @@ import { MODEL_DTYPES, variantFileName } from './dtypes.js';
 import type { ModelDtype } from './dtypes.js';
 import { ExportError } from './errors.js';
 import { MANIFEST_SCHEMA_VERSION } from './manifest.js';
-import type { DataFile, DatasetManifest, GanSnapshot, ModelManifest, ModelVariant, NetworkManifest } from './manifest.js';
+import type {
+  DataFile,
+  DatasetManifest,
+  GanSnapshot,
+  ModelManifest,
+  ModelVariant,
+  NetworkManifest,
+} from './manifest.js';
 import { ONNX_OPSET } from './onnx/builder.js';
 import { quantizeFile } from './quantize.js';
 import { silentReporter } from './reporter.js';
@@ -36,18 +43,26 @@ interface HistoryEntry {
   readonly d_fake: number;
 }
 
-export async function readGanHistory(modelDir: string, config: ModelConfig): Promise<HistoryEntry[]> {
+export async function readGanHistory(
+  modelDir: string,
+  config: ModelConfig,
+): Promise<HistoryEntry[]> {
   const path = join(modelDir, config.history ?? 'history.json');
   let parsed: { snapshots?: HistoryEntry[] };
   try {
     parsed = JSON.parse(await readFile(path, 'utf8')) as { snapshots?: HistoryEntry[] };
   } catch (error) {
-    throw new ExportError(`cannot read the GAN training history: ${(error as Error).message}`, { file: path, cause: error });
+    throw new ExportError(`cannot read the GAN training history: ${(error as Error).message}`, {
+      file: path,
+      cause: error,
+    });
   }
   const snapshots = parsed.snapshots;
-  if (!Array.isArray(snapshots) || snapshots.length === 0) throw new ExportError('"snapshots" must list at least one snapshot', { file: path });
+  if (!Array.isArray(snapshots) || snapshots.length === 0)
+    throw new ExportError('"snapshots" must list at least one snapshot', { file: path });
   for (const entry of snapshots) {
-    if (!Number.isInteger(entry.index) || typeof entry.file !== 'string') throw new ExportError('every snapshot needs an integer "index" and a "file"', { file: path });
+    if (!Number.isInteger(entry.index) || typeof entry.file !== 'string')
+      throw new ExportError('every snapshot needs an integer "index" and a "file"', { file: path });
   }
   return snapshots;
 }
@@ -65,21 +80,39 @@ export interface StageOptions {
  * convert + quantize: every network of the model (and, for GANs, every generator snapshot) as
  * `<network>[_<dtype>].onnx` in `stagingDir`. Nothing is verified yet.
  */
-export async function stageModel(modelDir: string, stagingDir: string, options: StageOptions): Promise<ModelConfig> {
+export async function stageModel(
+  modelDir: string,
+  stagingDir: string,
+  options: StageOptions,
+): Promise<ModelConfig> {
   const reporter = options.reporter ?? silentReporter;
   const config = await readModelConfig(modelDir);
   await mkdir(stagingDir, { recursive: true });
-  const jobs: { name: string; network: string; weightsPath?: string }[] = Object.keys(config.networks).map((network) => ({ name: network, network }));
+  const jobs: { name: string; network: string; weightsPath?: string }[] = Object.keys(
+    config.networks,
+  ).map((network) => ({ name: network, network }));
   if (config.task === 'gan') {
     for (const entry of await readGanHistory(modelDir, config)) {
-      jobs.push({ name: snapshotNetworkName(entry.index), network: 'generator', weightsPath: join(modelDir, entry.file) });
+      jobs.push({
+        name: snapshotNetworkName(entry.index),
+        network: 'generator',
+        weightsPath: join(modelDir, entry.file),
+      });
     }
   }
   for (const job of jobs) {
     reporter.step(`[${config.id}] convert ${job.name}`);
     const fp32Path = join(stagingDir, variantFileName(job.name, 'fp32'));
-    const converted = await convertNetwork({ modelDir, config, network: job.network, outPath: fp32Path, ...(job.weightsPath ? { weightsPath: job.weightsPath } : {}) });
-    reporter.detail(`${basename(fp32Path)}: ${converted.bytes} bytes${converted.passedThrough ? ' (ONNX passed through)' : ''}`);
+    const converted = await convertNetwork({
+      modelDir,
+      config,
+      network: job.network,
+      outPath: fp32Path,
+      ...(job.weightsPath ? { weightsPath: job.weightsPath } : {}),
+    });
+    reporter.detail(
+      `${basename(fp32Path)}: ${converted.bytes} bytes${converted.passedThrough ? ' (ONNX passed through)' : ''}`,
+    );
     for (const dtype of options.dtypes) {
       if (dtype === 'fp32') continue;
       reporter.step(`[${config.id}] quantize ${job.name} -> ${dtype}`);
@@ -114,7 +147,12 @@ function describeFailure(v: VariantVerification): string {
  * verify + pack: checks every variant found in `variantsDir` against the PyTorch reference
  * outputs, copies those that pass into `outDir` with their sha256 and writes `manifest.json`.
  */
-export async function packModel(modelDir: string, variantsDir: string, outDir: string, options: PackOptions): Promise<PackResult> {
+export async function packModel(
+  modelDir: string,
+  variantsDir: string,
+  outDir: string,
+  options: PackOptions,
+): Promise<PackResult> {
   const reporter = options.reporter ?? silentReporter;
   const config = await readModelConfig(modelDir);
   const present = new Set(await readdir(variantsDir));
@@ -138,7 +176,8 @@ export async function packModel(modelDir: string, variantsDir: string, outDir: s
     }
     const name = basename(verification.file);
     const target = join(outDir, name);
-    if (target !== verification.file) await writeAtomically(target, (temp) => copyFile(verification.file, temp));
+    if (target !== verification.file)
+      await writeAtomically(target, (temp) => copyFile(verification.file, temp));
     return {
       dtype: verification.dtype,
       file: name,
@@ -165,7 +204,8 @@ export async function packModel(modelDir: string, variantsDir: string, outDir: s
     expected: Record<string, OutputTensor> | undefined,
   ): Promise<ModelVariant[]> => {
     const variants: ModelVariant[] = [];
-    if (!present.has(variantFileName(name, 'fp32'))) throw new ExportError(`no ${variantFileName(name, 'fp32')} to pack`, { file: variantsDir });
+    if (!present.has(variantFileName(name, 'fp32')))
+      throw new ExportError(`no ${variantFileName(name, 'fp32')} to pack`, { file: variantsDir });
     const fp32Path = join(variantsDir, variantFileName(name, 'fp32'));
     // Without a PyTorch reference (GAN snapshots), the fp32 ONNX output is what the variants must match.
     const reference = expected ?? (await runOnnx(fp32Path, inputs));
@@ -174,7 +214,15 @@ export async function packModel(modelDir: string, variantsDir: string, outDir: s
       const file = variantFileName(name, dtype);
       if (!present.has(file)) continue;
       reporter.step(`[${config.id}] verify ${file}`);
-      const verification = await verifyVariant({ network, dtype, path: join(variantsDir, file), outputs: net.outputs, inputs, expected: reference, against });
+      const verification = await verifyVariant({
+        network,
+        dtype,
+        path: join(variantsDir, file),
+        outputs: net.outputs,
+        inputs,
+        expected: reference,
+        against,
+      });
       const variant = await accept(verification);
       if (variant !== undefined) variants.push(variant);
     }
@@ -195,7 +243,10 @@ export async function packModel(modelDir: string, variantsDir: string, outDir: s
   let snapshots: GanSnapshot[] | undefined;
   if (config.task === 'gan') {
     const generator = config.networks['generator'];
-    if (generator === undefined) throw new ExportError('a GAN needs a "generator" network', { file: join(modelDir, 'config.json') });
+    if (generator === undefined)
+      throw new ExportError('a GAN needs a "generator" network', {
+        file: join(modelDir, 'config.json'),
+      });
     const reference = await loadReference(refPath, 'generator', generator);
     const history = await readGanHistory(modelDir, config);
     snapshots = [];
@@ -203,18 +254,39 @@ export async function packModel(modelDir: string, variantsDir: string, outDir: s
       const name = snapshotNetworkName(entry.index);
       // The last snapshot holds the final weights (the contract), so PyTorch's outputs apply to it.
       const expected = position === history.length - 1 ? reference.outputs : undefined;
-      const variants = await verifyNetwork(name, generator, 'generator', reference.inputs, expected);
-      snapshots.push({ index: entry.index, epoch: entry.epoch, iteration: entry.iteration, d_real: entry.d_real, d_fake: entry.d_fake, variants });
+      const variants = await verifyNetwork(
+        name,
+        generator,
+        'generator',
+        reference.inputs,
+        expected,
+      );
+      snapshots.push({
+        index: entry.index,
+        epoch: entry.epoch,
+        iteration: entry.iteration,
+        d_real: entry.d_real,
+        d_fake: entry.d_fake,
+        variants,
+      });
     }
   }
 
-  if (fatal.length > 0) throw new ExportError(`${config.id}: ${fatal.length} variant(s) failed verify:\n  ${fatal.join('\n  ')}`);
+  if (fatal.length > 0)
+    throw new ExportError(
+      `${config.id}: ${fatal.length} variant(s) failed verify:\n  ${fatal.join('\n  ')}`,
+    );
 
   let data: Record<string, DataFile> | undefined;
   if (config.heldout_latents !== undefined) {
     reporter.step(`[${config.id}] pack ${config.heldout_latents}`);
     const source = join(modelDir, config.heldout_latents);
-    data = { heldout_latents: await packSafetensorsAsData(source, join(outDir, basename(source, '.safetensors') + '.bin')) };
+    data = {
+      heldout_latents: await packSafetensorsAsData(
+        source,
+        join(outDir, basename(source, '.safetensors') + '.bin'),
+      ),
+    };
   }
 
   const manifest: ModelManifest = {
@@ -229,7 +301,9 @@ export async function packModel(modelDir: string, variantsDir: string, outDir: s
     ...(data ? { data } : {}),
     producer: { ...PRODUCER, opset: ONNX_OPSET },
   };
-  await writeAtomically(join(outDir, 'manifest.json'), (temp) => writeFile(temp, JSON.stringify(manifest, null, 2) + '\n'));
+  await writeAtomically(join(outDir, 'manifest.json'), (temp) =>
+    writeFile(temp, JSON.stringify(manifest, null, 2) + '\n'),
+  );
   return { manifest, verifications, dropped };
 }
 
@@ -237,7 +311,10 @@ export function formatVerification(v: VariantVerification): string {
   const outputs = v.outputs
     .map((m) => {
       const psnr = m.psnrDb === null ? 'inf' : m.psnrDb.toFixed(1);
-      const decision = m.decisionAgreement === undefined ? '' : ` agree=${(m.decisionAgreement * 100).toFixed(0)}%`;
+      const decision =
+        m.decisionAgreement === undefined
+          ? ''
+          : ` agree=${(m.decisionAgreement * 100).toFixed(0)}%`;
       return `${m.name}: max|d|=${m.maxAbs.toExponential(2)} mean|d|=${m.meanAbs.toExponential(2)} PSNR=${psnr}dB${decision}`;
     })
     .join('; ');
@@ -245,9 +322,16 @@ export function formatVerification(v: VariantVerification): string {
 }
 
 /** The held-out digits as one raw file for the elements, with a dataset manifest. */
-export async function packDataset(dataDir: string, outDir: string, reporter: Reporter = silentReporter): Promise<DatasetManifest> {
+export async function packDataset(
+  dataDir: string,
+  outDir: string,
+  reporter: Reporter = silentReporter,
+): Promise<DatasetManifest> {
   reporter.step('[mnist-data] pack heldout digits');
-  const digits = await packSafetensorsAsData(join(dataDir, 'heldout.safetensors'), join(outDir, 'heldout-digits.bin'));
+  const digits = await packSafetensorsAsData(
+    join(dataDir, 'heldout.safetensors'),
+    join(outDir, 'heldout-digits.bin'),
+  );
   const manifest: DatasetManifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     id: basename(dataDir),
@@ -256,7 +340,9 @@ export async function packDataset(dataDir: string, outDir: string, reporter: Rep
     data: { heldout: digits },
     producer: PRODUCER,
   };
-  await writeAtomically(join(outDir, 'manifest.json'), (temp) => writeFile(temp, JSON.stringify(manifest, null, 2) + '\n'));
+  await writeAtomically(join(outDir, 'manifest.json'), (temp) =>
+    writeFile(temp, JSON.stringify(manifest, null, 2) + '\n'),
+  );
   return manifest;
 }
 
@@ -277,11 +363,17 @@ export interface BuildResult {
 export async function buildAll(options: BuildOptions): Promise<BuildResult> {
   const reporter = options.reporter ?? silentReporter;
   const dtypes = options.dtypes ?? MODEL_DTYPES;
-  const entries = (await readdir(options.modelsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const entries = (await readdir(options.modelsDir, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const modelDirs: string[] = [];
   for (const name of entries) {
     if (options.only && !options.only.includes(name)) continue;
-    const hasConfig = await stat(join(options.modelsDir, name, 'config.json')).then(() => true, () => false);
+    const hasConfig = await stat(join(options.modelsDir, name, 'config.json')).then(
+      () => true,
+      () => false,
+    );
     if (hasConfig) modelDirs.push(name);
   }
   const models: PackResult[] = [];
@@ -291,11 +383,20 @@ export async function buildAll(options: BuildOptions): Promise<BuildResult> {
       const modelDir = join(options.modelsDir, name);
       const variantsDir = join(staging, '.variants', name);
       const config = await stageModel(modelDir, variantsDir, { dtypes, reporter });
-      models.push(await packModel(modelDir, variantsDir, join(staging, config.id), { reporter, onQuantizedFailure: 'drop' }));
+      models.push(
+        await packModel(modelDir, variantsDir, join(staging, config.id), {
+          reporter,
+          onQuantizedFailure: 'drop',
+        }),
+      );
     }
     const dataDir = join(options.modelsDir, 'mnist-data');
-    const hasData = await stat(join(dataDir, 'heldout.safetensors')).then(() => true, () => false);
-    if (hasData && (!options.only || options.only.includes('mnist-data'))) dataset = await packDataset(dataDir, join(staging, 'mnist-data'), reporter);
+    const hasData = await stat(join(dataDir, 'heldout.safetensors')).then(
+      () => true,
+      () => false,
+    );
+    if (hasData && (!options.only || options.only.includes('mnist-data')))
+      dataset = await packDataset(dataDir, join(staging, 'mnist-data'), reporter);
     await rm(join(staging, '.variants'), { recursive: true, force: true });
   });
   return { models, ...(dataset ? { dataset } : {}) };

@@ -38,10 +38,24 @@ export const FP16_KEEP_FP32_OPS: ReadonlySet<string> = new Set([
 ]);
 
 /** Inputs that the ONNX spec types as tensor(float) whatever the data type: Resize's roi and scales. */
-const FLOAT32_ONLY_INPUTS: Readonly<Record<string, readonly number[]>> = Object.freeze({ Resize: [1, 2] });
+const FLOAT32_ONLY_INPUTS: Readonly<Record<string, readonly number[]>> = Object.freeze({
+  Resize: [1, 2],
+});
 /** Ops whose output is not a float whatever their inputs are. */
 const NON_FLOAT_OUTPUT_OPS: ReadonlySet<string> = new Set([
-  'Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Not', 'And', 'Or',
+  'Shape',
+  'Size',
+  'ArgMax',
+  'ArgMin',
+  'NonZero',
+  'Equal',
+  'Less',
+  'LessOrEqual',
+  'Greater',
+  'GreaterOrEqual',
+  'Not',
+  'And',
+  'Or',
 ]);
 
 type ValueKind = 'f32' | 'f16' | 'other';
@@ -65,12 +79,12 @@ export function float32ToFloat16Bits(value: number): number {
     let half = mantissa >>> shift;
     const remainder = mantissa & ((1 << shift) - 1);
     const halfway = 1 << (shift - 1);
-    if (remainder > halfway || (remainder === halfway && (half & 1))) half++;
+    if (remainder > halfway || (remainder === halfway && half & 1)) half++;
     return sign | half;
   }
   let half = (halfExponent << 10) | (mantissa >>> 13);
   const remainder = mantissa & 0x1fff;
-  if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1))) half++;
+  if (remainder > 0x1000 || (remainder === 0x1000 && half & 1)) half++;
   if ((half & 0x7fff) >= 0x7c00) return sign | 0x7bff;
   return sign | half;
 }
@@ -83,7 +97,9 @@ function toFloat16Initializer(source: Initializer, name: string): Initializer {
     byteLength: source.byteLength / 2,
     load: async () => {
       const raw = await source.load();
-      const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+      const values = new Float32Array(
+        raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength),
+      );
       const out = new Uint16Array(values.length);
       for (let i = 0; i < values.length; i++) out[i] = float32ToFloat16Bits(values[i]!);
       return new Uint8Array(out.buffer);
@@ -104,7 +120,11 @@ export function toFloat16(model: OnnxModel): OnnxModel {
   const graph = model.graph;
   const initializers = new Map(graph.initializers.map((init) => [init.name, init]));
   const kinds = new Map<string, ValueKind>();
-  for (const input of graph.inputs) kinds.set(input.name, input.type?.tensor_type?.elem_type === OnnxDataType.FLOAT ? 'f32' : 'other');
+  for (const input of graph.inputs)
+    kinds.set(
+      input.name,
+      input.type?.tensor_type?.elem_type === OnnxDataType.FLOAT ? 'f32' : 'other',
+    );
   const kindOf = (name: string): ValueKind => {
     const init = initializers.get(name);
     if (init !== undefined) return init.dataType === OnnxDataType.FLOAT ? 'f32' : 'other';
@@ -145,15 +165,27 @@ export function toFloat16(model: OnnxModel): OnnxModel {
     const cached = castCache.get(key);
     if (cached !== undefined) return cached;
     const output = `${name}__to_${to === OnnxDataType.FLOAT ? 'fp32' : 'fp16'}`;
-    nodes.push({ name: `cast_${castCount++}`, op_type: 'Cast', input: [name], output: [output], attribute: [attributeInt('to', to)] });
+    nodes.push({
+      name: `cast_${castCount++}`,
+      op_type: 'Cast',
+      input: [name],
+      output: [output],
+      attribute: [attributeInt('to', to)],
+    });
     kinds.set(output, to === OnnxDataType.FLOAT ? 'f32' : 'f16');
     castCache.set(key, output);
     return output;
   };
 
   for (const original of graph.nodes) {
-    const node: NodeObject = { ...original, input: [...original.input], output: [...original.output] };
-    const keep = keepsFp32(node) || (node.domain !== undefined && node.domain !== '' && node.domain !== 'ai.onnx');
+    const node: NodeObject = {
+      ...original,
+      input: [...original.input],
+      output: [...original.output],
+    };
+    const keep =
+      keepsFp32(node) ||
+      (node.domain !== undefined && node.domain !== '' && node.domain !== 'ai.onnx');
     const float32Only = FLOAT32_ONLY_INPUTS[node.op_type] ?? [];
     let anyFloatInput = false;
     node.input = node.input.map((name, index) => {
@@ -164,7 +196,8 @@ export function toFloat16(model: OnnxModel): OnnxModel {
     let outputKind: ValueKind;
     if (node.op_type === 'Cast') {
       const to = int64ToNumber(findAttribute(node, 'to')?.i);
-      outputKind = to === OnnxDataType.FLOAT ? 'f32' : to === OnnxDataType.FLOAT16 ? 'f16' : 'other';
+      outputKind =
+        to === OnnxDataType.FLOAT ? 'f32' : to === OnnxDataType.FLOAT16 ? 'f16' : 'other';
     } else if (node.op_type === 'Constant') {
       outputKind = findAttribute(node, 'value')?.['t'] !== undefined ? 'f32' : 'other';
     } else if (NON_FLOAT_OUTPUT_OPS.has(node.op_type) || !anyFloatInput) {
@@ -185,11 +218,22 @@ export function toFloat16(model: OnnxModel): OnnxModel {
       node.output = node.output.map((name) => (name === output.name ? renamed : name));
       node.input = node.input.map((name) => (name === output.name ? renamed : name));
     }
-    nodes.push({ name: `cast_output_${output.name}`, op_type: 'Cast', input: [renamed], output: [output.name], attribute: [attributeInt('to', OnnxDataType.FLOAT)] });
+    nodes.push({
+      name: `cast_output_${output.name}`,
+      op_type: 'Cast',
+      input: [renamed],
+      output: [output.name],
+      attribute: [attributeInt('to', OnnxDataType.FLOAT)],
+    });
     return output;
   });
 
-  const kept = graph.initializers.filter((init) => init.dataType !== OnnxDataType.FLOAT || usedAsFp32.has(init.name) || !fp16Initializers.has(init.name));
+  const kept = graph.initializers.filter(
+    (init) =>
+      init.dataType !== OnnxDataType.FLOAT ||
+      usedAsFp32.has(init.name) ||
+      !fp16Initializers.has(init.name),
+  );
   // value_info carries the fp32 types of intermediate values: stale now, and optional.
   const { value_info: _staleValueInfo, ...extra } = graph.extra;
   return {
@@ -213,21 +257,38 @@ export function toFloat16(model: OnnxModel): OnnxModel {
  * weights are mostly convolutions. Per-channel scales need DequantizeLinear's `axis` (opset 13+).
  * (2026-11-26) https://github.com/microsoft/onnxruntime/blob/main/js/web/docs/webgpu-operators.md
  */
-export const INT8_WEIGHT_INPUTS: Readonly<Record<string, { readonly input: number; axis(node: NodeObject, rank: number): number | undefined }>> =
-  Object.freeze({
-    Conv: { input: 1, axis: () => 0 },
-    // ConvTranspose weights are [in, out/groups, k, k]: output channels are axis 1 (group 1 only).
-    ConvTranspose: { input: 1, axis: (node) => (int64ToNumber(findAttribute(node, 'group')?.i ?? 1) === 1 ? 1 : undefined) },
-    Gemm: { input: 1, axis: (node) => (int64ToNumber(findAttribute(node, 'transB')?.i ?? 0) === 1 ? 0 : 1) },
-    MatMul: { input: 1, axis: (_node, rank) => (rank === 2 ? 1 : undefined) },
-    // Embedding tables: one scale per row, since each row is looked up on its own.
-    Gather: { input: 0, axis: (node) => (int64ToNumber(findAttribute(node, 'axis')?.i ?? 0) === 0 ? 0 : undefined) },
-  });
+export const INT8_WEIGHT_INPUTS: Readonly<
+  Record<
+    string,
+    { readonly input: number; axis(node: NodeObject, rank: number): number | undefined }
+  >
+> = Object.freeze({
+  Conv: { input: 1, axis: () => 0 },
+  // ConvTranspose weights are [in, out/groups, k, k]: output channels are axis 1 (group 1 only).
+  ConvTranspose: {
+    input: 1,
+    axis: (node) => (int64ToNumber(findAttribute(node, 'group')?.i ?? 1) === 1 ? 1 : undefined),
+  },
+  Gemm: {
+    input: 1,
+    axis: (node) => (int64ToNumber(findAttribute(node, 'transB')?.i ?? 0) === 1 ? 0 : 1),
+  },
+  MatMul: { input: 1, axis: (_node, rank) => (rank === 2 ? 1 : undefined) },
+  // Embedding tables: one scale per row, since each row is looked up on its own.
+  Gather: {
+    input: 0,
+    axis: (node) => (int64ToNumber(findAttribute(node, 'axis')?.i ?? 0) === 0 ? 0 : undefined),
+  },
+});
 
 /** Weights smaller than this stay float32: their scales would cost about what they save. */
 export const INT8_MIN_ELEMENTS = 256;
 
-export function quantizePerChannel(values: Float32Array, dims: readonly number[], axis: number): { quantized: Int8Array; scales: Float32Array } {
+export function quantizePerChannel(
+  values: Float32Array,
+  dims: readonly number[],
+  axis: number,
+): { quantized: Int8Array; scales: Float32Array } {
   const channels = dims[axis]!;
   const inner = dims.slice(axis + 1).reduce((p, d) => p * d, 1);
   const scales = new Float32Array(channels);
@@ -245,8 +306,13 @@ export function quantizePerChannel(values: Float32Array, dims: readonly number[]
 }
 
 export function toInt8Weights(model: OnnxModel): OnnxModel {
-  const opset = model.opsetImports.find((entry) => entry.domain === '' || entry.domain === 'ai.onnx')?.version ?? 0;
-  if (opset < 13) throw new ExportError(`int8 needs opset 13 or newer for per-channel DequantizeLinear; the model has opset ${opset}`);
+  const opset =
+    model.opsetImports.find((entry) => entry.domain === '' || entry.domain === 'ai.onnx')
+      ?.version ?? 0;
+  if (opset < 13)
+    throw new ExportError(
+      `int8 needs opset 13 or newer for per-channel DequantizeLinear; the model has opset ${opset}`,
+    );
   const graph = model.graph;
   const initializers = new Map(graph.initializers.map((init) => [init.name, init]));
   const dequantizedNames = new Map<string, string>();
@@ -258,7 +324,8 @@ export function toInt8Weights(model: OnnxModel): OnnxModel {
     if (rule === undefined || (original.domain ?? '') !== '') return original;
     const weightName = original.input[rule.input];
     const weight = weightName === undefined ? undefined : initializers.get(weightName);
-    if (weight === undefined || weight.dataType !== OnnxDataType.FLOAT || weight.dims.length < 2) return original;
+    if (weight === undefined || weight.dataType !== OnnxDataType.FLOAT || weight.dims.length < 2)
+      return original;
     if (weight.dims.reduce((p, d) => p * d, 1) < INT8_MIN_ELEMENTS) return original;
     const axis = rule.axis(original, weight.dims.length);
     if (axis === undefined) return original;
@@ -269,7 +336,9 @@ export function toInt8Weights(model: OnnxModel): OnnxModel {
       let quantization: Promise<{ quantized: Int8Array; scales: Float32Array }> | undefined;
       const quantize = (): Promise<{ quantized: Int8Array; scales: Float32Array }> => {
         quantization ??= weight.load().then((raw) => {
-          const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+          const values = new Float32Array(
+            raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength),
+          );
           return quantizePerChannel(values, weight.dims, axis);
         });
         return quantization;
@@ -317,8 +386,13 @@ export function toInt8Weights(model: OnnxModel): OnnxModel {
   });
   // A weight also read by an op we do not quantize keeps its float copy.
   const stillUsed = new Set(nodes.flatMap((node) => node.input));
-  const kept = graph.initializers.filter((init) => !replaced.has(init.name) || stillUsed.has(init.name));
-  return { ...model, graph: { ...graph, nodes: [...dequantizeNodes, ...nodes], initializers: [...kept, ...added] } };
+  const kept = graph.initializers.filter(
+    (init) => !replaced.has(init.name) || stillUsed.has(init.name),
+  );
+  return {
+    ...model,
+    graph: { ...graph, nodes: [...dequantizeNodes, ...nodes], initializers: [...kept, ...added] },
+  };
 }
 
 export function transformForDtype(model: OnnxModel, dtype: ModelDtype): OnnxModel {
@@ -328,7 +402,11 @@ export function transformForDtype(model: OnnxModel, dtype: ModelDtype): OnnxMode
 }
 
 /** Reads an fp32 ONNX file and writes the `dtype` variant of it. */
-export async function quantizeFile(inputPath: string, outputPath: string, dtype: Exclude<ModelDtype, 'fp32'>): Promise<WrittenOnnx> {
+export async function quantizeFile(
+  inputPath: string,
+  outputPath: string,
+  dtype: Exclude<ModelDtype, 'fp32'>,
+): Promise<WrittenOnnx> {
   const model = await readOnnxModel(inputPath);
   return writeOnnxModel(outputPath, transformForDtype(model, dtype));
 }

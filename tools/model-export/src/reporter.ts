@@ -8,4 +8,8 @@ export interface Reporter {
   warn(message: string): void;
 }
 
-export const silentReporter: Reporter = Object.freeze({ step: () => {}, detail: () => {}, warn: () => {} });
+export const silentReporter: Reporter = Object.freeze({
+  step: () => {},
+  detail: () => {},
+  warn: () => {},
+});

@@ -47,12 +47,20 @@ export interface VariantVerification {
  * levels), 30 dB about 8: side by side the digits look the same. Classifier and discriminator
  * logits must also make the same decision on every reference input.
  */
-export const VERIFY_THRESHOLDS: Readonly<Record<ModelDtype, { readonly maxAbs?: number; readonly minPsnrDb?: number; readonly minDecisionAgreement?: number }>> =
-  Object.freeze({
-    fp32: Object.freeze({ maxAbs: 1e-4 }),
-    fp16: Object.freeze({ minPsnrDb: 35, minDecisionAgreement: 1 }),
-    int8: Object.freeze({ minPsnrDb: 30, minDecisionAgreement: 1 }),
-  });
+export const VERIFY_THRESHOLDS: Readonly<
+  Record<
+    ModelDtype,
+    {
+      readonly maxAbs?: number;
+      readonly minPsnrDb?: number;
+      readonly minDecisionAgreement?: number;
+    }
+  >
+> = Object.freeze({
+  fp32: Object.freeze({ maxAbs: 1e-4 }),
+  fp16: Object.freeze({ minPsnrDb: 35, minDecisionAgreement: 1 }),
+  int8: Object.freeze({ minPsnrDb: 30, minDecisionAgreement: 1 }),
+});
 
 /** Reads `<network>.<io name>` tensors from reference.safetensors (inputs and PyTorch outputs). */
 export async function loadReference(
@@ -65,25 +73,48 @@ export async function loadReference(
     const inputs: Record<string, FeedTensor> = {};
     for (const spec of net.inputs) {
       const key = `${network}.${spec.name}`;
-      if (!file.has(key)) throw new ExportError(`missing reference input (needed to verify ${network})`, { file: referencePath, tensor: key });
+      if (!file.has(key))
+        throw new ExportError(`missing reference input (needed to verify ${network})`, {
+          file: referencePath,
+          tensor: key,
+        });
       const tensor = await file.read(key);
       if (spec.dtype === 'int64') {
         if (tensor.dtype !== 'I64' && tensor.dtype !== 'I32') {
-          throw new ExportError(`is ${tensor.dtype}, the network input is int64`, { file: referencePath, tensor: key });
+          throw new ExportError(`is ${tensor.dtype}, the network input is int64`, {
+            file: referencePath,
+            tensor: key,
+          });
         }
-        const view = new DataView(tensor.bytes.buffer, tensor.bytes.byteOffset, tensor.bytes.byteLength);
+        const view = new DataView(
+          tensor.bytes.buffer,
+          tensor.bytes.byteOffset,
+          tensor.bytes.byteLength,
+        );
         const count = elementCount(tensor.shape);
-        const data = BigInt64Array.from({ length: count }, (_, i) => (tensor.dtype === 'I64' ? view.getBigInt64(i * 8, true) : BigInt(view.getInt32(i * 4, true))));
+        const data = BigInt64Array.from({ length: count }, (_, i) =>
+          tensor.dtype === 'I64'
+            ? view.getBigInt64(i * 8, true)
+            : BigInt(view.getInt32(i * 4, true)),
+        );
         inputs[spec.name] = { dtype: 'int64', shape: tensor.shape, data };
       } else {
-        inputs[spec.name] = { dtype: 'float32', shape: tensor.shape, data: toFloat32(tensor, referencePath) };
+        inputs[spec.name] = {
+          dtype: 'float32',
+          shape: tensor.shape,
+          data: toFloat32(tensor, referencePath),
+        };
       }
       assertShape(spec, tensor.shape, referencePath, key);
     }
     const outputs: Record<string, OutputTensor> = {};
     for (const spec of net.outputs) {
       const key = `${network}.${spec.name}`;
-      if (!file.has(key)) throw new ExportError(`missing reference output (needed to verify ${network})`, { file: referencePath, tensor: key });
+      if (!file.has(key))
+        throw new ExportError(`missing reference output (needed to verify ${network})`, {
+          file: referencePath,
+          tensor: key,
+        });
       const tensor = await file.read(key);
       assertShape(spec, tensor.shape, referencePath, key);
       outputs[spec.name] = { shape: tensor.shape, data: toFloat32(tensor, referencePath) };
@@ -94,30 +125,55 @@ export async function loadReference(
   }
 }
 
-function assertShape(spec: TensorSpec, shape: readonly number[], file: string, tensor: string): void {
-  const fits = shape.length === spec.shape.length && spec.shape.every((dim, i) => typeof dim === 'string' || dim === shape[i]);
-  if (!fits) throw new ExportError(`has shape [${shape.join(', ')}], config.json says [${spec.shape.join(', ')}]`, { file, tensor });
+function assertShape(
+  spec: TensorSpec,
+  shape: readonly number[],
+  file: string,
+  tensor: string,
+): void {
+  const fits =
+    shape.length === spec.shape.length &&
+    spec.shape.every((dim, i) => typeof dim === 'string' || dim === shape[i]);
+  if (!fits)
+    throw new ExportError(
+      `has shape [${shape.join(', ')}], config.json says [${spec.shape.join(', ')}]`,
+      { file, tensor },
+    );
 }
 
 /**
  * One session per call: verify runs each variant once. Threads are capped because builds share
  * the machine (and parallel kernels make no difference at these sizes).
  */
-export async function runOnnx(path: string, feeds: Record<string, FeedTensor>): Promise<Record<string, OutputTensor>> {
+export async function runOnnx(
+  path: string,
+  feeds: Record<string, FeedTensor>,
+): Promise<Record<string, OutputTensor>> {
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(path, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
   } catch (error) {
-    throw new ExportError(`onnxruntime cannot load the model: ${(error as Error).message}`, { file: path, cause: error });
+    throw new ExportError(`onnxruntime cannot load the model: ${(error as Error).message}`, {
+      file: path,
+      cause: error,
+    });
   }
   try {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(feed.dtype, feed.data, [...feed.shape]);
+    for (const [name, feed] of Object.entries(feeds))
+      ortFeeds[name] = new ort.Tensor(feed.dtype, feed.data, [...feed.shape]);
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
       results = await session.run(ortFeeds);
     } catch (error) {
-      throw new ExportError(`onnxruntime failed to run the model: ${(error as Error).message}`, { file: path, cause: error });
+      throw new ExportError(`onnxruntime failed to run the model: ${(error as Error).message}`, {
+        file: path,
+        cause: error,
+      });
     }
     const out: Record<string, OutputTensor> = {};
     for (const [name, value] of Object.entries(results)) {
@@ -130,11 +186,17 @@ export async function runOnnx(path: string, feeds: Record<string, FeedTensor>): 
   }
 }
 
-export function compareOutput(spec: TensorSpec, actual: OutputTensor, expected: OutputTensor): OutputMetrics {
+export function compareOutput(
+  spec: TensorSpec,
+  actual: OutputTensor,
+  expected: OutputTensor,
+): OutputMetrics {
   const a = actual.data;
   const e = expected.data;
   if (a.length !== e.length) {
-    throw new ExportError(`output "${spec.name}" has ${a.length} values, the reference ${e.length}`);
+    throw new ExportError(
+      `output "${spec.name}" has ${a.length} values, the reference ${e.length}`,
+    );
   }
   let maxAbs = 0;
   let sumAbs = 0;
@@ -143,7 +205,8 @@ export function compareOutput(spec: TensorSpec, actual: OutputTensor, expected: 
   let high = -Infinity;
   for (let i = 0; i < a.length; i++) {
     const difference = Math.abs(a[i]! - e[i]!);
-    if (!(difference <= maxAbs)) maxAbs = Number.isNaN(difference) ? Infinity : Math.max(maxAbs, difference);
+    if (!(difference <= maxAbs))
+      maxAbs = Number.isNaN(difference) ? Infinity : Math.max(maxAbs, difference);
     sumAbs += difference;
     sumSquares += difference * difference;
     low = Math.min(low, e[i]!);
@@ -183,13 +246,21 @@ export function judge(dtype: ModelDtype, metrics: readonly OutputMetrics[]): str
   const failures: string[] = [];
   for (const m of metrics) {
     if (limits.maxAbs !== undefined && !(m.maxAbs <= limits.maxAbs)) {
-      failures.push(`${m.name}: max abs error ${m.maxAbs.toExponential(2)} > ${limits.maxAbs.toExponential(0)}`);
+      failures.push(
+        `${m.name}: max abs error ${m.maxAbs.toExponential(2)} > ${limits.maxAbs.toExponential(0)}`,
+      );
     }
     if (limits.minPsnrDb !== undefined && m.psnrDb !== null && !(m.psnrDb >= limits.minPsnrDb)) {
       failures.push(`${m.name}: PSNR ${m.psnrDb.toFixed(1)} dB < ${limits.minPsnrDb} dB`);
     }
-    if (limits.minDecisionAgreement !== undefined && m.decisionAgreement !== undefined && m.decisionAgreement < limits.minDecisionAgreement) {
-      failures.push(`${m.name}: decisions agree on ${(m.decisionAgreement * 100).toFixed(1)}% of inputs < ${limits.minDecisionAgreement * 100}%`);
+    if (
+      limits.minDecisionAgreement !== undefined &&
+      m.decisionAgreement !== undefined &&
+      m.decisionAgreement < limits.minDecisionAgreement
+    ) {
+      failures.push(
+        `${m.name}: decisions agree on ${(m.decisionAgreement * 100).toFixed(1)}% of inputs < ${limits.minDecisionAgreement * 100}%`,
+      );
     }
   }
   return failures;
@@ -210,7 +281,8 @@ export async function verifyVariant(options: VerifyVariantOptions): Promise<Vari
   const metrics = options.outputs.map((spec) => {
     const got = actual[spec.name];
     const want = options.expected[spec.name];
-    if (got === undefined || want === undefined) throw new ExportError(`output "${spec.name}" is missing`, { file: options.path });
+    if (got === undefined || want === undefined)
+      throw new ExportError(`output "${spec.name}" is missing`, { file: options.path });
     return compareOutput(spec, got, want);
   });
   const failures = judge(options.dtype, metrics);

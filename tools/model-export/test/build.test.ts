@@ -10,7 +10,9 @@ import { SafetensorsFile, float32Bytes, writeSafetensors } from '../src/safetens
 import { validate } from './json-schema.js';
 import { TINY_CONFIGS, temporaryDir, writeHeldoutData, writeTinyModel } from './fixtures.js';
 
-const schema = JSON.parse(await readFile(new URL('../manifest.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const schema = JSON.parse(
+  await readFile(new URL('../manifest.schema.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
 
 describe('build', () => {
   let modelsDir: string;
@@ -27,9 +29,17 @@ describe('build', () => {
 
   it('writes a manifest per model that the JSON Schema accepts, and one for the held-out digits', async () => {
     const folders = (await readdir(outDir)).sort();
-    expect(folders).toEqual(['mnist-data', 'tiny-classifier', 'tiny-dcgan', 'tiny-ddpm', 'tiny-vae']);
+    expect(folders).toEqual([
+      'mnist-data',
+      'tiny-classifier',
+      'tiny-dcgan',
+      'tiny-ddpm',
+      'tiny-vae',
+    ]);
     for (const folder of folders) {
-      const manifest = JSON.parse(await readFile(join(outDir, folder, 'manifest.json'), 'utf8')) as unknown;
+      const manifest = JSON.parse(
+        await readFile(join(outDir, folder, 'manifest.json'), 'utf8'),
+      ) as unknown;
       expect(validate(schema, manifest), folder).toEqual([]);
     }
   });
@@ -37,7 +47,10 @@ describe('build', () => {
   it('ships every dtype of every network, each file matching its bytes and sha256', async () => {
     for (const model of result.models) {
       for (const [network, net] of Object.entries(model.manifest.networks)) {
-        expect(net.variants.map((v) => v.dtype), `${model.manifest.id}/${network}`).toEqual(['fp32', 'fp16', 'int8']);
+        expect(
+          net.variants.map((v) => v.dtype),
+          `${model.manifest.id}/${network}`,
+        ).toEqual(['fp32', 'fp16', 'int8']);
         for (const variant of net.variants) {
           const bytes = await readFile(join(outDir, model.manifest.id, variant.file));
           expect(bytes.length).toBe(variant.bytes);
@@ -48,7 +61,9 @@ describe('build', () => {
   });
 
   it('makes int8 smaller than fp16, and fp16 smaller than fp32', () => {
-    const unet = result.models.find((m) => m.manifest.id === 'tiny-ddpm')!.manifest.networks['unet']!;
+    const unet = result.models.find((m) => m.manifest.id === 'tiny-ddpm')!.manifest.networks[
+      'unet'
+    ]!;
     const [fp32, fp16, int8] = unet.variants;
     expect(fp16!.bytes).toBeLessThan(fp32!.bytes * 0.7);
     expect(int8!.bytes).toBeLessThan(fp16!.bytes);
@@ -56,8 +71,15 @@ describe('build', () => {
 
   it('lists GAN snapshots with their history and a generator file for each', () => {
     const gan = result.models.find((m) => m.manifest.id === 'tiny-dcgan')!.manifest;
-    expect(gan.snapshots!.map((s) => [s.index, s.iteration, s.d_real])).toEqual([[0, 0, 0.5], [1, 100, 0.6]]);
-    expect(gan.snapshots![0]!.variants.map((v) => v.file)).toEqual(['generator-00.onnx', 'generator-00_fp16.onnx', 'generator-00_int8.onnx']);
+    expect(gan.snapshots!.map((s) => [s.index, s.iteration, s.d_real])).toEqual([
+      [0, 0, 0.5],
+      [1, 100, 0.6],
+    ]);
+    expect(gan.snapshots![0]!.variants.map((v) => v.file)).toEqual([
+      'generator-00.onnx',
+      'generator-00_fp16.onnx',
+      'generator-00_int8.onnx',
+    ]);
     // The last snapshot is the final generator, so it is held to PyTorch's reference.
     expect(gan.snapshots![1]!.variants[0]!.verification.against).toBe('pytorch-reference');
     expect(gan.snapshots![0]!.variants[1]!.verification.against).toBe('fp32-onnx');
@@ -65,8 +87,16 @@ describe('build', () => {
 
   it('carries the diffusers scheduler config into the diffusion manifest', () => {
     const ddpm: ModelManifest = result.models.find((m) => m.manifest.id === 'tiny-ddpm')!.manifest;
-    expect(ddpm.scheduler).toMatchObject({ _class_name: 'DDPMScheduler', num_train_timesteps: 1000, beta_schedule: 'linear' });
-    expect(ddpm.networks['unet']!.inputs.map((i) => i.name)).toEqual(['sample', 'timestep', 'class_label']);
+    expect(ddpm.scheduler).toMatchObject({
+      _class_name: 'DDPMScheduler',
+      num_train_timesteps: 1000,
+      beta_schedule: 'linear',
+    });
+    expect(ddpm.networks['unet']!.inputs.map((i) => i.name)).toEqual([
+      'sample',
+      'timestep',
+      'class_label',
+    ]);
   });
 
   it('packs the held-out digits as raw uint8 images and labels', async () => {
@@ -75,7 +105,9 @@ describe('build', () => {
     const images = data.tensors.find((t) => t.name === 'images')!;
     const labels = data.tensors.find((t) => t.name === 'labels')!;
     expect(images.shape).toEqual([20, 28, 28]);
-    expect(Array.from(bytes.subarray(labels.byteOffset, labels.byteOffset + 20))).toEqual(Array.from({ length: 20 }, (_, i) => i % 10));
+    expect(Array.from(bytes.subarray(labels.byteOffset, labels.byteOffset + 20))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i % 10),
+    );
   });
 
   it('fails on an fp32 variant that misses the reference, naming it and by how much, and leaves the old output', async () => {
@@ -97,7 +129,9 @@ describe('build', () => {
     await writeFile(join(out, 'previous.txt'), 'still here');
     const error = await buildAll({ modelsDir: badModels, outDir: out }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExportError);
-    expect((error as Error).message).toMatch(/decoder\.onnx \(fp32\) failed verify: image: max abs error 1\.00e-2 > 1e-4/);
+    expect((error as Error).message).toMatch(
+      /decoder\.onnx \(fp32\) failed verify: image: max abs error 1\.00e-2 > 1e-4/,
+    );
     expect(await readdir(out)).toEqual(['previous.txt']);
   }, 60_000);
 });

@@ -23,19 +23,35 @@ async function readAll(path: string): Promise<TensorToWrite[]> {
   return out;
 }
 
-async function convertError(dir: string, network: string): Promise<{ error: unknown; outDir: string }> {
+async function convertError(
+  dir: string,
+  network: string,
+): Promise<{ error: unknown; outDir: string }> {
   const outDir = await temporaryDir();
   const config = await readModelConfig(dir);
-  const error = await convertNetwork({ modelDir: dir, config, network, outPath: join(outDir, `${network}.onnx`) }).catch((e: unknown) => e);
+  const error = await convertNetwork({
+    modelDir: dir,
+    config,
+    network,
+    outPath: join(outDir, `${network}.onnx`),
+  }).catch((e: unknown) => e);
   return { error, outDir };
 }
 
 describe('convert', () => {
   it('lists the state_dict keys of each architecture as model.py names them', () => {
     expect([...expectedWeights(TINY_CONFIGS['tiny-classifier']!, 'classifier').keys()]).toEqual(
-      expect.arrayContaining(['features.0.weight', 'features.1.running_var', 'features.10.weight', 'head.2.weight', 'head.5.bias']),
+      expect.arrayContaining([
+        'features.0.weight',
+        'features.1.running_var',
+        'features.10.weight',
+        'head.2.weight',
+        'head.5.bias',
+      ]),
     );
-    expect(expectedWeights(TINY_CONFIGS['tiny-dcgan']!, 'generator').get('deconv.0.weight')).toEqual([8, 4, 4, 4]);
+    expect(
+      expectedWeights(TINY_CONFIGS['tiny-dcgan']!, 'generator').get('deconv.0.weight'),
+    ).toEqual([8, 4, 4, 4]);
     const unet = expectedWeights(TINY_CONFIGS['tiny-ddpm']!, 'unet');
     expect(unet.get('up.0.res.conv1.weight')).toEqual([16, 32, 3, 3]);
     expect(unet.get('up.0.upsample.conv.weight')).toEqual([8, 16, 3, 3]);
@@ -47,9 +63,17 @@ describe('convert', () => {
     const models = await temporaryDir();
     const dir = await writeTinyModel(models, 'tiny-ddpm');
     const out = join(await temporaryDir(), 'unet.onnx');
-    await convertNetwork({ modelDir: dir, config: TINY_CONFIGS['tiny-ddpm']!, network: 'unet', outPath: out });
+    await convertNetwork({
+      modelDir: dir,
+      config: TINY_CONFIGS['tiny-ddpm']!,
+      network: 'unet',
+      outPath: out,
+    });
     for (const batch of [1, 3]) {
-      const result = await runOnnx(out, syntheticInputs(TINY_CONFIGS['tiny-ddpm']!, 'unet', batch, batch));
+      const result = await runOnnx(
+        out,
+        syntheticInputs(TINY_CONFIGS['tiny-ddpm']!, 'unet', batch, batch),
+      );
       expect(result['noise_pred']!.shape).toEqual([batch, 1, 28, 28]);
     }
     const model = await readOnnxModel(out);
@@ -60,11 +84,15 @@ describe('convert', () => {
   it('names the tensor that a checkpoint is missing, and writes nothing', async () => {
     const models = await temporaryDir();
     const dir = await writeTinyModel(models, 'tiny-vae');
-    const tensors = (await readAll(join(dir, 'decoder.safetensors'))).filter((t) => t.name !== 'deconv.2.bias');
+    const tensors = (await readAll(join(dir, 'decoder.safetensors'))).filter(
+      (t) => t.name !== 'deconv.2.bias',
+    );
     await writeSafetensors(join(dir, 'decoder.safetensors'), tensors);
     const { error, outDir } = await convertError(dir, 'decoder');
     expect(error).toBeInstanceOf(ExportError);
-    expect((error as Error).message).toMatch(/decoder\.safetensors: tensor "deconv\.2\.bias": missing tensor: .* shape \[1\]/);
+    expect((error as Error).message).toMatch(
+      /decoder\.safetensors: tensor "deconv\.2\.bias": missing tensor: .* shape \[1\]/,
+    );
     expect(await readdir(outDir)).toEqual([]);
   });
 
@@ -72,40 +100,59 @@ describe('convert', () => {
     const models = await temporaryDir();
     const dir = await writeTinyModel(models, 'tiny-vae');
     const tensors = (await readAll(join(dir, 'decoder.safetensors'))).map((t) =>
-      t.name === 'fc.0.weight' ? { ...t, shape: [8, 4], data: float32Bytes(new Float32Array(32)) } : t,
+      t.name === 'fc.0.weight'
+        ? { ...t, shape: [8, 4], data: float32Bytes(new Float32Array(32)) }
+        : t,
     );
     await writeSafetensors(join(dir, 'decoder.safetensors'), tensors);
     const { error } = await convertError(dir, 'decoder');
-    expect((error as Error).message).toMatch(/tensor "fc\.0\.weight": has shape \[8, 4\] but the architecture in config.json needs \[16, 2\]/);
+    expect((error as Error).message).toMatch(
+      /tensor "fc\.0\.weight": has shape \[8, 4\] but the architecture in config.json needs \[16, 2\]/,
+    );
   });
 
   it('says when config.json describes another model than the checkpoint', async () => {
     const models = await temporaryDir();
     const dir = await writeTinyModel(models, 'tiny-vae');
-    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { architecture: { hidden: number } };
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as {
+      architecture: { hidden: number };
+    };
     config.architecture.hidden = 32;
     await writeFile(join(dir, 'config.json'), JSON.stringify(config));
     const { error } = await convertError(dir, 'encoder');
-    expect((error as Error).message).toMatch(/encoder\.safetensors: tensor "conv\.5\.weight": has shape \[16, 392\] .* needs \[32, 392\] \(config does not match checkpoint\)/);
+    expect((error as Error).message).toMatch(
+      /encoder\.safetensors: tensor "conv\.5\.weight": has shape \[16, 392\] .* needs \[32, 392\] \(config does not match checkpoint\)/,
+    );
   });
 
   it('refuses a checkpoint with tensors the architecture does not use', async () => {
     const models = await temporaryDir();
     const dir = await writeTinyModel(models, 'tiny-vae');
     const tensors = await readAll(join(dir, 'encoder.safetensors'));
-    tensors.push({ name: 'extra.weight', dtype: 'F32', shape: [2], data: float32Bytes(new Float32Array(2)) });
+    tensors.push({
+      name: 'extra.weight',
+      dtype: 'F32',
+      shape: [2],
+      data: float32Bytes(new Float32Array(2)),
+    });
     await writeSafetensors(join(dir, 'encoder.safetensors'), tensors);
     const { error } = await convertError(dir, 'encoder');
-    expect((error as Error).message).toMatch(/tensor "extra\.weight": has tensors the architecture in config.json does not use: extra\.weight/);
+    expect((error as Error).message).toMatch(
+      /tensor "extra\.weight": has tensors the architecture in config.json does not use: extra\.weight/,
+    );
   });
 
   it('refuses integer weights', async () => {
     const models = await temporaryDir();
     const dir = await writeTinyModel(models, 'tiny-vae');
-    const tensors = (await readAll(join(dir, 'decoder.safetensors'))).map((t) => (t.name === 'deconv.2.bias' ? { ...t, dtype: 'I32' as const } : t));
+    const tensors = (await readAll(join(dir, 'decoder.safetensors'))).map((t) =>
+      t.name === 'deconv.2.bias' ? { ...t, dtype: 'I32' as const } : t,
+    );
     await writeSafetensors(join(dir, 'decoder.safetensors'), tensors);
     const { error } = await convertError(dir, 'decoder');
-    expect((error as Error).message).toMatch(/tensor "deconv\.2\.bias": dtype I32 is not a floating-point type/);
+    expect((error as Error).message).toMatch(
+      /tensor "deconv\.2\.bias": dtype I32 is not a floating-point type/,
+    );
   });
 
   it('passes an .onnx network on unchanged, and rejects an unreadable one by name', async () => {
@@ -113,16 +160,42 @@ describe('convert', () => {
     const dir = await writeTinyModel(models, 'tiny-vae');
     const config = TINY_CONFIGS['tiny-vae']!;
     const scratch = await temporaryDir();
-    await convertNetwork({ modelDir: dir, config, network: 'decoder', outPath: join(dir, 'decoder.onnx') });
+    await convertNetwork({
+      modelDir: dir,
+      config,
+      network: 'decoder',
+      outPath: join(dir, 'decoder.onnx'),
+    });
     await rm(join(dir, 'decoder.safetensors'));
-    const withOnnx = { ...config, networks: { ...config.networks, decoder: { ...config.networks['decoder']!, weights: 'decoder.onnx' } } };
+    const withOnnx = {
+      ...config,
+      networks: {
+        ...config.networks,
+        decoder: { ...config.networks['decoder']!, weights: 'decoder.onnx' },
+      },
+    };
     await writeFile(join(dir, 'config.json'), JSON.stringify(withOnnx));
-    const result = await convertNetwork({ modelDir: dir, config: withOnnx, network: 'decoder', outPath: join(scratch, 'decoder.onnx') });
+    const result = await convertNetwork({
+      modelDir: dir,
+      config: withOnnx,
+      network: 'decoder',
+      outPath: join(scratch, 'decoder.onnx'),
+    });
     expect(result.passedThrough).toBe(true);
-    expect(await readFile(join(scratch, 'decoder.onnx'))).toEqual(await readFile(join(dir, 'decoder.onnx')));
+    expect(await readFile(join(scratch, 'decoder.onnx'))).toEqual(
+      await readFile(join(dir, 'decoder.onnx')),
+    );
 
-    await writeFile(join(dir, 'decoder.onnx'), Buffer.from('this is not a protobuf at all \x00\xff\xff\xff'));
-    const error = await convertNetwork({ modelDir: dir, config: withOnnx, network: 'decoder', outPath: join(scratch, 'again.onnx') }).catch((e: unknown) => e);
+    await writeFile(
+      join(dir, 'decoder.onnx'),
+      Buffer.from('this is not a protobuf at all \x00\xff\xff\xff'),
+    );
+    const error = await convertNetwork({
+      modelDir: dir,
+      config: withOnnx,
+      network: 'decoder',
+      outPath: join(scratch, 'again.onnx'),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExportError);
     expect((error as Error).message).toMatch(/decoder\.onnx: not a readable ONNX model/);
     expect(await readdir(scratch)).toEqual(['decoder.onnx']);
@@ -134,23 +207,53 @@ describe('convert', () => {
     const config = TINY_CONFIGS['tiny-ddpm']!;
     const out = await temporaryDir();
     const inline = await runOnnx(
-      (await convertNetwork({ modelDir: dir, config, network: 'unet', outPath: join(out, 'inline.onnx') })).path,
+      (
+        await convertNetwork({
+          modelDir: dir,
+          config,
+          network: 'unet',
+          outPath: join(out, 'inline.onnx'),
+        })
+      ).path,
       syntheticInputs(config, 'unet', 2, 5),
     );
-    await convertNetwork({ modelDir: dir, config, network: 'unet', outPath: join(out, 'external.onnx'), write: { externalData: 'always' } });
-    expect((await readdir(out)).sort()).toEqual(['external.onnx', 'external.onnx.data', 'inline.onnx']);
-    const external = await runOnnx(join(out, 'external.onnx'), syntheticInputs(config, 'unet', 2, 5));
-    expect(Array.from(external['noise_pred']!.data)).toEqual(Array.from(inline['noise_pred']!.data));
+    await convertNetwork({
+      modelDir: dir,
+      config,
+      network: 'unet',
+      outPath: join(out, 'external.onnx'),
+      write: { externalData: 'always' },
+    });
+    expect((await readdir(out)).sort()).toEqual([
+      'external.onnx',
+      'external.onnx.data',
+      'inline.onnx',
+    ]);
+    const external = await runOnnx(
+      join(out, 'external.onnx'),
+      syntheticInputs(config, 'unet', 2, 5),
+    );
+    expect(Array.from(external['noise_pred']!.data)).toEqual(
+      Array.from(inline['noise_pred']!.data),
+    );
     // The reader follows external data too, so a re-written copy runs the same.
     await writeOnnxModel(join(out, 'copy.onnx'), await readOnnxModel(join(out, 'external.onnx')));
-    expect(Array.from((await runOnnx(join(out, 'copy.onnx'), syntheticInputs(config, 'unet', 2, 5)))['noise_pred']!.data)).toEqual(Array.from(inline['noise_pred']!.data));
+    expect(
+      Array.from(
+        (await runOnnx(join(out, 'copy.onnx'), syntheticInputs(config, 'unet', 2, 5)))[
+          'noise_pred'
+        ]!.data,
+      ),
+    ).toEqual(Array.from(inline['noise_pred']!.data));
   });
 
   it('exits non-zero from the CLI with one line naming the file', async () => {
     const models = await temporaryDir();
     const dir = await writeTinyModel(models, 'tiny-classifier');
     await writeFile(join(dir, 'classifier.safetensors'), Buffer.from([1, 2]));
-    const error = await main(['convert', dir, '--out', await temporaryDir()]).catch((e: unknown) => e);
+    const error = await main(['convert', dir, '--out', await temporaryDir()]).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ExportError);
     expect((error as Error).message).toContain(join(dir, 'classifier.safetensors'));
   });
@@ -158,7 +261,8 @@ describe('convert', () => {
   it('prints --help for every command', async () => {
     const written: string[] = [];
     const original = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string) =>
+      written.push(chunk) > 0) as typeof process.stdout.write;
     try {
       for (const command of ['convert', 'quantize', 'verify', 'pack', 'build', 'evaluate']) {
         expect(await main([command, '--help'])).toBe(0);
@@ -169,4 +273,3 @@ describe('convert', () => {
     expect(written.filter((text) => text.startsWith('Usage: genviz-export'))).toHaveLength(6);
   });
 });
-

@@ -20,17 +20,25 @@ import { temporaryDir } from './fixtures.js';
 
 describe('evaluate metrics', () => {
   it('judges logits with a softmax: argmax and its probability', () => {
-    const { predicted, confidence } = judgeLogits(Float32Array.from([0, 0, Math.log(8), 5, 5, 5]), 3);
+    const { predicted, confidence } = judgeLogits(
+      Float32Array.from([0, 0, Math.log(8), 5, 5, 5]),
+      3,
+    );
     expect([...predicted]).toEqual([2, 0]);
     expect(confidence[0]).toBeCloseTo(0.8, 6);
     expect(confidence[1]).toBeCloseTo(1 / 3, 6);
   });
 
   it('measures class entropy in bits', () => {
-    expect(entropyBits([100, 100, 100, 100, 100, 100, 100, 100, 100, 100])).toBeCloseTo(Math.log2(10), 12);
+    expect(entropyBits([100, 100, 100, 100, 100, 100, 100, 100, 100, 100])).toBeCloseTo(
+      Math.log2(10),
+      12,
+    );
     expect(entropyBits([0, 0, 1000, 0])).toBe(0);
     expect(entropyBits([1, 1, 0, 0])).toBeCloseTo(1, 12);
-    expect(classHistogram(Uint8Array.from([0, 2, 2, 9]), 10)).toEqual([1, 0, 2, 0, 0, 0, 0, 0, 0, 1]);
+    expect(classHistogram(Uint8Array.from([0, 2, 2, 9]), 10)).toEqual([
+      1, 0, 2, 0, 0, 0, 0, 0, 0, 1,
+    ]);
   });
 
   it('computes mean pairwise L2 like the direct sum', () => {
@@ -42,18 +50,32 @@ describe('evaluate metrics', () => {
   });
 
   it('sums BCE and MSE per image (log clamped at -100 as PyTorch does) and KL per image', () => {
-    const { bcePerImage, msePerImage } = reconstructionErrors(Float32Array.from([0.5, 1, 0.5, 0]), Float32Array.from([1, 0, 0, 0]), 2);
+    const { bcePerImage, msePerImage } = reconstructionErrors(
+      Float32Array.from([0.5, 1, 0.5, 0]),
+      Float32Array.from([1, 0, 0, 0]),
+      2,
+    );
     expect(bcePerImage).toBeCloseTo((Math.log(2) + 100 + Math.log(2)) / 2, 6);
     expect(msePerImage).toBeCloseTo((0.25 + 1 + 0.25) / 2, 6);
-    expect(klPerImage(Float32Array.from([0, 0, 1, 0]), Float32Array.from([0, 0, 0, 0]), 2)).toBeCloseTo(0.25, 12);
+    expect(
+      klPerImage(Float32Array.from([0, 0, 1, 0]), Float32Array.from([0, 0, 0, 0]), 2),
+    ).toBeCloseTo(0.25, 12);
   });
 
   it('maps [-1, 1] to [0, 1] with clamping', () => {
-    expect([...minusOneToUnitInPlace(Float32Array.from([-1.5, -1, 0, 1, 2]))]).toEqual([0, 0, 0.5, 1, 1]);
+    expect([...minusOneToUnitInPlace(Float32Array.from([-1.5, -1, 0, 1, 2]))]).toEqual([
+      0, 0, 0.5, 1, 1,
+    ]);
   });
 
   it('aligns text columns, numbers to the right', () => {
-    expect(alignColumns([['name', 'value'], ['a', '1.5'], ['longer', '10.25']])).toBe('name    value\n------  -----\na         1.5\nlonger  10.25');
+    expect(
+      alignColumns([
+        ['name', 'value'],
+        ['a', '1.5'],
+        ['longer', '10.25'],
+      ]),
+    ).toBe('name    value\n------  -----\na         1.5\nlonger  10.25');
   });
 });
 
@@ -65,17 +87,25 @@ describe('evaluate metrics', () => {
  */
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const assetsDir = process.env['GENVIZ_EVALUATE_ASSETS'] ?? join(repoRoot, 'packages/models/assets');
-const assetsPresent = EVALUATED_MODELS.every((id) => existsSync(join(assetsDir, id, 'manifest.json'))) && existsSync(join(assetsDir, 'mnist-data', 'manifest.json'));
+const assetsPresent =
+  EVALUATED_MODELS.every((id) => existsSync(join(assetsDir, id, 'manifest.json'))) &&
+  existsSync(join(assetsDir, 'mnist-data', 'manifest.json'));
 const trained = existsSync(join(repoRoot, 'models/mnist-classifier/classifier.safetensors'));
 if (!assetsPresent) {
-  console.warn(`evaluate.test.ts: skipping the end-to-end run: no built assets in ${assetsDir} (run npm run build -w @genviz/models, or set GENVIZ_EVALUATE_ASSETS)`);
+  console.warn(
+    `evaluate.test.ts: skipping the end-to-end run: no built assets in ${assetsDir} (run npm run build -w @genviz/models, or set GENVIZ_EVALUATE_ASSETS)`,
+  );
 }
 
 describe.skipIf(!assetsPresent)(`evaluate on ${assetsDir}`, () => {
   it('prints one row per model and sampler, and writes the figures as JSON', async () => {
     const jsonPath = join(await temporaryDir(), 'figures.json');
     const printed: string[] = [];
-    const code = await evaluateCommand({ assets: assetsDir, samples: '20', steps: '10', json: jsonPath }, silentReporter, (text) => printed.push(text));
+    const code = await evaluateCommand(
+      { assets: assetsDir, samples: '20', steps: '10', json: jsonPath },
+      silentReporter,
+      (text) => printed.push(text),
+    );
     expect(code).toBe(0);
     const report = JSON.parse(await readFile(jsonPath, 'utf8')) as EvaluationReport;
     const text = printed.join('\n');
@@ -126,8 +156,14 @@ describe.skipIf(!assetsPresent)(`evaluate on ${assetsDir}`, () => {
   }, 300_000);
 
   it('rejects unknown dtypes and model ids with one clear message', async () => {
-    await expect(evaluateCommand({ assets: assetsDir, dtype: 'fp8' }, silentReporter, () => {})).rejects.toThrow('unknown dtype "fp8"');
-    await expect(evaluateCommand({ assets: assetsDir, only: 'mnist-gpt' }, silentReporter, () => {})).rejects.toThrow('unknown model "mnist-gpt"');
-    await expect(evaluateCommand({ assets: assetsDir, samples: 'many' }, silentReporter, () => {})).rejects.toThrow('--samples needs a positive integer');
+    await expect(
+      evaluateCommand({ assets: assetsDir, dtype: 'fp8' }, silentReporter, () => {}),
+    ).rejects.toThrow('unknown dtype "fp8"');
+    await expect(
+      evaluateCommand({ assets: assetsDir, only: 'mnist-gpt' }, silentReporter, () => {}),
+    ).rejects.toThrow('unknown model "mnist-gpt"');
+    await expect(
+      evaluateCommand({ assets: assetsDir, samples: 'many' }, silentReporter, () => {}),
+    ).rejects.toThrow('--samples needs a positive integer');
   });
 });

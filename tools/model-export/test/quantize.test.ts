@@ -10,14 +10,20 @@ import { TINY_CONFIGS, syntheticInputs, temporaryDir, writeTinyModel } from './f
 describe('quantize', () => {
   it('rounds float32 to the nearest float16, clamping past 65504', () => {
     for (const value of [0, 1, -2.5, 0.1, 1e-5, 65504, 3.14159]) {
-      expect(Math.abs(float16BitsToFloat32(float32ToFloat16Bits(value)) - value)).toBeLessThanOrEqual(Math.abs(value) * 2 ** -11 + 2 ** -25);
+      expect(
+        Math.abs(float16BitsToFloat32(float32ToFloat16Bits(value)) - value),
+      ).toBeLessThanOrEqual(Math.abs(value) * 2 ** -11 + 2 ** -25);
     }
     expect(float16BitsToFloat32(float32ToFloat16Bits(1e6))).toBe(65504);
     expect(float32ToFloat16Bits(1 + 2 ** -11)).toBe(0x3c00); // a tie rounds to even
   });
 
   it('gives each output channel its own int8 scale', () => {
-    const { quantized, scales } = quantizePerChannel(Float32Array.from([1, -0.5, 100, 50]), [2, 2], 0);
+    const { quantized, scales } = quantizePerChannel(
+      Float32Array.from([1, -0.5, 100, 50]),
+      [2, 2],
+      0,
+    );
     expect(Array.from(scales)).toEqual([Math.fround(1 / 127), Math.fround(100 / 127)]);
     expect(Array.from(quantized)).toEqual([127, -64, 127, 64]);
   });
@@ -35,20 +41,33 @@ describe('quantize', () => {
     expect(fp16Model.graph.inputs.map((i) => i.type?.tensor_type?.elem_type)).toEqual([1, 1, 7]);
     expect(fp16Model.graph.outputs.map((o) => o.type?.tensor_type?.elem_type)).toEqual([1]);
     const sin = fp16Model.graph.nodes.find((n) => n.op_type === 'Sin')!;
-    expect(fp16Model.graph.initializers.find((i) => i.name === 'time_embedding.frequencies')?.dataType).toBe(1);
+    expect(
+      fp16Model.graph.initializers.find((i) => i.name === 'time_embedding.frequencies')?.dataType,
+    ).toBe(1);
     expect(sin.input[0]).not.toMatch(/__to_fp32$/);
-    expect(fp16Model.graph.initializers.filter((i) => i.dataType === 10).length).toBeGreaterThan(10);
+    expect(fp16Model.graph.initializers.filter((i) => i.dataType === 10).length).toBeGreaterThan(
+      10,
+    );
 
     const int8Model = await readOnnxModel(join(out, 'unet_int8.onnx'));
     const dequantize = int8Model.graph.nodes.filter((n) => n.op_type === 'DequantizeLinear');
     expect(dequantize.length).toBeGreaterThan(5);
-    expect(int8Model.graph.initializers.find((i) => i.name === 'class_embedding.weight__int8')?.dims).toEqual([11, 32]);
+    expect(
+      int8Model.graph.initializers.find((i) => i.name === 'class_embedding.weight__int8')?.dims,
+    ).toEqual([11, 32]);
 
     const feeds = syntheticInputs(config, 'unet', 4, 11);
     const reference = (await runOnnx(fp32, feeds))['noise_pred']!;
     const spec = config.networks['unet']!.outputs[0]!;
-    for (const [dtype, minimum] of [['fp16', 45], ['int8', 30]] as const) {
-      const metrics = compareOutput(spec, (await runOnnx(join(out, `unet_${dtype}.onnx`), feeds))['noise_pred']!, reference);
+    for (const [dtype, minimum] of [
+      ['fp16', 45],
+      ['int8', 30],
+    ] as const) {
+      const metrics = compareOutput(
+        spec,
+        (await runOnnx(join(out, `unet_${dtype}.onnx`), feeds))['noise_pred']!,
+        reference,
+      );
       expect(metrics.psnrDb!, dtype).toBeGreaterThan(minimum);
     }
   });

@@ -12,7 +12,11 @@ import { temporaryDir } from './fixtures.js';
  */
 const modelsDir = fileURLToPath(new URL('../../../models/', import.meta.url));
 const ready = existsSync(modelsDir)
-  ? readdirSync(modelsDir).filter((id) => existsSync(join(modelsDir, id, 'config.json')) && existsSync(join(modelsDir, id, 'reference.safetensors')))
+  ? readdirSync(modelsDir).filter(
+      (id) =>
+        existsSync(join(modelsDir, id, 'config.json')) &&
+        existsSync(join(modelsDir, id, 'reference.safetensors')),
+    )
   : [];
 
 describe.skipIf(ready.length === 0)('real models from models/', () => {
@@ -21,10 +25,14 @@ describe.skipIf(ready.length === 0)('real models from models/', () => {
       const modelDir = join(modelsDir, id);
       const staging = await temporaryDir();
       await stageModel(modelDir, staging, { dtypes: ['fp32'] });
-      const result = await packModel(modelDir, staging, await temporaryDir(), { onQuantizedFailure: 'fail' });
+      const result = await packModel(modelDir, staging, await temporaryDir(), {
+        onQuantizedFailure: 'fail',
+      });
       const config = await readModelConfig(modelDir);
       expect(Object.keys(result.manifest.networks)).toEqual(Object.keys(config.networks));
-      for (const v of result.verifications) for (const output of v.outputs) expect(output.maxAbs, `${v.file} ${output.name}`).toBeLessThanOrEqual(1e-4);
+      for (const v of result.verifications)
+        for (const output of v.outputs)
+          expect(output.maxAbs, `${v.file} ${output.name}`).toBeLessThanOrEqual(1e-4);
     }, 120_000);
   }
 });

@@ -2,7 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExportError } from '../src/errors.js';
-import { MAX_HEADER_BYTES, SafetensorsFile, float32Bytes, writeSafetensors } from '../src/safetensors.js';
+import {
+  MAX_HEADER_BYTES,
+  SafetensorsFile,
+  float32Bytes,
+  writeSafetensors,
+} from '../src/safetensors.js';
 import { temporaryDir } from './fixtures.js';
 
 function fileWithHeader(header: unknown, dataBytes: number, declaredLength?: bigint): Buffer {
@@ -29,7 +34,12 @@ describe('SafetensorsFile', () => {
   it('reads tensors back by offset, one at a time', async () => {
     const path = join(await temporaryDir(), 'ok.safetensors');
     await writeSafetensors(path, [
-      { name: 'a.weight', dtype: 'F32', shape: [2, 3], data: float32Bytes(Float32Array.from([1, 2, 3, 4, 5, 6])) },
+      {
+        name: 'a.weight',
+        dtype: 'F32',
+        shape: [2, 3],
+        data: float32Bytes(Float32Array.from([1, 2, 3, 4, 5, 6])),
+      },
       { name: 'b', dtype: 'U8', shape: [4], data: Uint8Array.from([9, 8, 7, 6]) },
     ]);
     const file = await SafetensorsFile.open(path);
@@ -44,13 +54,41 @@ describe('SafetensorsFile', () => {
 
   const badFiles: [string, () => Buffer, RegExp][] = [
     ['a file shorter than the length prefix', () => Buffer.from([1, 2, 3]), /truncated: 3 bytes/],
-    ['a header length past the end of the file', () => fileWithHeader({}, 0, 1000n), /truncated: the header claims 1000 bytes/],
-    ['an oversized header length', () => fileWithHeader({}, 0, BigInt(MAX_HEADER_BYTES) + 1n), /over the 104857600-byte limit/],
-    ['a header that is not JSON', () => Buffer.concat([Buffer.from([4, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{{{{')]), /not valid JSON/],
-    ['an unknown dtype', () => fileWithHeader({ w: { dtype: 'F8', shape: [1], data_offsets: [0, 1] } }, 1), /tensor "w": unknown dtype "F8"/],
-    ['offsets out of range', () => fileWithHeader({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8), /tensor "w": data_offsets \[0, 16\] are out of range/],
-    ['offsets that disagree with the shape', () => fileWithHeader({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8), /tensor "w": .* span 8 bytes, but F32 \[3\] needs 12/],
-    ['a negative dimension', () => fileWithHeader({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4), /tensor "w": shape \[-1\]/],
+    [
+      'a header length past the end of the file',
+      () => fileWithHeader({}, 0, 1000n),
+      /truncated: the header claims 1000 bytes/,
+    ],
+    [
+      'an oversized header length',
+      () => fileWithHeader({}, 0, BigInt(MAX_HEADER_BYTES) + 1n),
+      /over the 104857600-byte limit/,
+    ],
+    [
+      'a header that is not JSON',
+      () => Buffer.concat([Buffer.from([4, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{{{{')]),
+      /not valid JSON/,
+    ],
+    [
+      'an unknown dtype',
+      () => fileWithHeader({ w: { dtype: 'F8', shape: [1], data_offsets: [0, 1] } }, 1),
+      /tensor "w": unknown dtype "F8"/,
+    ],
+    [
+      'offsets out of range',
+      () => fileWithHeader({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8),
+      /tensor "w": data_offsets \[0, 16\] are out of range/,
+    ],
+    [
+      'offsets that disagree with the shape',
+      () => fileWithHeader({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8),
+      /tensor "w": .* span 8 bytes, but F32 \[3\] needs 12/,
+    ],
+    [
+      'a negative dimension',
+      () => fileWithHeader({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4),
+      /tensor "w": shape \[-1\]/,
+    ],
   ];
   for (const [what, make, message] of badFiles) {
     it(`names the file and tensor for ${what}`, async () => {

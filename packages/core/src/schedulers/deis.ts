@@ -58,7 +58,13 @@ export class DEISMultistepScheduler extends BaseScheduler {
     const n = this.requireStepCount(numInferenceSteps);
     const trainCount = this.numTrainTimesteps;
     checkStepCount(n, trainCount);
-    const timesteps = multistepTimesteps(this.common.timestepSpacing, n, trainCount, trainCount, this.common.stepsOffset);
+    const timesteps = multistepTimesteps(
+      this.common.timestepSpacing,
+      n,
+      trainCount,
+      trainCount,
+      this.common.stepsOffset,
+    );
     const result = multistepSigmas(timesteps, this.tables, this.useKarrasSigmas, 'sigma_min');
     // diffusers repeats the last Karras sigma (np.concatenate([sigmas, sigmas[-1:]])): the final step is a no-op.
     if (this.useKarrasSigmas) result.sigmas[n] = result.sigmas[n - 1] as number;
@@ -91,7 +97,8 @@ export class DEISMultistepScheduler extends BaseScheduler {
     predictOriginal(epsilon, modelOutput, sample, alpha, sigma, this.predictionType);
     if (this.common.thresholding) this.clipOrThreshold(epsilon, options?.batchSize ?? 1, false);
     if (out.predOriginalSample) out.predOriginalSample.set(epsilon);
-    for (let i = 0; i < n; i++) epsilon[i] = ((sample[i] as number) - alpha * (epsilon[i] as number)) / sigma;
+    for (let i = 0; i < n; i++)
+      epsilon[i] = ((sample[i] as number) - alpha * (epsilon[i] as number)) / sigma;
 
     let order: number;
     if (this.solverOrder === 1 || this.lowerOrderNums < 1 || lowerOrderFinal) order = 1;
@@ -103,7 +110,12 @@ export class DEISMultistepScheduler extends BaseScheduler {
     return out;
   }
 
-  private update(prevSample: Float32Array, sample: Float32Array, index: number, order: number): void {
+  private update(
+    prevSample: Float32Array,
+    sample: Float32Array,
+    index: number,
+    order: number,
+  ): void {
     const sigmas = this.sigmas as Float32Array;
     const [alphaT, sigmaT, lambdaT] = alphaSigmaLambda(sigmas[index + 1] as number);
     const [alphaS0, sigmaS0, lambdaS0] = alphaSigmaLambda(sigmas[index] as number);
@@ -113,7 +125,9 @@ export class DEISMultistepScheduler extends BaseScheduler {
       // deis_first_order_update (DDIM in lambda form).
       const sampleCoefficient = alphaT / alphaS0;
       const epsilonCoefficient = -(sigmaT * (Math.exp(lambdaT - lambdaS0) - 1));
-      for (let i = 0; i < n; i++) prevSample[i] = sampleCoefficient * (sample[i] as number) + epsilonCoefficient * (m0[i] as number);
+      for (let i = 0; i < n; i++)
+        prevSample[i] =
+          sampleCoefficient * (sample[i] as number) + epsilonCoefficient * (m0[i] as number);
       return;
     }
     // rho = sigma_t / alpha_t; the coefficients integrate Lagrange bases in log(rho) exactly.
@@ -123,11 +137,18 @@ export class DEISMultistepScheduler extends BaseScheduler {
     const logRhoS1 = Math.log(sigmaS1 / alphaS1);
     const m1 = this.history.at(1);
     if (order === 2) {
-      const coefficient0 = linearBasisIntegral(logRhoT, logRhoS0, logRhoS1) - linearBasisIntegral(logRhoS0, logRhoS0, logRhoS1);
-      const coefficient1 = linearBasisIntegral(logRhoT, logRhoS1, logRhoS0) - linearBasisIntegral(logRhoS0, logRhoS1, logRhoS0);
+      const coefficient0 =
+        linearBasisIntegral(logRhoT, logRhoS0, logRhoS1) -
+        linearBasisIntegral(logRhoS0, logRhoS0, logRhoS1);
+      const coefficient1 =
+        linearBasisIntegral(logRhoT, logRhoS1, logRhoS0) -
+        linearBasisIntegral(logRhoS0, logRhoS1, logRhoS0);
       for (let i = 0; i < n; i++) {
         prevSample[i] =
-          alphaT * ((sample[i] as number) / alphaS0 + coefficient0 * (m0[i] as number) + coefficient1 * (m1[i] as number));
+          alphaT *
+          ((sample[i] as number) / alphaS0 +
+            coefficient0 * (m0[i] as number) +
+            coefficient1 * (m1[i] as number));
       }
       return;
     }
@@ -135,11 +156,14 @@ export class DEISMultistepScheduler extends BaseScheduler {
     const logRhoS2 = Math.log(sigmaS2 / alphaS2);
     const m2 = this.history.at(2);
     const coefficient0 =
-      quadraticBasisIntegral(logRhoT, logRhoS0, logRhoS1, logRhoS2) - quadraticBasisIntegral(logRhoS0, logRhoS0, logRhoS1, logRhoS2);
+      quadraticBasisIntegral(logRhoT, logRhoS0, logRhoS1, logRhoS2) -
+      quadraticBasisIntegral(logRhoS0, logRhoS0, logRhoS1, logRhoS2);
     const coefficient1 =
-      quadraticBasisIntegral(logRhoT, logRhoS1, logRhoS2, logRhoS0) - quadraticBasisIntegral(logRhoS0, logRhoS1, logRhoS2, logRhoS0);
+      quadraticBasisIntegral(logRhoT, logRhoS1, logRhoS2, logRhoS0) -
+      quadraticBasisIntegral(logRhoS0, logRhoS1, logRhoS2, logRhoS0);
     const coefficient2 =
-      quadraticBasisIntegral(logRhoT, logRhoS2, logRhoS0, logRhoS1) - quadraticBasisIntegral(logRhoS0, logRhoS2, logRhoS0, logRhoS1);
+      quadraticBasisIntegral(logRhoT, logRhoS2, logRhoS0, logRhoS1) -
+      quadraticBasisIntegral(logRhoS0, logRhoS2, logRhoS0, logRhoS1);
     for (let i = 0; i < n; i++) {
       prevSample[i] =
         alphaT *
@@ -160,9 +184,19 @@ function linearBasisIntegral(logRho: number, logNode: number, logOther: number):
 }
 
 /** The same for the quadratic basis that is 1 at `logNode`, 0 at `logOtherA` and `logOtherB` (third-order ind_fn). */
-function quadraticBasisIntegral(logRho: number, logNode: number, logOtherA: number, logOtherB: number): number {
+function quadraticBasisIntegral(
+  logRho: number,
+  logNode: number,
+  logOtherA: number,
+  logOtherB: number,
+): number {
   const numerator =
     Math.exp(logRho) *
-    (logOtherA * (logOtherB - logRho + 1) - logOtherB * logRho + logOtherB + logRho * logRho - 2 * logRho + 2);
+    (logOtherA * (logOtherB - logRho + 1) -
+      logOtherB * logRho +
+      logOtherB +
+      logRho * logRho -
+      2 * logRho +
+      2);
   return numerator / ((logNode - logOtherA) * (logNode - logOtherB));
 }

@@ -47,19 +47,32 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     super(json, MULTISTEP_DEFAULTS);
     this.solverOrder = readInteger(json, 'solver_order', 2, 1);
     if (this.solverOrder > 3) throw new SchedulerConfigError('solver_order', 'must be 1, 2 or 3');
-    this.algorithmType = readEnum(json, 'algorithm_type', ['dpmsolver++', 'dpmsolver'] as const, 'dpmsolver++');
+    this.algorithmType = readEnum(
+      json,
+      'algorithm_type',
+      ['dpmsolver++', 'dpmsolver'] as const,
+      'dpmsolver++',
+    );
     this.solverType = readEnum(json, 'solver_type', ['midpoint', 'heun'] as const, 'midpoint');
     this.lowerOrderFinal = readBoolean(json, 'lower_order_final', true);
     this.eulerAtFinal = readBoolean(json, 'euler_at_final', false);
     this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
-    this.finalSigmasType = readEnum(json, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero');
+    this.finalSigmasType = readEnum(
+      json,
+      'final_sigmas_type',
+      ['zero', 'sigma_min'] as const,
+      'zero',
+    );
     this.lambdaMinClipped = readNumber(json, 'lambda_min_clipped', -Infinity);
     rejectEnabledFlags(json, ['use_lu_lambdas', ...UNSUPPORTED_SIGMA_FLAGS]);
     // diffusers only acts on 'learned' / 'learned_range' here (it drops the variance channels)
     // and ignores any other value, such as a DDPM training config's 'fixed_small'.
     const variance = json['variance_type'];
     if (variance !== undefined && variance !== null && typeof variance !== 'string') {
-      throw new SchedulerConfigError('variance_type', `must be a string or null, not ${JSON.stringify(variance)}`);
+      throw new SchedulerConfigError(
+        'variance_type',
+        `must be a string or null, not ${JSON.stringify(variance)}`,
+      );
     }
     this.order = this.solverOrder;
     this.history = new ModelOutputHistory(this.solverOrder);
@@ -74,7 +87,10 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     let timesteps: number[];
     if (options?.timesteps) {
       if (this.useKarrasSigmas) {
-        throw new SchedulerConfigError('timesteps', 'custom timesteps cannot be combined with use_karras_sigmas');
+        throw new SchedulerConfigError(
+          'timesteps',
+          'custom timesteps cannot be combined with use_karras_sigmas',
+        );
       }
       checkCustomTimesteps(options.timesteps, trainCount, true);
       timesteps = [...options.timesteps];
@@ -83,12 +99,26 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       checkStepCount(n, trainCount);
       // searchsorted(flip(lambdas), lambda_min_clipped): how many of the lowest lambdas are clipped.
       let clippedIndex = 0;
-      while (clippedIndex < trainCount && (this.lambdas[trainCount - 1 - clippedIndex] as number) < this.lambdaMinClipped) {
+      while (
+        clippedIndex < trainCount &&
+        (this.lambdas[trainCount - 1 - clippedIndex] as number) < this.lambdaMinClipped
+      ) {
         clippedIndex++;
       }
-      timesteps = multistepTimesteps(this.common.timestepSpacing, n, trainCount - clippedIndex, trainCount, this.common.stepsOffset);
+      timesteps = multistepTimesteps(
+        this.common.timestepSpacing,
+        n,
+        trainCount - clippedIndex,
+        trainCount,
+        this.common.stepsOffset,
+      );
     }
-    const result = multistepSigmas(timesteps, this.tables, this.useKarrasSigmas, this.finalSigmasType);
+    const result = multistepSigmas(
+      timesteps,
+      this.tables,
+      this.useKarrasSigmas,
+      this.finalSigmasType,
+    );
     this.sigmas = result.sigmas;
     this.timesteps = Object.freeze(result.timesteps);
     this.numInferenceSteps = result.timesteps.length;
@@ -110,12 +140,15 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     const stepCount = this.timesteps.length;
     const lowerOrderFinal =
       index === stepCount - 1 &&
-      (this.eulerAtFinal || (this.lowerOrderFinal && stepCount < 15) || this.finalSigmasType === 'zero');
+      (this.eulerAtFinal ||
+        (this.lowerOrderFinal && stepCount < 15) ||
+        this.finalSigmasType === 'zero');
     const lowerOrderSecond = index === stepCount - 2 && this.lowerOrderFinal && stepCount < 15;
 
     const newest = this.history.advance(n);
     this.convertModelOutput(newest, modelOutput, sample, index, options?.batchSize ?? 1);
-    if (out.predOriginalSample) this.writePredictedOriginal(out.predOriginalSample, newest, sample, index);
+    if (out.predOriginalSample)
+      this.writePredictedOriginal(out.predOriginalSample, newest, sample, index);
 
     let order: number;
     if (this.solverOrder === 1 || this.lowerOrderNums < 1 || lowerOrderFinal) order = 1;
@@ -144,21 +177,34 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       // Back to epsilon: exact for epsilon models without thresholding, as diffusers returns the model output then.
       const direct = type === 'epsilon' && !this.common.thresholding;
       for (let i = 0; i < n; i++) {
-        converted[i] = direct ? (modelOutput[i] as number) : ((sample[i] as number) - alpha * (converted[i] as number)) / sigma;
+        converted[i] = direct
+          ? (modelOutput[i] as number)
+          : ((sample[i] as number) - alpha * (converted[i] as number)) / sigma;
       }
     }
   }
 
-  private writePredictedOriginal(target: Float32Array, converted: Float32Array, sample: Float32Array, index: number): void {
+  private writePredictedOriginal(
+    target: Float32Array,
+    converted: Float32Array,
+    sample: Float32Array,
+    index: number,
+  ): void {
     if (this.algorithmType === 'dpmsolver++') {
       target.set(converted);
       return;
     }
     const [alpha, sigma] = alphaSigmaLambda(this.sigmas?.[index] as number);
-    for (let i = 0; i < sample.length; i++) target[i] = ((sample[i] as number) - sigma * (converted[i] as number)) / alpha;
+    for (let i = 0; i < sample.length; i++)
+      target[i] = ((sample[i] as number) - sigma * (converted[i] as number)) / alpha;
   }
 
-  private update(prevSample: Float32Array, sample: Float32Array, index: number, order: number): void {
+  private update(
+    prevSample: Float32Array,
+    sample: Float32Array,
+    index: number,
+    order: number,
+  ): void {
     const sigmas = this.sigmas as Float32Array;
     const [alphaT, sigmaT, lambdaT] = alphaSigmaLambda(sigmas[index + 1] as number);
     const [alphaS0, sigmaS0, lambdaS0] = alphaSigmaLambda(sigmas[index] as number);
@@ -172,7 +218,8 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     const sampleCoeff = plusPlus ? sigmaT / sigmaS0 : alphaT / alphaS0;
     const firstCoeff = plusPlus ? -(alphaT * (expMinusH - 1)) : -(sigmaT * (expH - 1));
     if (order === 1) {
-      for (let i = 0; i < n; i++) prevSample[i] = sampleCoeff * (sample[i] as number) + firstCoeff * (m0[i] as number);
+      for (let i = 0; i < n; i++)
+        prevSample[i] = sampleCoeff * (sample[i] as number) + firstCoeff * (m0[i] as number);
       return;
     }
     const [, , lambdaS1] = alphaSigmaLambda(sigmas[index - 1] as number);
@@ -182,9 +229,15 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     if (order === 2) {
       let d1Coeff: number;
       if (plusPlus) {
-        d1Coeff = this.solverType === 'midpoint' ? -0.5 * (alphaT * (expMinusH - 1)) : alphaT * ((expMinusH - 1) / h + 1);
+        d1Coeff =
+          this.solverType === 'midpoint'
+            ? -0.5 * (alphaT * (expMinusH - 1))
+            : alphaT * ((expMinusH - 1) / h + 1);
       } else {
-        d1Coeff = this.solverType === 'midpoint' ? -0.5 * (sigmaT * (expH - 1)) : -(sigmaT * ((expH - 1) / h - 1));
+        d1Coeff =
+          this.solverType === 'midpoint'
+            ? -0.5 * (sigmaT * (expH - 1))
+            : -(sigmaT * ((expH - 1) / h - 1));
       }
       const scale = 1 / r0;
       for (let i = 0; i < n; i++) {
@@ -198,7 +251,9 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     const m2 = this.history.at(2);
     const h1 = lambdaS1 - lambdaS2;
     const r1 = h1 / h;
-    const d1Coeff = plusPlus ? alphaT * ((expMinusH - 1) / h + 1) : -(sigmaT * ((expH - 1) / h - 1));
+    const d1Coeff = plusPlus
+      ? alphaT * ((expMinusH - 1) / h + 1)
+      : -(sigmaT * ((expH - 1) / h - 1));
     const d2Coeff = plusPlus
       ? -(alphaT * ((expMinusH - 1 + h) / (h * h) - 0.5))
       : -(sigmaT * ((expH - 1 - h) / (h * h) - 0.5));
@@ -208,7 +263,8 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       const d11 = (1 / r1) * ((m1[i] as number) - (m2[i] as number));
       const d1 = d10 + (r0 / (r0 + r1)) * (d10 - d11);
       const d2 = (1 / (r0 + r1)) * (d10 - d11);
-      prevSample[i] = sampleCoeff * (sample[i] as number) + firstCoeff * d0 + d1Coeff * d1 + d2Coeff * d2;
+      prevSample[i] =
+        sampleCoeff * (sample[i] as number) + firstCoeff * d0 + d1Coeff * d1 + d2Coeff * d2;
     }
   }
 }

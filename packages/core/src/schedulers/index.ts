@@ -37,7 +37,10 @@ export const SCHEDULER_NAMES = Object.freeze({
   ddim: { className: 'DDIMScheduler' },
   euler: { className: 'EulerDiscreteScheduler' },
   'euler-ancestral': { className: 'EulerAncestralDiscreteScheduler' },
-  'dpmsolver++': { className: 'DPMSolverMultistepScheduler', overrides: { algorithm_type: 'dpmsolver++' } },
+  'dpmsolver++': {
+    className: 'DPMSolverMultistepScheduler',
+    overrides: { algorithm_type: 'dpmsolver++' },
+  },
   'dpmsolver++-karras': {
     className: 'DPMSolverMultistepScheduler',
     overrides: { algorithm_type: 'dpmsolver++', use_karras_sigmas: true },
@@ -63,12 +66,19 @@ export interface CreateSchedulerOptions {
  * class unless `options.name` overrides it; keys of other schedulers are ignored like diffusers'
  * from_config does, so a DDPM training config can drive any sampler.
  */
-export function createScheduler(json: SchedulerConfigJson, options: CreateSchedulerOptions = {}): Scheduler {
+export function createScheduler(
+  json: SchedulerConfigJson,
+  options: CreateSchedulerOptions = {},
+): Scheduler {
   let className: string;
   let overrides: SchedulerConfigJson = {};
   const name = options.name;
   if (name !== undefined) {
-    const friendly = (SCHEDULER_NAMES as Readonly<Record<string, { className: string; overrides?: SchedulerConfigJson }>>)[name];
+    const friendly = (
+      SCHEDULER_NAMES as Readonly<
+        Record<string, { className: string; overrides?: SchedulerConfigJson }>
+      >
+    )[name];
     if (friendly) {
       className = friendly.className;
       overrides = friendly.overrides ?? {};
@@ -78,11 +88,16 @@ export function createScheduler(json: SchedulerConfigJson, options: CreateSchedu
   } else {
     const value = json['_class_name'];
     if (typeof value !== 'string') {
-      throw new SchedulerConfigError('_class_name', 'missing; pass options.name or a config with _class_name');
+      throw new SchedulerConfigError(
+        '_class_name',
+        'missing; pass options.name or a config with _class_name',
+      );
     }
     className = value;
   }
-  const constructor = Object.hasOwn(SCHEDULER_CLASSES, className) ? SCHEDULER_CLASSES[className] : undefined;
+  const constructor = Object.hasOwn(SCHEDULER_CLASSES, className)
+    ? SCHEDULER_CLASSES[className]
+    : undefined;
   if (!constructor) {
     throw new SchedulerConfigError(
       name !== undefined ? 'name' : '_class_name',

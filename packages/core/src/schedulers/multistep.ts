@@ -42,7 +42,11 @@ export function trainSigmaTables(schedule: NoiseSchedule): TrainSigmaTables {
   // diffusers: "close to 0 without being 0 so first sigma is not inf".
   if (schedule.config.rescaleBetasZeroSnr) alphasCumprod[alphasCumprod.length - 1] = 2 ** -24;
   const trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
-  return Object.freeze({ alphasCumprod, trainSigmas, logTrainSigmas: trainSigmas.map((s) => Math.log(s)) });
+  return Object.freeze({
+    alphasCumprod,
+    trainSigmas,
+    logTrainSigmas: trainSigmas.map((s) => Math.log(s)),
+  });
 }
 
 /**
@@ -64,7 +68,8 @@ export function multistepTimesteps(
     const ratio = Math.floor(lastTimestep / (count + 1));
     for (let i = count; i >= 1; i--) timesteps.push(i * ratio + stepsOffset);
   } else {
-    for (const value of numpyArange(lastTimestep, 0, -numTrainTimesteps / count)) timesteps.push(roundHalfEven(value) - 1);
+    for (const value of numpyArange(lastTimestep, 0, -numTrainTimesteps / count))
+      timesteps.push(roundHalfEven(value) - 1);
   }
   return timesteps;
 }
@@ -124,11 +129,13 @@ export function predictOriginal(
 ): void {
   const n = sample.length;
   if (predictionType === 'epsilon') {
-    for (let i = 0; i < n; i++) out[i] = ((sample[i] as number) - sigma * (modelOutput[i] as number)) / alpha;
+    for (let i = 0; i < n; i++)
+      out[i] = ((sample[i] as number) - sigma * (modelOutput[i] as number)) / alpha;
   } else if (predictionType === 'sample') {
     if (out !== modelOutput) out.set(modelOutput);
   } else {
-    for (let i = 0; i < n; i++) out[i] = alpha * (sample[i] as number) - sigma * (modelOutput[i] as number);
+    for (let i = 0; i < n; i++)
+      out[i] = alpha * (sample[i] as number) - sigma * (modelOutput[i] as number);
   }
 }
 
@@ -139,7 +146,11 @@ export function rejectEnabledFlags(json: SchedulerConfigJson, keys: readonly str
   }
 }
 
-export const UNSUPPORTED_SIGMA_FLAGS = Object.freeze(['use_exponential_sigmas', 'use_beta_sigmas', 'use_flow_sigmas'] as const);
+export const UNSUPPORTED_SIGMA_FLAGS = Object.freeze([
+  'use_exponential_sigmas',
+  'use_beta_sigmas',
+  'use_flow_sigmas',
+] as const);
 
 /**
  * The last `capacity` converted model outputs of a multistep solver, newest at 0, reusing
@@ -154,7 +165,8 @@ export class ModelOutputHistory {
   advance(length: number): Float32Array {
     while (this.buffers.length < this.capacity) this.buffers.push(new Float32Array(length));
     for (let k = 0; k < this.capacity; k++) {
-      if ((this.buffers[k] as Float32Array).length !== length) this.buffers[k] = new Float32Array(length);
+      if ((this.buffers[k] as Float32Array).length !== length)
+        this.buffers[k] = new Float32Array(length);
     }
     const newest = this.buffers.pop() as Float32Array;
     this.buffers.unshift(newest);

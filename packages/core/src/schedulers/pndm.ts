@@ -35,9 +35,14 @@ export class PNDMScheduler extends BaseScheduler {
   constructor(json: SchedulerConfigJson = {}) {
     super(json, PNDM_DEFAULTS);
     this.skipPrkSteps = readBoolean(json, 'skip_prk_steps', false);
-    this.finalAlphaCumprod = readBoolean(json, 'set_alpha_to_one', false) ? 1 : (this.schedule.alphasCumprod[0] as number);
+    this.finalAlphaCumprod = readBoolean(json, 'set_alpha_to_one', false)
+      ? 1
+      : (this.schedule.alphasCumprod[0] as number);
     if (this.predictionType === 'sample') {
-      throw new SchedulerConfigError('prediction_type', "'sample' is not supported by PNDMScheduler");
+      throw new SchedulerConfigError(
+        'prediction_type',
+        "'sample' is not supported by PNDMScheduler",
+      );
     }
   }
 
@@ -53,19 +58,27 @@ export class PNDMScheduler extends BaseScheduler {
     this.numInferenceSteps = n;
     let base: number[];
     const spacing = this.common.timestepSpacing;
-    if (spacing === 'linspace') base = Array.from(numpyLinspace(0, trainCount - 1, n), roundHalfEven);
+    if (spacing === 'linspace')
+      base = Array.from(numpyLinspace(0, trainCount - 1, n), roundHalfEven);
     else if (spacing === 'leading') {
       const ratio = Math.floor(trainCount / n);
       base = Array.from({ length: n }, (_, i) => i * ratio + this.common.stepsOffset);
     } else {
-      base = Array.from(numpyArange(trainCount, 0, -trainCount / n), (v) => roundHalfEven(v) - 1).reverse();
+      base = Array.from(
+        numpyArange(trainCount, 0, -trainCount / n),
+        (v) => roundHalfEven(v) - 1,
+      ).reverse();
     }
     let plms: number[];
     if (this.skipPrkSteps) {
       this.prkTimesteps = [];
       plms = [...base.slice(0, -1), ...base.slice(-2, -1), ...base.slice(-1)].reverse();
     } else {
-      if (n < 4) throw new SchedulerConfigError('num_inference_steps', 'PNDM with PRK warm-up needs at least 4 steps');
+      if (n < 4)
+        throw new SchedulerConfigError(
+          'num_inference_steps',
+          'PNDM with PRK warm-up needs at least 4 steps',
+        );
       const half = Math.floor(Math.floor(trainCount / n) / 2);
       const lastFour = base.slice(-4);
       const repeated: number[] = [];
@@ -94,7 +107,8 @@ export class PNDMScheduler extends BaseScheduler {
     _options?: StepOptions,
   ): StepOutput {
     this.requireTimesteps();
-    if (this.counter < this.prkTimesteps.length && !this.skipPrkSteps) this.stepPrk(modelOutput, timestep, sample, out);
+    if (this.counter < this.prkTimesteps.length && !this.skipPrkSteps)
+      this.stepPrk(modelOutput, timestep, sample, out);
     else this.stepPlms(modelOutput, timestep, sample, out);
     this.counter++;
     return out;
@@ -103,14 +117,20 @@ export class PNDMScheduler extends BaseScheduler {
   private pushEts(modelOutput: Float32Array): void {
     const n = modelOutput.length;
     for (let k = this.ets.length; k < 4; k++) this.ets.push(new Float32Array(n));
-    for (let k = 0; k < 4; k++) if ((this.ets[k] as Float32Array).length !== n) this.ets[k] = new Float32Array(n);
+    for (let k = 0; k < 4; k++)
+      if ((this.ets[k] as Float32Array).length !== n) this.ets[k] = new Float32Array(n);
     const oldest = this.ets.pop() as Float32Array;
     oldest.set(modelOutput);
     this.ets.unshift(oldest);
     this.etsCount = Math.min(this.etsCount + 1, 4);
   }
 
-  private stepPrk(modelOutput: Float32Array, timestep: number, sample: Float32Array, out: StepOutput): void {
+  private stepPrk(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+  ): void {
     const n = sample.length;
     const diffToPrev = this.counter % 2 ? 0 : Math.floor(this.stride / 2);
     const prevTimestep = timestep - diffToPrev;
@@ -126,17 +146,24 @@ export class PNDMScheduler extends BaseScheduler {
       this.hasCurrentSample = true;
       effective.set(modelOutput);
     } else if (phase === 1 || phase === 2) {
-      for (let i = 0; i < n; i++) accumulated[i] = (accumulated[i] as number) + (1 / 3) * (modelOutput[i] as number);
+      for (let i = 0; i < n; i++)
+        accumulated[i] = (accumulated[i] as number) + (1 / 3) * (modelOutput[i] as number);
       effective.set(modelOutput);
     } else {
-      for (let i = 0; i < n; i++) effective[i] = (accumulated[i] as number) + (1 / 6) * (modelOutput[i] as number);
+      for (let i = 0; i < n; i++)
+        effective[i] = (accumulated[i] as number) + (1 / 6) * (modelOutput[i] as number);
       accumulated.fill(0);
     }
     const source = this.hasCurrentSample ? currentSample : sample;
     this.previousSample(out.prevSample, source, baseTimestep, prevTimestep, effective);
   }
 
-  private stepPlms(modelOutput: Float32Array, timestep: number, sample: Float32Array, out: StepOutput): void {
+  private stepPlms(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+  ): void {
     const n = sample.length;
     let prevTimestep = timestep - this.stride;
     let currentTimestep = timestep;
@@ -155,19 +182,25 @@ export class PNDMScheduler extends BaseScheduler {
       currentSample.set(sample);
       this.hasCurrentSample = true;
     } else if (this.etsCount === 1 && this.counter === 1) {
-      for (let i = 0; i < n; i++) effective[i] = ((modelOutput[i] as number) + (e0[i] as number)) / 2;
+      for (let i = 0; i < n; i++)
+        effective[i] = ((modelOutput[i] as number) + (e0[i] as number)) / 2;
       source = currentSample;
       this.hasCurrentSample = false;
     } else if (this.etsCount === 2) {
       for (let i = 0; i < n; i++) effective[i] = (3 * (e0[i] as number) - (e1[i] as number)) / 2;
     } else if (this.etsCount === 3) {
       for (let i = 0; i < n; i++) {
-        effective[i] = (23 * (e0[i] as number) - 16 * (e1[i] as number) + 5 * (e2[i] as number)) / 12;
+        effective[i] =
+          (23 * (e0[i] as number) - 16 * (e1[i] as number) + 5 * (e2[i] as number)) / 12;
       }
     } else {
       for (let i = 0; i < n; i++) {
         effective[i] =
-          (1 / 24) * (55 * (e0[i] as number) - 59 * (e1[i] as number) + 37 * (e2[i] as number) - 9 * (e3[i] as number));
+          (1 / 24) *
+          (55 * (e0[i] as number) -
+            59 * (e1[i] as number) +
+            37 * (e2[i] as number) -
+            9 * (e3[i] as number));
       }
     }
     this.previousSample(out.prevSample, source, currentTimestep, prevTimestep, effective);
@@ -182,11 +215,13 @@ export class PNDMScheduler extends BaseScheduler {
     modelOutput: Float32Array,
   ): void {
     const alphaProd = this.alphaCumprodAt(timestep);
-    const alphaProdPrev = prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
+    const alphaProdPrev =
+      prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
     const betaProd = 1 - alphaProd;
     const betaProdPrev = 1 - alphaProdPrev;
     const sampleCoeff = Math.sqrt(alphaProdPrev / alphaProd);
-    const denominator = alphaProd * Math.sqrt(betaProdPrev) + Math.sqrt(alphaProd * betaProd * alphaProdPrev);
+    const denominator =
+      alphaProd * Math.sqrt(betaProdPrev) + Math.sqrt(alphaProd * betaProd * alphaProdPrev);
     const outputCoeff = (alphaProdPrev - alphaProd) / denominator;
     const vPrediction = this.predictionType === 'v_prediction';
     const sqrtAlphaProd = Math.sqrt(alphaProd);
@@ -225,10 +260,15 @@ export class LCMScheduler extends BaseScheduler {
     super(json, LCM_DEFAULTS);
     this.originalInferenceSteps = readInteger(json, 'original_inference_steps', 50, 1);
     if (this.originalInferenceSteps > this.numTrainTimesteps) {
-      throw new SchedulerConfigError('original_inference_steps', `exceeds num_train_timesteps (${this.numTrainTimesteps})`);
+      throw new SchedulerConfigError(
+        'original_inference_steps',
+        `exceeds num_train_timesteps (${this.numTrainTimesteps})`,
+      );
     }
     this.timestepScaling = readNumber(json, 'timestep_scaling', 10);
-    this.finalAlphaCumprod = readBoolean(json, 'set_alpha_to_one', true) ? 1 : (this.schedule.alphasCumprod[0] as number);
+    this.finalAlphaCumprod = readBoolean(json, 'set_alpha_to_one', true)
+      ? 1
+      : (this.schedule.alphasCumprod[0] as number);
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
@@ -237,7 +277,10 @@ export class LCMScheduler extends BaseScheduler {
     checkStepCount(n, this.numTrainTimesteps);
     const original = this.originalInferenceSteps;
     if (n > original) {
-      throw new SchedulerConfigError('num_inference_steps', `${n} exceeds original_inference_steps (${original})`);
+      throw new SchedulerConfigError(
+        'num_inference_steps',
+        `${n} exceeds original_inference_steps (${original})`,
+      );
     }
     const k = Math.floor(this.numTrainTimesteps / original);
     const origin: number[] = [];
@@ -259,9 +302,11 @@ export class LCMScheduler extends BaseScheduler {
     const n = sample.length;
     this.requireTimesteps();
     const index = this.initStepIndex(timestep);
-    const prevTimestep = index + 1 < this.timesteps.length ? (this.timesteps[index + 1] as number) : timestep;
+    const prevTimestep =
+      index + 1 < this.timesteps.length ? (this.timesteps[index + 1] as number) : timestep;
     const alphaProd = this.alphaCumprodAt(timestep);
-    const alphaProdPrev = prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
+    const alphaProdPrev =
+      prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
     const sqrtAlphaProd = Math.sqrt(alphaProd);
     const sqrtBetaProd = Math.sqrt(1 - alphaProd);
     // Boundary-condition scalings c_skip, c_out with sigma_data = 0.5.
@@ -274,19 +319,23 @@ export class LCMScheduler extends BaseScheduler {
       const x = sample[i] as number;
       const m = modelOutput[i] as number;
       original[i] =
-        type === 'epsilon' ? (x - sqrtBetaProd * m) / sqrtAlphaProd
-        : type === 'sample' ? m
-        : sqrtAlphaProd * x - sqrtBetaProd * m;
+        type === 'epsilon'
+          ? (x - sqrtBetaProd * m) / sqrtAlphaProd
+          : type === 'sample'
+            ? m
+            : sqrtAlphaProd * x - sqrtBetaProd * m;
     }
     this.clipOrThreshold(original, options?.batchSize ?? 1, this.common.clipSample);
     const denoised = out.predOriginalSample ?? this.scratch('denoised', n);
-    for (let i = 0; i < n; i++) denoised[i] = cOut * (original[i] as number) + cSkip * (sample[i] as number);
+    for (let i = 0; i < n; i++)
+      denoised[i] = cOut * (original[i] as number) + cSkip * (sample[i] as number);
     const prevSample = out.prevSample;
     if (index !== this.numInferenceSteps - 1) {
       const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
       const a = Math.sqrt(alphaProdPrev);
       const b = Math.sqrt(1 - alphaProdPrev);
-      for (let i = 0; i < n; i++) prevSample[i] = a * (denoised[i] as number) + b * (noiseValues[i] as number);
+      for (let i = 0; i < n; i++)
+        prevSample[i] = a * (denoised[i] as number) + b * (noiseValues[i] as number);
     } else {
       prevSample.set(denoised);
     }

@@ -68,14 +68,20 @@ export abstract class SigmaScheduler extends BaseScheduler {
     let maxSigma = 0;
     for (const s of this.sigmas as Float32Array) if (s > maxSigma) maxSigma = s;
     const spacing = this.common.timestepSpacing;
-    return spacing === 'linspace' || spacing === 'trailing' ? maxSigma : Math.sqrt(maxSigma * maxSigma + 1);
+    return spacing === 'linspace' || spacing === 'trailing'
+      ? maxSigma
+      : Math.sqrt(maxSigma * maxSigma + 1);
   }
 
   protected get currentSigmas(): Float32Array {
     return this.sigmas as Float32Array;
   }
 
-  override scaleModelInput(out: Float32Array, sample: Float32Array, timestep: number): Float32Array {
+  override scaleModelInput(
+    out: Float32Array,
+    sample: Float32Array,
+    timestep: number,
+  ): Float32Array {
     const sigma = this.currentSigmas[this.initStepIndex(timestep)] as number;
     const scale = Math.sqrt(sigma * sigma + 1);
     for (let i = 0; i < sample.length; i++) out[i] = (sample[i] as number) / scale;
@@ -92,14 +98,22 @@ export abstract class SigmaScheduler extends BaseScheduler {
     if (options?.timesteps) {
       if (!allowCustom) this.rejectCustomTimesteps(options);
       if (this.useKarrasSigmas) {
-        throw new SchedulerConfigError('timesteps', 'custom timesteps cannot be combined with use_karras_sigmas');
+        throw new SchedulerConfigError(
+          'timesteps',
+          'custom timesteps cannot be combined with use_karras_sigmas',
+        );
       }
       checkCustomTimesteps(options.timesteps, this.numTrainTimesteps, false);
       timesteps = options.timesteps.map((t) => Math.fround(t));
     } else {
       const n = this.requireStepCount(numInferenceSteps);
       checkStepCount(n, this.numTrainTimesteps);
-      timesteps = spacedFloatTimesteps(this.common.timestepSpacing, n, this.numTrainTimesteps, this.common.stepsOffset);
+      timesteps = spacedFloatTimesteps(
+        this.common.timestepSpacing,
+        n,
+        this.numTrainTimesteps,
+        this.common.stepsOffset,
+      );
     }
     let sigmas = timesteps.map((t) => interpolateByIndex(t, this.trainSigmas));
     if (this.useKarrasSigmas) {
@@ -136,9 +150,11 @@ export abstract class SigmaScheduler extends BaseScheduler {
       const m = modelOutput[i] as number;
       const x = sample[i] as number;
       original[i] =
-        type === 'epsilon' ? x - sigmaForEpsilon * m
-        : type === 'sample' ? m
-        : m * vScale + x * vSampleScale;
+        type === 'epsilon'
+          ? x - sigmaForEpsilon * m
+          : type === 'sample'
+            ? m
+            : m * vScale + x * vSampleScale;
     }
   }
 }
@@ -159,15 +175,31 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
 
   constructor(json: SchedulerConfigJson = {}) {
     super(json, EULER_DEFAULTS);
-    this.interpolationType = readEnum(json, 'interpolation_type', ['linear', 'log_linear'] as const, 'linear');
-    this.finalSigmasType = readEnum(json, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero');
+    this.interpolationType = readEnum(
+      json,
+      'interpolation_type',
+      ['linear', 'log_linear'] as const,
+      'linear',
+    );
+    this.finalSigmasType = readEnum(
+      json,
+      'final_sigmas_type',
+      ['zero', 'sigma_min'] as const,
+      'zero',
+    );
     this.sigmaMinOverride = readOptionalNumber(json, 'sigma_min');
     this.sigmaMaxOverride = readOptionalNumber(json, 'sigma_max');
     for (const key of ['use_exponential_sigmas', 'use_beta_sigmas'] as const) {
       if (readBoolean(json, key, false)) throw new SchedulerConfigError(key, 'is not supported');
     }
-    const timestepType = readEnum(json, 'timestep_type', ['discrete', 'continuous'] as const, 'discrete');
-    if (timestepType !== 'discrete') throw new SchedulerConfigError('timestep_type', "only 'discrete' is supported");
+    const timestepType = readEnum(
+      json,
+      'timestep_type',
+      ['discrete', 'continuous'] as const,
+      'discrete',
+    );
+    if (timestepType !== 'discrete')
+      throw new SchedulerConfigError('timestep_type', "only 'discrete' is supported");
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
@@ -177,8 +209,9 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     if (this.interpolationType === 'log_linear' && !this.useKarrasSigmas) {
       const first = this.trainSigmas[this.numTrainTimesteps - 1] as number;
       const last = this.trainSigmas[0] as number;
-      sigmas = Array.from(torchLinspaceFloat32(Math.log(first), Math.log(last), timesteps.length + 1), (v: number) =>
-        Math.exp(v),
+      sigmas = Array.from(
+        torchLinspaceFloat32(Math.log(first), Math.log(last), timesteps.length + 1),
+        (v: number) => Math.exp(v),
       );
     }
     const finalSigma = this.finalSigmasType === 'sigma_min' ? (this.trainSigmas[0] as number) : 0;
@@ -201,7 +234,8 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     const sTmin = options?.sTmin ?? 0;
     const sTmax = options?.sTmax ?? Infinity;
     const sNoise = options?.sNoise ?? 1;
-    const gamma = sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (sigmas.length - 1), Math.SQRT2 - 1) : 0;
+    const gamma =
+      sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (sigmas.length - 1), Math.SQRT2 - 1) : 0;
     const sigmaHat = sigma * (gamma + 1);
 
     let current = sample;
@@ -209,7 +243,8 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
       const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
       const churned = this.scratch('churned', n);
       const noiseScale = Math.sqrt(sigmaHat * sigmaHat - sigma * sigma);
-      for (let i = 0; i < n; i++) churned[i] = (sample[i] as number) + (noiseValues[i] as number) * sNoise * noiseScale;
+      for (let i = 0; i < n; i++)
+        churned[i] = (sample[i] as number) + (noiseValues[i] as number) * sNoise * noiseScale;
       current = churned;
     }
     const original = this.originalBuffer(out, n);
@@ -237,7 +272,10 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   constructor(json: SchedulerConfigJson = {}) {
     super(json, EULER_DEFAULTS);
     if (this.predictionType === 'sample') {
-      throw new SchedulerConfigError('prediction_type', "'sample' is not supported by EulerAncestralDiscreteScheduler");
+      throw new SchedulerConfigError(
+        'prediction_type',
+        "'sample' is not supported by EulerAncestralDiscreteScheduler",
+      );
     }
   }
 
@@ -259,14 +297,17 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     const sigmaTo = this.currentSigmas[index + 1] as number;
     const original = this.originalBuffer(out, n);
     this.writeOriginal(original, modelOutput, sample, sigmaFrom, sigmaFrom);
-    const sigmaUp = Math.sqrt((sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)) / (sigmaFrom * sigmaFrom));
+    const sigmaUp = Math.sqrt(
+      (sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)) / (sigmaFrom * sigmaFrom),
+    );
     const sigmaDown = Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
     const dt = sigmaDown - sigmaFrom;
     const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
     const prevSample = out.prevSample;
     for (let i = 0; i < n; i++) {
       const x = sample[i] as number;
-      prevSample[i] = x + ((x - (original[i] as number)) / sigmaFrom) * dt + (noiseValues[i] as number) * sigmaUp;
+      prevSample[i] =
+        x + ((x - (original[i] as number)) / sigmaFrom) * dt + (noiseValues[i] as number) * sigmaUp;
     }
     this.currentStepIndex = index + 1;
     return out;
@@ -391,7 +432,9 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
       let product = 1;
       for (let k = 0; k < order; k++) {
         if (k === current) continue;
-        product *= (tau - (sigmas[index - k] as number)) / ((sigmas[index - current] as number) - (sigmas[index - k] as number));
+        product *=
+          (tau - (sigmas[index - k] as number)) /
+          ((sigmas[index - current] as number) - (sigmas[index - k] as number));
       }
       return product;
     };
@@ -400,7 +443,8 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
     const half = (b - a) / 2;
     const middle = (a + b) / 2;
     let sum = 0;
-    for (let j = 0; j < 3; j++) sum += (GAUSS_WEIGHTS[j] as number) * basis(middle + half * (GAUSS_NODES[j] as number));
+    for (let j = 0; j < 3; j++)
+      sum += (GAUSS_WEIGHTS[j] as number) * basis(middle + half * (GAUSS_NODES[j] as number));
     return sum * half;
   }
 
@@ -424,7 +468,8 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
     // A ring of the last four derivatives; slot names are fixed so the buffers are reused.
     const slot = this.derivativeHead;
     const derivative = this.scratch(`derivative${slot}`, n);
-    for (let i = 0; i < n; i++) derivative[i] = ((sample[i] as number) - (original[i] as number)) / sigma;
+    for (let i = 0; i < n; i++)
+      derivative[i] = ((sample[i] as number) - (original[i] as number)) / sigma;
     this.derivativeHead = (slot + 1) % 4;
     this.derivativeCount = Math.min(this.derivativeCount + 1, maxOrder);
     const order = Math.min(index + 1, maxOrder, this.derivativeCount);
@@ -436,7 +481,9 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
     for (let i = 0; i < n; i++) {
       let value = sample[i] as number;
       for (let k = 0; k < order; k++) {
-        value += (this.coefficients[k] as number) * ((this.pastDerivatives[k] as Float32Array)[i] as number);
+        value +=
+          (this.coefficients[k] as number) *
+          ((this.pastDerivatives[k] as Float32Array)[i] as number);
       }
       prevSample[i] = value;
     }

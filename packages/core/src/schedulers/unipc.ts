@@ -58,7 +58,12 @@ export class UniPCMultistepScheduler extends BaseScheduler {
   constructor(json: SchedulerConfigJson = {}) {
     super(json, MULTISTEP_DEFAULTS);
     this.solverOrder = readInteger(json, 'solver_order', 2, 1);
-    const solverType = readEnum(json, 'solver_type', ['bh1', 'bh2', 'midpoint', 'heun', 'logrho'] as const, 'bh2');
+    const solverType = readEnum(
+      json,
+      'solver_type',
+      ['bh1', 'bh2', 'midpoint', 'heun', 'logrho'] as const,
+      'bh2',
+    );
     this.solverType = solverType === 'bh1' ? 'bh1' : 'bh2';
     this.predictX0 = readBoolean(json, 'predict_x0', true);
     this.lowerOrderFinal = readBoolean(json, 'lower_order_final', true);
@@ -68,7 +73,12 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     }
     this.disableCorrector = Object.freeze([...disabled]);
     this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
-    this.finalSigmasType = readEnum(json, 'final_sigmas_type', ['zero', 'sigma_min'] as const, 'zero');
+    this.finalSigmasType = readEnum(
+      json,
+      'final_sigmas_type',
+      ['zero', 'sigma_min'] as const,
+      'zero',
+    );
     rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
     if (json['solver_p'] !== undefined && json['solver_p'] !== null) {
       throw new SchedulerConfigError('solver_p', 'is not supported (UniPC with another predictor)');
@@ -87,8 +97,19 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     const n = this.requireStepCount(numInferenceSteps);
     const trainCount = this.numTrainTimesteps;
     checkStepCount(n, trainCount);
-    const timesteps = multistepTimesteps(this.common.timestepSpacing, n, trainCount, trainCount, this.common.stepsOffset);
-    const result = multistepSigmas(timesteps, this.tables, this.useKarrasSigmas, this.finalSigmasType);
+    const timesteps = multistepTimesteps(
+      this.common.timestepSpacing,
+      n,
+      trainCount,
+      trainCount,
+      this.common.stepsOffset,
+    );
+    const result = multistepSigmas(
+      timesteps,
+      this.tables,
+      this.useKarrasSigmas,
+      this.finalSigmasType,
+    );
     this.sigmas = result.sigmas;
     this.timesteps = Object.freeze(result.timesteps);
     this.numInferenceSteps = result.timesteps.length;
@@ -112,13 +133,17 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     const sigmas = this.sigmas as Float32Array;
     let lastSample = this.lastSample;
     const useCorrector =
-      index > 0 && !this.disableCorrector.includes(index - 1) && lastSample !== null && lastSample.length === n;
+      index > 0 &&
+      !this.disableCorrector.includes(index - 1) &&
+      lastSample !== null &&
+      lastSample.length === n;
 
     // The current output is converted at the uncorrected sample, as diffusers does.
     const converted = this.history.advance(n);
     const [alpha, sigma] = alphaSigmaLambda(sigmas[index] as number);
     predictOriginal(converted, modelOutput, sample, alpha, sigma, this.predictionType);
-    if (this.common.thresholding && this.predictX0) this.clipOrThreshold(converted, options?.batchSize ?? 1, false);
+    if (this.common.thresholding && this.predictX0)
+      this.clipOrThreshold(converted, options?.batchSize ?? 1, false);
     if (out.predOriginalSample) out.predOriginalSample.set(converted);
     if (!this.predictX0) this.toEpsilon(converted, modelOutput, sample, alpha, sigma);
 
@@ -133,7 +158,9 @@ export class UniPCMultistepScheduler extends BaseScheduler {
       lastSample.set(sample);
     }
 
-    let order = this.lowerOrderFinal ? Math.min(this.solverOrder, this.timesteps.length - index) : this.solverOrder;
+    let order = this.lowerOrderFinal
+      ? Math.min(this.solverOrder, this.timesteps.length - index)
+      : this.solverOrder;
     order = Math.min(order, this.lowerOrderNums + 1);
     this.lastOrder = order;
     this.predict(out.prevSample, lastSample, index, order);
@@ -144,12 +171,23 @@ export class UniPCMultistepScheduler extends BaseScheduler {
   }
 
   /** predict_x0 = false: the epsilon the x0 stands for (diffusers' non-x0 convert_model_output). */
-  private toEpsilon(converted: Float32Array, modelOutput: Float32Array, sample: Float32Array, alpha: number, sigma: number): void {
+  private toEpsilon(
+    converted: Float32Array,
+    modelOutput: Float32Array,
+    sample: Float32Array,
+    alpha: number,
+    sigma: number,
+  ): void {
     const type = this.predictionType;
     for (let i = 0; i < sample.length; i++) {
       const m = modelOutput[i] as number;
       const x = sample[i] as number;
-      converted[i] = type === 'epsilon' ? m : type === 'sample' ? (x - alpha * m) / sigma : alpha * m + sigma * x;
+      converted[i] =
+        type === 'epsilon'
+          ? m
+          : type === 'sample'
+            ? (x - alpha * m) / sigma
+            : alpha * m + sigma * x;
     }
   }
 
@@ -175,7 +213,11 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     for (let pivot = 0; pivot < size; pivot++) {
       let best = pivot;
       for (let row = pivot + 1; row < size; row++) {
-        if (Math.abs(matrix[row * size + pivot] as number) > Math.abs(matrix[best * size + pivot] as number)) best = row;
+        if (
+          Math.abs(matrix[row * size + pivot] as number) >
+          Math.abs(matrix[best * size + pivot] as number)
+        )
+          best = row;
       }
       if (best !== pivot) {
         for (let column = 0; column < size; column++) {
@@ -188,16 +230,20 @@ export class UniPCMultistepScheduler extends BaseScheduler {
         rhos[best] = held;
       }
       for (let row = pivot + 1; row < size; row++) {
-        const factor = (matrix[row * size + pivot] as number) / (matrix[pivot * size + pivot] as number);
+        const factor =
+          (matrix[row * size + pivot] as number) / (matrix[pivot * size + pivot] as number);
         for (let column = pivot; column < size; column++) {
-          matrix[row * size + column] = (matrix[row * size + column] as number) - factor * (matrix[pivot * size + column] as number);
+          matrix[row * size + column] =
+            (matrix[row * size + column] as number) -
+            factor * (matrix[pivot * size + column] as number);
         }
         rhos[row] = (rhos[row] as number) - factor * (rhos[pivot] as number);
       }
     }
     for (let row = size - 1; row >= 0; row--) {
       let value = rhos[row] as number;
-      for (let column = row + 1; column < size; column++) value -= (matrix[row * size + column] as number) * (rhos[column] as number);
+      for (let column = row + 1; column < size; column++)
+        value -= (matrix[row * size + column] as number) * (rhos[column] as number);
       rhos[row] = value / (matrix[row * size + row] as number);
     }
   }
@@ -250,14 +296,17 @@ export class UniPCMultistepScheduler extends BaseScheduler {
       this.historyCoefficients[k] = coefficient;
       m0Coefficient -= coefficient;
     }
-    const currentCoefficient = current === null ? 0 : -correctionScale * (rhos[historyCount] as number);
+    const currentCoefficient =
+      current === null ? 0 : -correctionScale * (rhos[historyCount] as number);
     m0Coefficient -= currentCoefficient;
     const m0 = this.history.at(newestSlot);
     const n = source.length;
     for (let i = 0; i < n; i++) {
       let value = sampleCoefficient * (source[i] as number) + m0Coefficient * (m0[i] as number);
       for (let k = 0; k < historyCount; k++) {
-        value += (this.historyCoefficients[k] as number) * (this.history.at(newestSlot + k + 1)[i] as number);
+        value +=
+          (this.historyCoefficients[k] as number) *
+          (this.history.at(newestSlot + k + 1)[i] as number);
       }
       if (current !== null) value += currentCoefficient * (current[i] as number);
       target[i] = value;
@@ -265,7 +314,12 @@ export class UniPCMultistepScheduler extends BaseScheduler {
   }
 
   /** UniP from sigma index `index` to index + 1; history slot 0 is the current output. */
-  private predict(prevSample: Float32Array, sample: Float32Array, index: number, order: number): void {
+  private predict(
+    prevSample: Float32Array,
+    sample: Float32Array,
+    index: number,
+    order: number,
+  ): void {
     this.update(prevSample, sample, index, index + 1, 0, order, null);
   }
 

@@ -20,7 +20,12 @@ const classifier: NetworkBuilder = (b, params, [image]) => {
     index = stage * modulesPerStage;
     for (let conv = 0; conv < 2; conv++) {
       const at = index + conv * 3;
-      x = conv2d(b, `features.${at}`, x, { inChannels: conv === 0 ? previous : c, outChannels: c, kernel, padding });
+      x = conv2d(b, `features.${at}`, x, {
+        inChannels: conv === 0 ? previous : c,
+        outChannels: c,
+        kernel,
+        padding,
+      });
       x = batchNorm2d(b, `features.${at + 1}`, x, c, eps);
       x = relu(b, x, `features.${at + 2}`);
     }

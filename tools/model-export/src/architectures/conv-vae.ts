@@ -1,6 +1,14 @@
 import type { NetworkBuilder } from './index.js';
 import { convOutputSize } from './index.js';
-import { convTranspose2d, conv2d, flatten, linear, relu, reshapeKeepBatch, sigmoid } from './layers.js';
+import {
+  convTranspose2d,
+  conv2d,
+  flatten,
+  linear,
+  relu,
+  reshapeKeepBatch,
+  sigmoid,
+} from './layers.js';
 
 /**
  * models/mnist-vae/model.py. Encoder: conv = [Conv2d, ReLU, Conv2d, ReLU, Flatten, Linear, ReLU],
@@ -15,7 +23,12 @@ const encoder: NetworkBuilder = (b, params, [image]) => {
   const padding = params.integer('padding', 1);
   const hidden = params.integer('hidden');
   const latent = params.integer('latent_dim');
-  const side = convOutputSize(convOutputSize(params.integer('image_size'), kernel, stride, padding), kernel, stride, padding);
+  const side = convOutputSize(
+    convOutputSize(params.integer('image_size'), kernel, stride, padding),
+    kernel,
+    stride,
+    padding,
+  );
   let x = conv2d(b, 'conv.0', image!, { inChannels: 1, outChannels: c0, kernel, stride, padding });
   x = relu(b, x, 'conv.1');
   x = conv2d(b, 'conv.2', x, { inChannels: c0, outChannels: c1, kernel, stride, padding });
@@ -31,12 +44,27 @@ const decoder: NetworkBuilder = (b, params, [latent]) => {
   const stride = params.integer('stride', 2);
   const padding = params.integer('padding', 1);
   const hidden = params.integer('hidden');
-  const side = convOutputSize(convOutputSize(params.integer('image_size'), kernel, stride, padding), kernel, stride, padding);
+  const side = convOutputSize(
+    convOutputSize(params.integer('image_size'), kernel, stride, padding),
+    kernel,
+    stride,
+    padding,
+  );
   let x = relu(b, linear(b, 'fc.0', latent!, params.integer('latent_dim'), hidden), 'fc.1');
   x = relu(b, linear(b, 'fc.2', x, hidden, c1 * side * side), 'fc.3');
   x = reshapeKeepBatch(b, x, [c1, side, side]);
-  x = relu(b, convTranspose2d(b, 'deconv.0', x, { inChannels: c1, outChannels: c0, kernel, stride, padding }), 'deconv.1');
-  x = convTranspose2d(b, 'deconv.2', x, { inChannels: c0, outChannels: 1, kernel, stride, padding });
+  x = relu(
+    b,
+    convTranspose2d(b, 'deconv.0', x, { inChannels: c1, outChannels: c0, kernel, stride, padding }),
+    'deconv.1',
+  );
+  x = convTranspose2d(b, 'deconv.2', x, {
+    inChannels: c0,
+    outChannels: 1,
+    kernel,
+    stride,
+    padding,
+  });
   return [sigmoid(b, x, 'deconv.3')];
 };
 

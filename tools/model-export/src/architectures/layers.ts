@@ -33,7 +33,12 @@ export function conv2d(b: GraphBuilder, path: string, x: string, o: Conv2dOption
 }
 
 /** nn.ConvTranspose2d(in, out, kernel, stride, padding), output_padding 0; weight is [in, out, k, k]. */
-export function convTranspose2d(b: GraphBuilder, path: string, x: string, o: Conv2dOptions): string {
+export function convTranspose2d(
+  b: GraphBuilder,
+  path: string,
+  x: string,
+  o: Conv2dOptions,
+): string {
   const weight = b.weight(`${path}.weight`, [o.inChannels, o.outChannels, o.kernel, o.kernel]);
   const bias = b.weight(`${path}.bias`, [o.outChannels]);
   const stride = o.stride ?? 1;
@@ -49,26 +54,53 @@ export function convTranspose2d(b: GraphBuilder, path: string, x: string, o: Con
 }
 
 /** nn.Linear(in, out): Gemm with transB, so the [out, in] weight is stored as PyTorch has it. */
-export function linear(b: GraphBuilder, path: string, x: string, inFeatures: number, outFeatures: number): string {
+export function linear(
+  b: GraphBuilder,
+  path: string,
+  x: string,
+  inFeatures: number,
+  outFeatures: number,
+): string {
   const weight = b.weight(`${path}.weight`, [outFeatures, inFeatures]);
   const bias = b.weight(`${path}.bias`, [outFeatures]);
   return b.op('Gemm', [x, weight, bias], { name: path, attributes: [attr.int('transB', 1)] });
 }
 
 /** nn.BatchNorm2d in eval mode: BatchNormalization with the running statistics. */
-export function batchNorm2d(b: GraphBuilder, path: string, x: string, channels: number, eps: number): string {
-  const inputs = ['weight', 'bias', 'running_mean', 'running_var'].map((key) => b.weight(`${path}.${key}`, [channels]));
-  return b.op('BatchNormalization', [x, ...inputs], { name: path, attributes: [attr.float('epsilon', eps)] });
+export function batchNorm2d(
+  b: GraphBuilder,
+  path: string,
+  x: string,
+  channels: number,
+  eps: number,
+): string {
+  const inputs = ['weight', 'bias', 'running_mean', 'running_var'].map((key) =>
+    b.weight(`${path}.${key}`, [channels]),
+  );
+  return b.op('BatchNormalization', [x, ...inputs], {
+    name: path,
+    attributes: [attr.float('epsilon', eps)],
+  });
 }
 
 /**
  * nn.BatchNorm1d on [N, C] in eval mode. BatchNormalization's spec and kernels expect
  * N x C x D1..., so the features get a trailing unit axis around it.
  */
-export function batchNorm1d(b: GraphBuilder, path: string, x: string, features: number, eps: number): string {
-  const asThreeD = b.op('Reshape', [x, b.int64s('shape_n_c_1', [0, features, 1])], { name: `${path}.unsqueeze` });
+export function batchNorm1d(
+  b: GraphBuilder,
+  path: string,
+  x: string,
+  features: number,
+  eps: number,
+): string {
+  const asThreeD = b.op('Reshape', [x, b.int64s('shape_n_c_1', [0, features, 1])], {
+    name: `${path}.unsqueeze`,
+  });
   const normed = batchNorm2d(b, path, asThreeD, features, eps);
-  return b.op('Reshape', [normed, b.int64s('shape_n_c', [0, features])], { name: `${path}.squeeze` });
+  return b.op('Reshape', [normed, b.int64s('shape_n_c', [0, features])], {
+    name: `${path}.squeeze`,
+  });
 }
 
 /**
@@ -86,20 +118,39 @@ export function groupNorm(
   x: string,
   o: { groups: number; channels: number; height: number; width: number; eps: number },
 ): string {
-  const grouped = b.op('Reshape', [x, b.int64s(`shape_n_g_rest_${o.groups}`, [0, o.groups, -1])], { name: `${path}.group` });
-  const ones = b.constant(`ones_${o.groups}`, OnnxDataType.FLOAT, [o.groups], new Array<number>(o.groups).fill(1));
-  const zeros = b.constant(`zeros_${o.groups}`, OnnxDataType.FLOAT, [o.groups], new Array<number>(o.groups).fill(0));
+  const grouped = b.op('Reshape', [x, b.int64s(`shape_n_g_rest_${o.groups}`, [0, o.groups, -1])], {
+    name: `${path}.group`,
+  });
+  const ones = b.constant(
+    `ones_${o.groups}`,
+    OnnxDataType.FLOAT,
+    [o.groups],
+    new Array<number>(o.groups).fill(1),
+  );
+  const zeros = b.constant(
+    `zeros_${o.groups}`,
+    OnnxDataType.FLOAT,
+    [o.groups],
+    new Array<number>(o.groups).fill(0),
+  );
   // InstanceNormalization sums squares over a whole group: kept fp32 so fp16 variants cannot overflow there.
   const normalized = b.op('InstanceNormalization', [grouped, ones, zeros], {
     name: `${path}.normalize`,
     attributes: [attr.float('epsilon', o.eps)],
     keepFp32: true,
   });
-  const shape = b.int64s(`shape_n_${o.channels}_${o.height}_${o.width}`, [0, o.channels, o.height, o.width]);
+  const shape = b.int64s(`shape_n_${o.channels}_${o.height}_${o.width}`, [
+    0,
+    o.channels,
+    o.height,
+    o.width,
+  ]);
   const ungrouped = b.op('Reshape', [normalized, shape], { name: `${path}.ungroup` });
   const scale = b.weight(`${path}.weight`, [o.channels], [o.channels, 1, 1]);
   const shift = b.weight(`${path}.bias`, [o.channels], [o.channels, 1, 1]);
-  return b.op('Add', [b.op('Mul', [ungrouped, scale], { name: `${path}.scale` }), shift], { name: `${path}.shift` });
+  return b.op('Add', [b.op('Mul', [ungrouped, scale], { name: `${path}.scale` }), shift], {
+    name: `${path}.shift`,
+  });
 }
 
 export function relu(b: GraphBuilder, x: string, path = 'relu'): string {
@@ -126,7 +177,10 @@ export function silu(b: GraphBuilder, x: string, path = 'silu'): string {
 export function maxPool2d(b: GraphBuilder, x: string, kernel: number, path = 'max_pool'): string {
   return b.op('MaxPool', [x], {
     name: path,
-    attributes: [attr.ints('kernel_shape', [kernel, kernel]), attr.ints('strides', [kernel, kernel])],
+    attributes: [
+      attr.ints('kernel_shape', [kernel, kernel]),
+      attr.ints('strides', [kernel, kernel]),
+    ],
   });
 }
 
@@ -136,7 +190,12 @@ export function flatten(b: GraphBuilder, x: string, path = 'flatten'): string {
 }
 
 /** Tensor.view(-1, ...rest) keeping the batch dimension dynamic (0 copies it in Reshape). */
-export function reshapeKeepBatch(b: GraphBuilder, x: string, rest: readonly number[], path = 'view'): string {
+export function reshapeKeepBatch(
+  b: GraphBuilder,
+  x: string,
+  rest: readonly number[],
+  path = 'view',
+): string {
   return b.op('Reshape', [x, b.int64s(`shape_n_${rest.join('_')}`, [0, ...rest])], { name: path });
 }
 
@@ -165,7 +224,13 @@ export function add(b: GraphBuilder, x: string, y: string, path = 'add'): string
 }
 
 /** nn.Embedding(count, dim): Gather rows of the [count, dim] table. */
-export function embedding(b: GraphBuilder, path: string, indices: string, count: number, dim: number): string {
+export function embedding(
+  b: GraphBuilder,
+  path: string,
+  indices: string,
+  count: number,
+  dim: number,
+): string {
   const table = b.weight(`${path}.weight`, [count, dim]);
   return b.op('Gather', [table, indices], { name: path, attributes: [attr.int('axis', 0)] });
 }
@@ -177,14 +242,29 @@ export function embedding(b: GraphBuilder, path: string, indices: string, count:
  * the way torch does (arange in f32 times the f32 scalar, divided, exp), and every node stays fp32
  * in fp16 variants: t * f reaches ~1000, where fp16's spacing (0.5) would scramble the phase.
  */
-export function sinusoidalEmbedding(b: GraphBuilder, timestep: string, dim: number, maxPeriod: number, path = 'time_embedding'): string {
+export function sinusoidalEmbedding(
+  b: GraphBuilder,
+  timestep: string,
+  dim: number,
+  maxPeriod: number,
+  path = 'time_embedding',
+): string {
   const half = Math.floor(dim / 2);
   const negLogPeriod = Math.fround(-Math.log(maxPeriod));
-  const frequencies = Array.from({ length: half }, (_, i) => Math.fround(Math.exp(Math.fround(Math.fround(i * negLogPeriod) / half))));
+  const frequencies = Array.from({ length: half }, (_, i) =>
+    Math.fround(Math.exp(Math.fround(Math.fround(i * negLogPeriod) / half))),
+  );
   const freqs = b.constant(`${path}.frequencies`, OnnxDataType.FLOAT, [1, half], frequencies);
-  const column = b.op('Unsqueeze', [timestep, b.int64s('axes_1', [1])], { name: `${path}.unsqueeze`, keepFp32: true });
+  const column = b.op('Unsqueeze', [timestep, b.int64s('axes_1', [1])], {
+    name: `${path}.unsqueeze`,
+    keepFp32: true,
+  });
   const args = b.op('Mul', [column, freqs], { name: `${path}.args`, keepFp32: true });
   const cos = b.op('Cos', [args], { name: `${path}.cos`, keepFp32: true });
   const sin = b.op('Sin', [args], { name: `${path}.sin`, keepFp32: true });
-  return b.op('Concat', [cos, sin], { name: `${path}.concat`, attributes: [attr.int('axis', 1)], keepFp32: true });
+  return b.op('Concat', [cos, sin], {
+    name: `${path}.concat`,
+    attributes: [attr.int('axis', 1)],
+    keepFp32: true,
+  });
 }

@@ -16,7 +16,10 @@ export const MODEL_IDS = Object.freeze({
   data: 'mnist-data',
 } as const);
 
-export async function readManifest(assetsDir: string, id: string): Promise<AnyManifest | undefined> {
+export async function readManifest(
+  assetsDir: string,
+  id: string,
+): Promise<AnyManifest | undefined> {
   const path = join(assetsDir, id, 'manifest.json');
   let text: string;
   try {
@@ -32,17 +35,28 @@ export async function readManifest(assetsDir: string, id: string): Promise<AnyMa
   }
 }
 
-export async function readModelManifest(assetsDir: string, id: string): Promise<ModelManifest | undefined> {
+export async function readModelManifest(
+  assetsDir: string,
+  id: string,
+): Promise<ModelManifest | undefined> {
   const manifest = await readManifest(assetsDir, id);
   if (manifest === undefined) return undefined;
-  if (manifest.task === 'dataset') throw new ExportError(`is a dataset manifest, evaluate expected a model`, { file: join(assetsDir, id, 'manifest.json') });
+  if (manifest.task === 'dataset')
+    throw new ExportError(`is a dataset manifest, evaluate expected a model`, {
+      file: join(assetsDir, id, 'manifest.json'),
+    });
   return manifest;
 }
 
 /** The variant of `network` in `dtype`, or undefined when the build dropped or skipped it. */
-export function findVariant(manifest: ModelManifest, network: string, dtype: ModelDtype): ModelVariant | undefined {
+export function findVariant(
+  manifest: ModelManifest,
+  network: string,
+  dtype: ModelDtype,
+): ModelVariant | undefined {
   const entry = manifest.networks[network];
-  if (entry === undefined) throw new ExportError(`${manifest.id}: manifest has no network "${network}"`);
+  if (entry === undefined)
+    throw new ExportError(`${manifest.id}: manifest has no network "${network}"`);
   return entry.variants.find((variant) => variant.dtype === dtype);
 }
 
@@ -56,22 +70,37 @@ export interface HeldoutDigits {
 export async function readHeldoutDigits(assetsDir: string): Promise<HeldoutDigits> {
   const manifestPath = join(assetsDir, MODEL_IDS.data, 'manifest.json');
   const manifest = (await readManifest(assetsDir, MODEL_IDS.data)) as DatasetManifest | undefined;
-  if (manifest === undefined) throw new ExportError(`missing: evaluate needs the held-out digits (build mnist-data)`, { file: manifestPath });
+  if (manifest === undefined)
+    throw new ExportError(`missing: evaluate needs the held-out digits (build mnist-data)`, {
+      file: manifestPath,
+    });
   const heldout = manifest.data['heldout'];
   const imagesInfo = heldout?.tensors.find((tensor) => tensor.name === 'images');
   const labelsInfo = heldout?.tensors.find((tensor) => tensor.name === 'labels');
   if (heldout === undefined || imagesInfo === undefined || labelsInfo === undefined) {
-    throw new ExportError('data.heldout needs tensors "images" and "labels"', { file: manifestPath });
+    throw new ExportError('data.heldout needs tensors "images" and "labels"', {
+      file: manifestPath,
+    });
   }
   const binPath = join(assetsDir, MODEL_IDS.data, heldout.file);
   const bytes = await readFile(binPath);
   const count = labelsInfo.shape[0] ?? 0;
-  if (imagesInfo.dtype !== 'uint8' || labelsInfo.dtype !== 'uint8' || imagesInfo.byteOffset + count * PIXELS > bytes.byteLength || labelsInfo.byteOffset + count > bytes.byteLength) {
-    throw new ExportError(`does not hold ${count} uint8 images and labels at the manifest's offsets`, { file: binPath });
+  if (
+    imagesInfo.dtype !== 'uint8' ||
+    labelsInfo.dtype !== 'uint8' ||
+    imagesInfo.byteOffset + count * PIXELS > bytes.byteLength ||
+    labelsInfo.byteOffset + count > bytes.byteLength
+  ) {
+    throw new ExportError(
+      `does not hold ${count} uint8 images and labels at the manifest's offsets`,
+      { file: binPath },
+    );
   }
   const images = new Float32Array(count * PIXELS);
   for (let i = 0; i < images.length; i++) images[i] = bytes[imagesInfo.byteOffset + i]! / 255;
-  const labels = Uint8Array.from(bytes.subarray(labelsInfo.byteOffset, labelsInfo.byteOffset + count));
+  const labels = Uint8Array.from(
+    bytes.subarray(labelsInfo.byteOffset, labelsInfo.byteOffset + count),
+  );
   return { images, labels, count };
 }
 
@@ -90,34 +119,62 @@ export class EvaluatedNetwork {
 
   static async open(path: string, threads = 1): Promise<EvaluatedNetwork> {
     try {
-      const session = await ort.InferenceSession.create(path, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
+      const session = await ort.InferenceSession.create(path, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        executionMode: 'sequential',
+      });
       return new EvaluatedNetwork(path, session);
     } catch (error) {
-      throw new ExportError(`onnxruntime cannot load the model: ${(error as Error).message}`, { file: path, cause: error });
+      throw new ExportError(`onnxruntime cannot load the model: ${(error as Error).message}`, {
+        file: path,
+        cause: error,
+      });
     }
   }
 
   /** Runs with the given float32/int64 inputs (shape [batch, ...]); returns each output's data. */
-  async run(feeds: Readonly<Record<string, { data: Float32Array | BigInt64Array; shape: readonly number[] }>>): Promise<Record<string, Float32Array>> {
+  async run(
+    feeds: Readonly<
+      Record<string, { data: Float32Array | BigInt64Array; shape: readonly number[] }>
+    >,
+  ): Promise<Record<string, Float32Array>> {
     const tensors: Record<string, ort.Tensor> = {};
-    for (const [name, feed] of Object.entries(feeds)) tensors[name] = new ort.Tensor(feed.data instanceof BigInt64Array ? 'int64' : 'float32', feed.data, [...feed.shape]);
+    for (const [name, feed] of Object.entries(feeds))
+      tensors[name] = new ort.Tensor(
+        feed.data instanceof BigInt64Array ? 'int64' : 'float32',
+        feed.data,
+        [...feed.shape],
+      );
     const started = performance.now();
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
       results = await this.session.run(tensors);
     } catch (error) {
-      throw new ExportError(`onnxruntime failed to run the model: ${(error as Error).message}`, { file: this.file, cause: error });
+      throw new ExportError(`onnxruntime failed to run the model: ${(error as Error).message}`, {
+        file: this.file,
+        cause: error,
+      });
     }
     this.runMs += performance.now() - started;
     const outputs: Record<string, Float32Array> = {};
-    for (const [name, value] of Object.entries(results)) outputs[name] = (value as ort.Tensor).data as Float32Array;
+    for (const [name, value] of Object.entries(results))
+      outputs[name] = (value as ort.Tensor).data as Float32Array;
     return outputs;
   }
 
   /** The one output of a single-output network. */
-  async runSingle(feeds: Readonly<Record<string, { data: Float32Array | BigInt64Array; shape: readonly number[] }>>): Promise<Float32Array> {
+  async runSingle(
+    feeds: Readonly<
+      Record<string, { data: Float32Array | BigInt64Array; shape: readonly number[] }>
+    >,
+  ): Promise<Float32Array> {
     const outputs = Object.values(await this.run(feeds));
-    if (outputs.length !== 1) throw new ExportError(`expected one output, the model has ${outputs.length}`, { file: this.file });
+    if (outputs.length !== 1)
+      throw new ExportError(`expected one output, the model has ${outputs.length}`, {
+        file: this.file,
+      });
     return outputs[0]!;
   }
 
@@ -126,6 +183,11 @@ export class EvaluatedNetwork {
   }
 }
 
-export async function openVariant(assetsDir: string, manifest: ModelManifest, variant: ModelVariant, threads = 1): Promise<EvaluatedNetwork> {
+export async function openVariant(
+  assetsDir: string,
+  manifest: ModelManifest,
+  variant: ModelVariant,
+  threads = 1,
+): Promise<EvaluatedNetwork> {
   return EvaluatedNetwork.open(join(assetsDir, manifest.id, variant.file), threads);
 }

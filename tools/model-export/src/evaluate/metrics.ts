@@ -92,7 +92,8 @@ export function accuracy(predicted: Uint8Array, expected: ArrayLike<number>): nu
 
 /** [-1, 1] (tanh outputs, diffusion samples) to [0, 1] in place, clamped as the elements draw it. */
 export function minusOneToUnitInPlace(images: Float32Array): Float32Array {
-  for (let i = 0; i < images.length; i++) images[i] = Math.min(1, Math.max(0, (images[i]! + 1) / 2));
+  for (let i = 0; i < images.length; i++)
+    images[i] = Math.min(1, Math.max(0, (images[i]! + 1) / 2));
   return images;
 }
 
@@ -128,7 +129,11 @@ const LOG_FLOOR = -100;
 const clampedLog = (value: number): number => Math.max(LOG_FLOOR, Math.log(value));
 
 /** Reconstruction error per image, summed over pixels and averaged over images. */
-export function reconstructionErrors(reconstruction: Float32Array, target: Float32Array, pixels = PIXELS): { bcePerImage: number; msePerImage: number } {
+export function reconstructionErrors(
+  reconstruction: Float32Array,
+  target: Float32Array,
+  pixels = PIXELS,
+): { bcePerImage: number; msePerImage: number } {
   let bce = 0;
   let squared = 0;
   for (let i = 0; i < target.length; i++) {
@@ -142,7 +147,11 @@ export function reconstructionErrors(reconstruction: Float32Array, target: Float
 }
 
 /** KL(q(z|x) || N(0, I)) per image, in nats, from the encoder's mean and log-variance ([N, D]). */
-export function klPerImage(latentMean: Float32Array, logVariance: Float32Array, latentDim: number): number {
+export function klPerImage(
+  latentMean: Float32Array,
+  logVariance: Float32Array,
+  latentDim: number,
+): number {
   let kl = 0;
   for (let i = 0; i < latentMean.length; i++) {
     const m = latentMean[i]!;

@@ -23,10 +23,21 @@ import {
 } from './metrics.js';
 import type { Judgement } from './metrics.js';
 import { CONFIDENCE_THRESHOLD } from './report.js';
-import type { ClassifierFigures, ComparisonRow, SampleFigures, SnapshotFigures, VaeFigures } from './report.js';
+import type {
+  ClassifierFigures,
+  ComparisonRow,
+  SampleFigures,
+  SnapshotFigures,
+  VaeFigures,
+} from './report.js';
 
 /** Fixed seeds (NormalGenerator), so reruns print the same figures. */
-export const SEEDS = Object.freeze({ vaePrior: 1, gan: 2024, diffusionGuided: 0, diffusionNull: 1 });
+export const SEEDS = Object.freeze({
+  vaePrior: 1,
+  gan: 2024,
+  diffusionGuided: 0,
+  diffusionNull: 1,
+});
 
 /** GAN and VAE grids are drawn 64 at a time by the elements. */
 export const IMAGE_BATCH = 64;
@@ -59,22 +70,39 @@ export class Judge {
     const parts: Judgement[] = [];
     for (let start = 0; start < count; start += JUDGE_BATCH) {
       const size = Math.min(JUDGE_BATCH, count - start);
-      const logits = await this.classifier.runSingle({ [this.inputName]: { data: images.slice(start * PIXELS, (start + size) * PIXELS), shape: [size, 1, 28, 28] } });
+      const logits = await this.classifier.runSingle({
+        [this.inputName]: {
+          data: images.slice(start * PIXELS, (start + size) * PIXELS),
+          shape: [size, 1, 28, 28],
+        },
+      });
       parts.push(judgeLogits(logits, this.classes));
     }
     return concatJudgements(parts);
   }
 }
 
-export async function openJudge(assetsDir: string, manifest: ModelManifest, threads = 1): Promise<Judge> {
+export async function openJudge(
+  assetsDir: string,
+  manifest: ModelManifest,
+  threads = 1,
+): Promise<Judge> {
   const variant = findVariant(manifest, 'classifier', 'fp32');
-  if (variant === undefined) throw new ExportError(`${manifest.id}: no fp32 classifier variant to judge with`);
+  if (variant === undefined)
+    throw new ExportError(`${manifest.id}: no fp32 classifier variant to judge with`);
   const network = manifest.networks['classifier']!;
   const classes = Number(network.outputs[0]?.shape[1] ?? manifest.labels?.length ?? 10);
-  return new Judge(await openVariant(assetsDir, manifest, variant, threads), network.inputs[0]!.name, classes);
+  return new Judge(
+    await openVariant(assetsDir, manifest, variant, threads),
+    network.inputs[0]!.name,
+    classes,
+  );
 }
 
-async function sampleFigures(judge: Judge, images: Float32Array): Promise<{ figures: SampleFigures; judgement: Judgement }> {
+async function sampleFigures(
+  judge: Judge,
+  images: Float32Array,
+): Promise<{ figures: SampleFigures; judgement: Judgement }> {
   const judgement = await judge.judge(images);
   const histogram = classHistogram(judgement.predicted, judge.classes);
   return {
@@ -92,13 +120,19 @@ async function sampleFigures(judge: Judge, images: Float32Array): Promise<{ figu
 
 function inputName(manifest: ModelManifest, network: string, index = 0): string {
   const name = manifest.networks[network]?.inputs[index]?.name;
-  if (name === undefined) throw new ExportError(`${manifest.id}: network "${network}" has no input ${index} in its manifest`);
+  if (name === undefined)
+    throw new ExportError(
+      `${manifest.id}: network "${network}" has no input ${index} in its manifest`,
+    );
   return name;
 }
 
 function latentDim(manifest: ModelManifest, network: string): number {
   const dim = manifest.networks[network]?.inputs[0]?.shape[1];
-  if (typeof dim !== 'number') throw new ExportError(`${manifest.id}: network "${network}" needs a fixed latent size in its manifest`);
+  if (typeof dim !== 'number')
+    throw new ExportError(
+      `${manifest.id}: network "${network}" needs a fixed latent size in its manifest`,
+    );
   return dim;
 }
 
@@ -114,18 +148,30 @@ async function oneImageLatency(run: () => Promise<unknown>): Promise<number> {
 }
 
 /** Decodes latents ([count, dim]) batch by batch with a generator or decoder; returns images in [0, 1]. */
-async function generateFromLatents(network: EvaluatedNetwork, input: string, latents: Float32Array, dim: number, outputRange: 'zero-to-one' | 'minus-one-to-one'): Promise<Float32Array> {
+async function generateFromLatents(
+  network: EvaluatedNetwork,
+  input: string,
+  latents: Float32Array,
+  dim: number,
+  outputRange: 'zero-to-one' | 'minus-one-to-one',
+): Promise<Float32Array> {
   const count = latents.length / dim;
   const images = new Float32Array(count * PIXELS);
   for (let start = 0; start < count; start += IMAGE_BATCH) {
     const size = Math.min(IMAGE_BATCH, count - start);
-    const output = await network.runSingle({ [input]: { data: latents.slice(start * dim, (start + size) * dim), shape: [size, dim] } });
+    const output = await network.runSingle({
+      [input]: { data: latents.slice(start * dim, (start + size) * dim), shape: [size, dim] },
+    });
     images.set(output, start * PIXELS);
   }
   return outputRange === 'minus-one-to-one' ? minusOneToUnitInPlace(images) : images;
 }
 
-export async function evaluateClassifier(context: EvaluationContext, manifest: ModelManifest, dtype: ModelDtype): Promise<ClassifierFigures | undefined> {
+export async function evaluateClassifier(
+  context: EvaluationContext,
+  manifest: ModelManifest,
+  dtype: ModelDtype,
+): Promise<ClassifierFigures | undefined> {
   const variant = findVariant(manifest, 'classifier', dtype);
   if (variant === undefined) return undefined;
   const network = await openVariant(context.assetsDir, manifest, variant, context.threads);
@@ -135,16 +181,27 @@ export async function evaluateClassifier(context: EvaluationContext, manifest: M
     const labels = context.heldout.labels;
     const perClassAccuracy = Array.from({ length: context.judge.classes }, (_, digit) => {
       const indices = [...labels.keys()].filter((i) => labels[i] === digit);
-      return indices.length === 0 ? Number.NaN : indices.filter((i) => predicted[i] === digit).length / indices.length;
+      return indices.length === 0
+        ? Number.NaN
+        : indices.filter((i) => predicted[i] === digit).length / indices.length;
     });
     const heldoutAccuracy = accuracy(predicted, labels);
-    return { dtype, heldoutAccuracy, heldoutErrors: Math.round((1 - heldoutAccuracy) * labels.length), perClassAccuracy };
+    return {
+      dtype,
+      heldoutAccuracy,
+      heldoutErrors: Math.round((1 - heldoutAccuracy) * labels.length),
+      perClassAccuracy,
+    };
   } finally {
     await network.release();
   }
 }
 
-export async function evaluateVae(context: EvaluationContext, manifest: ModelManifest, dtype: ModelDtype): Promise<{ figures: VaeFigures; row: ComparisonRow } | undefined> {
+export async function evaluateVae(
+  context: EvaluationContext,
+  manifest: ModelManifest,
+  dtype: ModelDtype,
+): Promise<{ figures: VaeFigures; row: ComparisonRow } | undefined> {
   const encoderVariant = findVariant(manifest, 'encoder', dtype);
   const decoderVariant = findVariant(manifest, 'decoder', dtype);
   if (encoderVariant === undefined || decoderVariant === undefined) return undefined;
@@ -153,17 +210,30 @@ export async function evaluateVae(context: EvaluationContext, manifest: ModelMan
   try {
     const dim = latentDim(manifest, 'decoder');
     const decoderInput = inputName(manifest, 'decoder');
-    const [meanName, logVarianceName] = manifest.networks['encoder']!.outputs.map((output) => output.name);
+    const [meanName, logVarianceName] = manifest.networks['encoder']!.outputs.map(
+      (output) => output.name,
+    );
     const { images, count } = context.heldout;
     const latentMeans = new Float32Array(count * dim);
     const logVariances = new Float32Array(count * dim);
     for (let start = 0; start < count; start += JUDGE_BATCH) {
       const size = Math.min(JUDGE_BATCH, count - start);
-      const outputs = await encoder.run({ [inputName(manifest, 'encoder')]: { data: images.slice(start * PIXELS, (start + size) * PIXELS), shape: [size, 1, 28, 28] } });
+      const outputs = await encoder.run({
+        [inputName(manifest, 'encoder')]: {
+          data: images.slice(start * PIXELS, (start + size) * PIXELS),
+          shape: [size, 1, 28, 28],
+        },
+      });
       latentMeans.set(outputs[meanName ?? 'mean']!, start * dim);
       logVariances.set(outputs[logVarianceName ?? 'logvar']!, start * dim);
     }
-    const reconstructions = await generateFromLatents(decoder, decoderInput, latentMeans, dim, 'zero-to-one');
+    const reconstructions = await generateFromLatents(
+      decoder,
+      decoderInput,
+      latentMeans,
+      dim,
+      'zero-to-one',
+    );
     const errors = reconstructionErrors(reconstructions, images);
     const reconstructionJudgement = await context.judge.judge(reconstructions);
     const figures: VaeFigures = {
@@ -173,14 +243,33 @@ export async function evaluateVae(context: EvaluationContext, manifest: ModelMan
       klPerImage: klPerImage(latentMeans, logVariances, dim),
       reconstructionAccuracy: accuracy(reconstructionJudgement.predicted, context.heldout.labels),
     };
-    const priorLatents = new NormalGenerator(SEEDS.vaePrior).fill(new Float32Array(context.samples * dim));
+    const priorLatents = new NormalGenerator(SEEDS.vaePrior).fill(
+      new Float32Array(context.samples * dim),
+    );
     decoder.runMs = 0;
-    const samples = await generateFromLatents(decoder, decoderInput, priorLatents, dim, 'zero-to-one');
+    const samples = await generateFromLatents(
+      decoder,
+      decoderInput,
+      priorLatents,
+      dim,
+      'zero-to-one',
+    );
     const msPerImage = decoder.runMs / context.samples;
     const one = priorLatents.slice(0, dim);
-    const oneImageMs = await oneImageLatency(() => decoder.runSingle({ [decoderInput]: { data: one, shape: [1, dim] } }));
+    const oneImageMs = await oneImageLatency(() =>
+      decoder.runSingle({ [decoderInput]: { data: one, shape: [1, dim] } }),
+    );
     const { figures: sampled } = await sampleFigures(context.judge, samples);
-    const row: ComparisonRow = { family: 'VAE', model: manifest.id, dtype, method: 'N(0,I) -> decoder', ...sampled, msPerImage, batching: `batch ${IMAGE_BATCH}`, oneImageMs };
+    const row: ComparisonRow = {
+      family: 'VAE',
+      model: manifest.id,
+      dtype,
+      method: 'N(0,I) -> decoder',
+      ...sampled,
+      msPerImage,
+      batching: `batch ${IMAGE_BATCH}`,
+      oneImageMs,
+    };
     return { figures, row };
   } finally {
     await encoder.release();
@@ -205,9 +294,20 @@ export async function evaluateGan(
     const samples = await generateFromLatents(generator, input, latents, dim, 'minus-one-to-one');
     const msPerImage = generator.runMs / context.samples;
     const one = latents.slice(0, dim);
-    const oneImageMs = await oneImageLatency(() => generator.runSingle({ [input]: { data: one, shape: [1, dim] } }));
+    const oneImageMs = await oneImageLatency(() =>
+      generator.runSingle({ [input]: { data: one, shape: [1, dim] } }),
+    );
     const { figures } = await sampleFigures(context.judge, samples);
-    row = { family: 'GAN', model: manifest.id, dtype, method: 'N(0,I) -> generator', ...figures, msPerImage, batching: `batch ${IMAGE_BATCH}`, oneImageMs };
+    row = {
+      family: 'GAN',
+      model: manifest.id,
+      dtype,
+      method: 'N(0,I) -> generator',
+      ...figures,
+      msPerImage,
+      batching: `batch ${IMAGE_BATCH}`,
+      oneImageMs,
+    };
   } finally {
     await generator.release();
   }
@@ -217,7 +317,12 @@ export async function evaluateGan(
     const snapshotVariant = snapshot.variants.find((v) => v.dtype === dtype);
     if (snapshotVariant === undefined) continue;
     context.reporter.detail(`${manifest.id} snapshot ${snapshot.index} (${dtype})`);
-    const network = await openVariant(context.assetsDir, manifest, snapshotVariant, context.threads);
+    const network = await openVariant(
+      context.assetsDir,
+      manifest,
+      snapshotVariant,
+      context.threads,
+    );
     try {
       const samples = await generateFromLatents(network, input, latents, dim, 'minus-one-to-one');
       const judgement = await context.judge.judge(samples);
@@ -249,11 +354,16 @@ export interface DiffusionSampling {
   readonly seed: number;
 }
 
-const SCHEDULER_TITLES: Readonly<Record<DiffusionSampling['scheduler'], string>> = { ddim: 'DDIM', 'dpmsolver++': 'DPM-Solver++' };
+const SCHEDULER_TITLES: Readonly<Record<DiffusionSampling['scheduler'], string>> = {
+  ddim: 'DDIM',
+  'dpmsolver++': 'DPM-Solver++',
+};
 
 export function describeSampling(sampling: DiffusionSampling): string {
   const title = `${SCHEDULER_TITLES[sampling.scheduler]}-${sampling.steps}`;
-  return sampling.conditional ? `${title} g=${sampling.guidanceScale}, digits 0-9` : `${title} null label`;
+  return sampling.conditional
+    ? `${title} g=${sampling.guidanceScale}, digits 0-9`
+    : `${title} null label`;
 }
 
 /**
@@ -270,12 +380,17 @@ export async function sampleDiffusion(
   onBatch?: (done: number) => void,
 ): Promise<Float32Array> {
   const schedulerConfig = manifest.scheduler as SchedulerConfigJson | undefined;
-  if (schedulerConfig === undefined) throw new ExportError(`${manifest.id}: manifest has no scheduler config`);
+  if (schedulerConfig === undefined)
+    throw new ExportError(`${manifest.id}: manifest has no scheduler config`);
   const options = manifest.sampling ?? {};
   const overrides: SchedulerConfigJson = {
-    ...(typeof options['set_alpha_to_one'] === 'boolean' ? { set_alpha_to_one: options['set_alpha_to_one'] } : {}),
+    ...(typeof options['set_alpha_to_one'] === 'boolean'
+      ? { set_alpha_to_one: options['set_alpha_to_one'] }
+      : {}),
   };
-  const [sampleName, timestepName, labelName] = [0, 1, 2].map((index) => inputName(manifest, 'unet', index)) as [string, string, string];
+  const [sampleName, timestepName, labelName] = [0, 1, 2].map((index) =>
+    inputName(manifest, 'unet', index),
+  ) as [string, string, string];
   const nullLabel = nullClass(manifest);
   const guided = sampling.guidanceScale !== 1;
   const count = labels.length;
@@ -306,7 +421,14 @@ export async function sampleDiffusion(
         [timestepName]: { data: timesteps, shape: [calls] },
         [labelName]: { data: classLabels, shape: [calls] },
       });
-      const noise = guided ? applyGuidance(guidedNoise, noisePred.subarray(n), noisePred.subarray(0, n), sampling.guidanceScale) : noisePred;
+      const noise = guided
+        ? applyGuidance(
+            guidedNoise,
+            noisePred.subarray(n),
+            noisePred.subarray(0, n),
+            sampling.guidanceScale,
+          )
+        : noisePred;
       scheduler.step(noise, t, sample, { prevSample: sample }, undefined, { eta: 0 });
     }
     images.set(sample, start * PIXELS);
@@ -321,10 +443,15 @@ function nullClass(manifest: ModelManifest): number {
 }
 
 /** The manifest's default sampling (DDIM, 50 steps, guidance 3 for mnist-ddpm). */
-export function defaultDiffusionSettings(manifest: ModelManifest): { steps: number; guidanceScale: number } {
+export function defaultDiffusionSettings(manifest: ModelManifest): {
+  steps: number;
+  guidanceScale: number;
+} {
   const options = manifest.sampling ?? {};
-  const steps = typeof options['num_inference_steps'] === 'number' ? options['num_inference_steps'] : 50;
-  const guidanceScale = typeof options['guidance_scale'] === 'number' ? options['guidance_scale'] : 3;
+  const steps =
+    typeof options['num_inference_steps'] === 'number' ? options['num_inference_steps'] : 50;
+  const guidanceScale =
+    typeof options['guidance_scale'] === 'number' ? options['guidance_scale'] : 3;
   return { steps, guidanceScale };
 }
 
@@ -346,8 +473,16 @@ export async function evaluateDiffusion(
       context.reporter.step(`[${manifest.id}] ${dtype} ${title}: ${context.samples} samples`);
       const imagesPerBatch = Math.min(DIFFUSION_BATCH, context.samples);
       const started = performance.now();
-      const images = await sampleDiffusion(unet, manifest, sampling, labels, imagesPerBatch, (done) =>
-        context.reporter.detail(`${title}: ${done}/${context.samples} (${((performance.now() - started) / 1000).toFixed(1)} s)`),
+      const images = await sampleDiffusion(
+        unet,
+        manifest,
+        sampling,
+        labels,
+        imagesPerBatch,
+        (done) =>
+          context.reporter.detail(
+            `${title}: ${done}/${context.samples} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+          ),
       );
       const msPerImage = (performance.now() - started) / context.samples;
       const oneStarted = performance.now();
@@ -361,9 +496,13 @@ export async function evaluateDiffusion(
         dtype,
         method: title,
         ...figures,
-        ...(sampling.conditional ? { askedDigitAccuracy: accuracy(judgement.predicted, labels) } : {}),
+        ...(sampling.conditional
+          ? { askedDigitAccuracy: accuracy(judgement.predicted, labels) }
+          : {}),
         msPerImage,
-        batching: guided ? `${imagesPerBatch} images, UNet batch ${2 * imagesPerBatch}` : `${imagesPerBatch} images, UNet batch ${imagesPerBatch}`,
+        batching: guided
+          ? `${imagesPerBatch} images, UNet batch ${2 * imagesPerBatch}`
+          : `${imagesPerBatch} images, UNet batch ${imagesPerBatch}`,
         oneImageMs,
       });
     }

@@ -103,21 +103,36 @@ export const TARGETS = Object.freeze({
 
 export const CONFIDENCE_THRESHOLD = 0.9;
 
-export function target(model: string, dtype: ModelDtype, metric: string, value: number, comparator: '>=' | '<=', threshold: number): TargetRow {
+export function target(
+  model: string,
+  dtype: ModelDtype,
+  metric: string,
+  value: number,
+  comparator: '>=' | '<=',
+  threshold: number,
+): TargetRow {
   const passed = comparator === '>=' ? value >= threshold : value <= threshold;
   return { model, dtype, metric, value, comparator, threshold, passed };
 }
 
-const percent = (value: number): string => (Number.isNaN(value) ? 'n/a' : `${(value * 100).toFixed(1)}%`);
-const fixed = (value: number, digits: number): string => (Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+const percent = (value: number): string =>
+  Number.isNaN(value) ? 'n/a' : `${(value * 100).toFixed(1)}%`;
+const fixed = (value: number, digits: number): string =>
+  Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 
 /** Aligned text: the first row is the header; numeric-looking columns are right-aligned. */
 export function alignColumns(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  const numeric = widths.map((_, column) => rows.slice(1).every((row) => /^[-\d.%n/a]*$/.test(row[column] ?? '')));
+  const widths = rows[0]!.map((_, column) =>
+    Math.max(...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const numeric = widths.map((_, column) =>
+    rows.slice(1).every((row) => /^[-\d.%n/a]*$/.test(row[column] ?? '')),
+  );
   const lines = rows.map((row) =>
     row
-      .map((cell, column) => (numeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .map((cell, column) =>
+        numeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+      )
       .join('  ')
       .trimEnd(),
   );
@@ -132,7 +147,21 @@ export function formatReport(report: EvaluationReport): string {
     `genviz-export evaluate: ${report.assets} (${report.dtypes.join(', ')}), ${report.samples} samples per generative metric, ${report.runtime}, ${report.seconds.toFixed(0)} s`,
   );
   if (report.comparison.length > 0) {
-    const header = ['family', 'model', 'dtype', 'sampling', 'n', 'mean conf', 'conf>=0.9', 'asked digit', 'class H (bits)', 'pair L2', 'ms/image', 'batching', '1 image ms'];
+    const header = [
+      'family',
+      'model',
+      'dtype',
+      'sampling',
+      'n',
+      'mean conf',
+      'conf>=0.9',
+      'asked digit',
+      'class H (bits)',
+      'pair L2',
+      'ms/image',
+      'batching',
+      '1 image ms',
+    ];
     const rows = report.comparison.map((row) => [
       row.family,
       row.model,
@@ -148,30 +177,85 @@ export function formatReport(report: EvaluationReport): string {
       row.batching,
       fixed(row.oneImageMs, 1),
     ]);
-    sections.push(`Sample quality, diversity and time per image (classifier judge fp32; quality = confidence of the predicted class, diversity = class entropy and mean pairwise L2)\n${alignColumns([header, ...rows])}`);
+    sections.push(
+      `Sample quality, diversity and time per image (classifier judge fp32; quality = confidence of the predicted class, diversity = class entropy and mean pairwise L2)\n${alignColumns([header, ...rows])}`,
+    );
   }
   const details: string[][] = [['model', 'dtype', 'metric', 'value']];
   for (const figures of report.classifier) {
-    details.push(['mnist-classifier', figures.dtype, 'held-out accuracy', `${percent(figures.heldoutAccuracy)} (${figures.heldoutErrors} errors)`]);
-    details.push(['mnist-classifier', figures.dtype, 'per class', figures.perClassAccuracy.map((value, digit) => `${digit}:${(value * 100).toFixed(0)}`).join(' ')]);
+    details.push([
+      'mnist-classifier',
+      figures.dtype,
+      'held-out accuracy',
+      `${percent(figures.heldoutAccuracy)} (${figures.heldoutErrors} errors)`,
+    ]);
+    details.push([
+      'mnist-classifier',
+      figures.dtype,
+      'per class',
+      figures.perClassAccuracy
+        .map((value, digit) => `${digit}:${(value * 100).toFixed(0)}`)
+        .join(' '),
+    ]);
   }
   for (const figures of report.vae) {
-    details.push(['mnist-vae', figures.dtype, 'held-out BCE / MSE per image', `${fixed(figures.bcePerImage, 2)} nats / ${fixed(figures.msePerImage, 2)}`]);
-    details.push(['mnist-vae', figures.dtype, 'held-out KL per image', `${fixed(figures.klPerImage, 2)} nats`]);
-    details.push(['mnist-vae', figures.dtype, 'classifier accuracy on reconstructions', percent(figures.reconstructionAccuracy)]);
+    details.push([
+      'mnist-vae',
+      figures.dtype,
+      'held-out BCE / MSE per image',
+      `${fixed(figures.bcePerImage, 2)} nats / ${fixed(figures.msePerImage, 2)}`,
+    ]);
+    details.push([
+      'mnist-vae',
+      figures.dtype,
+      'held-out KL per image',
+      `${fixed(figures.klPerImage, 2)} nats`,
+    ]);
+    details.push([
+      'mnist-vae',
+      figures.dtype,
+      'classifier accuracy on reconstructions',
+      percent(figures.reconstructionAccuracy),
+    ]);
   }
-  for (const row of report.comparison) details.push([row.model, row.dtype, `class histogram, ${row.method}`, row.classHistogram.join(' ')]);
+  for (const row of report.comparison)
+    details.push([
+      row.model,
+      row.dtype,
+      `class histogram, ${row.method}`,
+      row.classHistogram.join(' '),
+    ]);
   if (details.length > 1) sections.push(`Model figures\n${alignColumns(details)}`);
   for (const gan of report.gans) {
     if (gan.snapshots === undefined) continue;
-    const rows = gan.snapshots.map((s) => [String(s.index), String(s.epoch), String(s.iteration), fixed(s.dReal, 3), fixed(s.dFake, 3), percent(s.confidentShare), fixed(s.classEntropyBits, 2)]);
-    sections.push(`${gan.model} (${gan.dtype}) training history\n${alignColumns([['snapshot', 'epoch', 'iteration', 'D(real)', 'D(fake)', 'conf>=0.9', 'class H (bits)'], ...rows])}`);
+    const rows = gan.snapshots.map((s) => [
+      String(s.index),
+      String(s.epoch),
+      String(s.iteration),
+      fixed(s.dReal, 3),
+      fixed(s.dFake, 3),
+      percent(s.confidentShare),
+      fixed(s.classEntropyBits, 2),
+    ]);
+    sections.push(
+      `${gan.model} (${gan.dtype}) training history\n${alignColumns([['snapshot', 'epoch', 'iteration', 'D(real)', 'D(fake)', 'conf>=0.9', 'class H (bits)'], ...rows])}`,
+    );
   }
   if (report.targets.length > 0) {
-    const rows = report.targets.map((t) => [t.model, t.dtype, t.metric, t.metric.includes('bits') ? fixed(t.value, 3) : percent(t.value), `${t.comparator} ${t.metric.includes('bits') ? t.threshold : percent(t.threshold)}`, t.passed ? 'pass' : 'FAIL']);
+    const rows = report.targets.map((t) => [
+      t.model,
+      t.dtype,
+      t.metric,
+      t.metric.includes('bits') ? fixed(t.value, 3) : percent(t.value),
+      `${t.comparator} ${t.metric.includes('bits') ? t.threshold : percent(t.threshold)}`,
+      t.passed ? 'pass' : 'FAIL',
+    ]);
     const failed = report.targets.filter((t) => !t.passed).length;
-    sections.push(`Targets (models issue): ${report.targets.length - failed} pass, ${failed} fail\n${alignColumns([['model', 'dtype', 'metric', 'value', 'target', 'result'], ...rows])}`);
+    sections.push(
+      `Targets (models issue): ${report.targets.length - failed} pass, ${failed} fail\n${alignColumns([['model', 'dtype', 'metric', 'value', 'target', 'result'], ...rows])}`,
+    );
   }
-  if (report.skipped.length > 0) sections.push(`Not evaluated\n${report.skipped.map((line) => `  ${line}`).join('\n')}`);
+  if (report.skipped.length > 0)
+    sections.push(`Not evaluated\n${report.skipped.map((line) => `  ${line}`).join('\n')}`);
   return `${sections.join('\n\n')}\n`;
 }

@@ -31,16 +31,32 @@ export type Dim = number | string;
 
 /** Where a builder gets its weights: a checkpoint, or (to list what a checkpoint must hold) a recorder. */
 export interface WeightProvider {
-  take(key: string, expectedShape: readonly number[], onnxName: string, onnxDims?: readonly number[]): Initializer;
+  take(
+    key: string,
+    expectedShape: readonly number[],
+    onnxName: string,
+    onnxDims?: readonly number[],
+  ): Initializer;
 }
 
 /** Records every weight a builder asks for, with its shape; the values are zeros. */
 export class WeightRecorder implements WeightProvider {
   readonly shapes = new Map<string, readonly number[]>();
-  take(key: string, expectedShape: readonly number[], onnxName: string, onnxDims: readonly number[] = expectedShape): Initializer {
+  take(
+    key: string,
+    expectedShape: readonly number[],
+    onnxName: string,
+    onnxDims: readonly number[] = expectedShape,
+  ): Initializer {
     this.shapes.set(key, expectedShape);
     const byteLength = expectedShape.reduce((p, d) => p * d, 1) * 4;
-    return { name: onnxName, dataType: OnnxDataType.FLOAT, dims: onnxDims, byteLength, load: () => Promise.resolve(new Uint8Array(byteLength)) };
+    return {
+      name: onnxName,
+      dataType: OnnxDataType.FLOAT,
+      dims: onnxDims,
+      byteLength,
+      load: () => Promise.resolve(new Uint8Array(byteLength)),
+    };
   }
 }
 
@@ -52,7 +68,12 @@ export class CheckpointWeights implements WeightProvider {
   private readonly used = new Set<string>();
   constructor(readonly file: SafetensorsFile) {}
 
-  take(key: string, expectedShape: readonly number[], onnxName: string, onnxDims: readonly number[] = expectedShape): Initializer {
+  take(
+    key: string,
+    expectedShape: readonly number[],
+    onnxName: string,
+    onnxDims: readonly number[] = expectedShape,
+  ): Initializer {
     const path = this.file.path;
     if (!this.file.has(key)) {
       throw new ExportError(
@@ -61,17 +82,23 @@ export class CheckpointWeights implements WeightProvider {
       );
     }
     const info = this.file.info(key);
-    if (info.shape.length !== expectedShape.length || info.shape.some((dim, i) => dim !== expectedShape[i])) {
+    if (
+      info.shape.length !== expectedShape.length ||
+      info.shape.some((dim, i) => dim !== expectedShape[i])
+    ) {
       throw new ExportError(
         `has shape [${info.shape.join(', ')}] but the architecture in config.json needs [${expectedShape.join(', ')}] (config does not match checkpoint)`,
         { file: path, tensor: key },
       );
     }
     if (!['F32', 'F16', 'BF16', 'F64'].includes(info.dtype)) {
-      throw new ExportError(`dtype ${info.dtype} is not a floating-point type; weights must be F32, F16, BF16 or F64`, {
-        file: path,
-        tensor: key,
-      });
+      throw new ExportError(
+        `dtype ${info.dtype} is not a floating-point type; weights must be F32, F16, BF16 or F64`,
+        {
+          file: path,
+          tensor: key,
+        },
+      );
     }
     this.used.add(key);
     const file = this.file;
@@ -111,11 +138,16 @@ export class CheckpointWeights implements WeightProvider {
   assertAllUsed(): void {
     const unused = [...this.file.tensors.keys()].filter((key) => !this.used.has(key));
     if (unused.length > 0) {
-      const shown = unused.slice(0, 5).join(', ') + (unused.length > 5 ? `, ... (${unused.length} in all)` : '');
-      throw new ExportError(`has tensors the architecture in config.json does not use: ${shown} (config does not match checkpoint)`, {
-        file: this.file.path,
-        tensor: unused[0],
-      });
+      const shown =
+        unused.slice(0, 5).join(', ') +
+        (unused.length > 5 ? `, ... (${unused.length} in all)` : '');
+      throw new ExportError(
+        `has tensors the architecture in config.json does not use: ${shown} (config does not match checkpoint)`,
+        {
+          file: this.file.path,
+          tensor: unused[0],
+        },
+      );
     }
   }
 }
@@ -136,7 +168,10 @@ export class GraphBuilder {
   private readonly names = new Set<string>();
   private readonly constantsByKey = new Map<string, string>();
 
-  constructor(readonly weights: WeightProvider | undefined, readonly graphName: string) {}
+  constructor(
+    readonly weights: WeightProvider | undefined,
+    readonly graphName: string,
+  ) {}
 
   uniqueName(base: string): string {
     let name = base;
@@ -160,7 +195,8 @@ export class GraphBuilder {
         this.nodes[this.nodes.length - 1]!.output = [name];
       } else {
         producer.output = producer.output.map((output) => (output === value ? name : output));
-        for (const node of this.nodes) node.input = node.input.map((input) => (input === value ? name : input));
+        for (const node of this.nodes)
+          node.input = node.input.map((input) => (input === value ? name : input));
       }
       this.names.add(name);
     }
@@ -182,7 +218,12 @@ export class GraphBuilder {
   }
 
   /** A constant tensor; identical constants are stored once. */
-  constant(base: string, dataType: number, dims: readonly number[], values: readonly number[]): string {
+  constant(
+    base: string,
+    dataType: number,
+    dims: readonly number[],
+    values: readonly number[],
+  ): string {
     const key = `${dataType}|${dims.join(',')}|${values.join(',')}`;
     const existing = this.constantsByKey.get(key);
     if (existing !== undefined) return existing;
@@ -211,7 +252,9 @@ export class GraphBuilder {
   opMulti(opType: string, inputs: readonly string[], options: NodeOptions = {}): string[] {
     const nodeName = this.uniqueName(options.name ?? opType);
     const outputCount = options.outputs ?? 1;
-    const outputs = Array.from({ length: outputCount }, (_, i) => this.uniqueName(outputCount === 1 ? `${nodeName}_out` : `${nodeName}_out${i}`));
+    const outputs = Array.from({ length: outputCount }, (_, i) =>
+      this.uniqueName(outputCount === 1 ? `${nodeName}_out` : `${nodeName}_out${i}`),
+    );
     const node: NodeObject = {
       input: [...inputs],
       output: outputs,
@@ -245,4 +288,9 @@ export class GraphBuilder {
   }
 }
 
-export const attr = Object.freeze({ int: attributeInt, ints: attributeInts, float: attributeFloat, string: attributeString });
+export const attr = Object.freeze({
+  int: attributeInt,
+  ints: attributeInts,
+  float: attributeFloat,
+  string: attributeString,
+});
