@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import { defaultManifestUrl, defaultModelIds, defaultModelsBaseUrl } from '@genviz/models';
 import { installErrorTransfer } from './comlink-errors.js';
 import type { DeviceOption, DtypeOption, EnvironmentReport } from './environment.js';
-import { GenvizError, abortedError } from './errors.js';
+import { GPU_LOST, GenvizError, abortedError } from './errors.js';
 import type {
   CallOptions,
   ProgressCallback,
@@ -118,6 +118,8 @@ export class GenvizRuntime {
   #pending = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #restarts = 0;
+  /** Set when a GPU device was lost: every later call runs on WASM. */
+  #gpuLost = false;
 
   constructor(options: RuntimeOptions = {}) {
     this.#options = Object.freeze({ ...options });
@@ -232,6 +234,15 @@ export class GenvizRuntime {
       });
     try {
       return await Promise.race([work, aborted, live.crashed]);
+    } catch (error) {
+      if (!(error instanceof GenvizError && error.detail === GPU_LOST) || this.#gpuLost)
+        throw error;
+      // The worker's WebGPU backend is bound to the dead device: replace the worker and run the
+      // call again, on WASM this time (#callOptions reads #gpuLost).
+      this.#gpuLost = true;
+      if (this.#live === live) this.#live = undefined;
+      live.worker.terminate();
+      return await this.#call(signal, body);
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
       this.#pending -= 1;
@@ -256,8 +267,9 @@ export class GenvizRuntime {
   #callOptions(options: ModelCallOptions, fallbackModel: ModelRef, callId: number): CallOptions {
     return {
       manifestUrl: this.resolveModel(options.model ?? fallbackModel),
-      device: options.device ?? this.options.device,
-      dtype: options.dtype,
+      device: this.#gpuLost ? 'wasm' : (options.device ?? this.options.device),
+      dtype: this.#gpuLost && options.dtype === 'fp16' ? 'fp32' : options.dtype,
+      gpuLost: this.#gpuLost || undefined,
       callId,
     };
   }
@@ -265,6 +277,14 @@ export class GenvizRuntime {
   /** What the worker found: WebGPU adapter, shader-f16, cross-origin isolation, threads. */
   environment(): Promise<EnvironmentReport> {
     return this.#call(undefined, (api) => api.environment());
+  }
+
+  /**
+   * Destroys the worker's GPU device, as a driver reset would, to show (or test) that calls
+   * carry on on WASM. Resolves false when no GPU device was in use.
+   */
+  simulateGpuDeviceLoss(): Promise<boolean> {
+    return this.#call(undefined, (api) => api.loseGpuDevice());
   }
 
   /** Worker statistics (sessions created), for tests and benchmarks. */

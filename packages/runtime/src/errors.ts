@@ -12,6 +12,9 @@ export type GenvizErrorCode =
   | 'worker-crashed'
   | 'runtime-error';
 
+/** The `detail` of the error a WebGPU run fails with when its device is gone. */
+export const GPU_LOST = 'gpu-lost';
+
 export class GenvizError extends Error {
   override name = 'GenvizError';
   readonly code: GenvizErrorCode;

@@ -33,6 +33,26 @@ export interface PooledSession {
   createMs: number;
 }
 
+/**
+ * Rejects when onnxruntime-web's GPU device is lost (a driver reset, a GPU process crash): a
+ * run on a lost device never settles, so WebGPU runs race it instead of hanging the queue.
+ */
+let gpuDeviceLost: Promise<never> | undefined;
+
+async function watchGpuDevice(): Promise<void> {
+  if (gpuDeviceLost) return;
+  const device = (await ort.env.webgpu.device) as {
+    lost: Promise<{ message: string; reason?: string }>;
+  };
+  gpuDeviceLost = device.lost.then((info) => {
+    throw new GenvizError(
+      'unsupported-device',
+      `The GPU device was lost (${info.reason ?? 'unknown'}: ${info.message}).`,
+    );
+  });
+  gpuDeviceLost.catch(() => undefined);
+}
+
 const sessions = new Map<string, Promise<PooledSession>>();
 let created = 0;
 
@@ -70,6 +90,7 @@ export function getSession(
         }
       });
       created += 1;
+      if (device === 'webgpu') await watchGpuDevice();
       return {
         fetchMs: createStarted - fetchStarted,
         createMs: performance.now() - createStarted,
@@ -103,7 +124,11 @@ export function run(
   pooled: PooledSession,
   feeds: Feeds,
 ): Promise<ort.InferenceSession.OnnxValueMapType> {
-  return serialized(() => pooled.session.run(feeds));
+  return serialized(() =>
+    pooled.device === 'webgpu' && gpuDeviceLost
+      ? Promise.race([pooled.session.run(feeds), gpuDeviceLost])
+      : pooled.session.run(feeds),
+  );
 }
 
 export { ort };

@@ -10,19 +10,12 @@ import {
 import type { NoiseSchedule, SchedulerConfigJson } from '@genviz/core';
 import { chooseDevice, detectEnvironment } from './environment.js';
 import type { DeviceChoice, DeviceOption, DtypeOption, EnvironmentReport } from './environment.js';
-import { GenvizError, abortedError } from './errors.js';
+import { GPU_LOST, GenvizError, abortedError } from './errors.js';
 import { DTYPE_SUFFIXES, findVariant, parseManifest } from './manifest.js';
 import type { ModelManifest, ModelVariant } from './manifest.js';
 import { fetchModelFile } from './model-store.js';
 import type { FileProgress } from './model-store.js';
-import {
-  configureOrt,
-  dropSession,
-  getSession,
-  ort,
-  run,
-  sessionsCreated,
-} from './session-pool.js';
+import { configureOrt, getSession, ort, run, sessionsCreated } from './session-pool.js';
 import type { Feeds, PooledSession } from './session-pool.js';
 
 /** Per-call options that cross the boundary: the model, where to run it, and a call id for abort. */
@@ -33,6 +26,8 @@ export interface CallOptions {
   dtype?: DtypeOption;
   /** Set by the client; `abort(callId)` stops the call between steps. */
   callId?: number;
+  /** Set by the client after a GPU device loss: WebGPU is off for this page. */
+  gpuLost?: boolean;
 }
 
 /** Callbacks cross the boundary as Comlink proxies, which must be top-level arguments. */
@@ -133,8 +128,6 @@ function checkBatch(values: Float32Array, perItem: number, what: string): number
 export class WorkerApi {
   #manifests = new Map<string, Promise<ModelManifest>>();
   #aborted = new Set<number>();
-  /** Devices that failed mid-run (a lost GPU device): later loads use WASM instead. */
-  #lostDevices = new Set<string>();
 
   abort(callId: number): void {
     this.#aborted.add(callId);
@@ -150,6 +143,19 @@ export class WorkerApi {
 
   stats(): { sessionsCreated: number } {
     return { sessionsCreated: sessionsCreated() };
+  }
+
+  /**
+   * Destroys onnxruntime-web's GPU device, as a driver reset or a lost tab would: the next
+   * WebGPU run fails and the runtime must fall back to WASM. For tests and demos of that path.
+   */
+  async loseGpuDevice(): Promise<boolean> {
+    const device = (await Promise.race([
+      ort.env.webgpu.device,
+      new Promise((resolve) => setTimeout(resolve, 1000, undefined)),
+    ])) as { destroy(): void } | undefined;
+    device?.destroy();
+    return device !== undefined;
   }
 
   async #manifest(url: string): Promise<ModelManifest> {
@@ -221,11 +227,10 @@ export class WorkerApi {
       options.device ?? 'auto',
       options.dtype ?? 'auto',
     );
-    if (choice.device === 'webgpu' && this.#lostDevices.has('webgpu')) {
+    if (options.gpuLost && choice.device === 'wasm') {
       choice = {
-        device: 'wasm',
-        dtype: choice.dtype === 'fp16' ? 'fp32' : choice.dtype,
-        reason: 'WASM: the GPU device was lost earlier',
+        ...choice,
+        reason: `WASM: the GPU device was lost earlier${choice.reason.slice(choice.reason.indexOf(','))}`,
       };
     }
     const variant = findVariant(variants ?? manifest.networks[network]!.variants, choice.dtype);
@@ -260,8 +265,10 @@ export class WorkerApi {
   }
 
   /**
-   * Runs a session; when a GPU session fails mid-run (a lost device), the same model is loaded
-   * on WASM and the run repeated, so the call still completes.
+   * Runs a session. A WebGPU run that fails (a lost device) cannot be retried in this worker:
+   * onnxruntime-web's WebGPU backend stays bound to the dead device and later runs, WASM ones
+   * included, never settle. So it fails with detail `gpu-lost`, and the client replaces the
+   * worker and repeats the call on WASM.
    */
   async #run(
     options: CallOptions,
@@ -275,22 +282,11 @@ export class WorkerApi {
       return { outputs: await run(pooled, feeds()), loaded };
     } catch (cause) {
       if (pooled.device !== 'webgpu') throw cause;
-      this.#lostDevices.add('webgpu');
-      dropSession(pooled.key, 'webgpu');
-      const retry = await this.#session(
-        {
-          ...options,
-          device: 'wasm',
-          dtype: loaded.choice.dtype === 'fp16' ? 'fp32' : options.dtype,
-        },
-        network,
-        variants,
-      );
-      retry.loaded.choice = {
-        ...retry.loaded.choice,
-        reason: `WASM: the WebGPU run failed (${cause instanceof Error ? cause.message : String(cause)})`,
-      };
-      return { outputs: await run(retry.pooled, feeds()), loaded: retry.loaded };
+      const message = cause instanceof Error ? cause.message : String(cause);
+      throw new GenvizError('unsupported-device', `The WebGPU run failed: ${message}`, {
+        cause,
+        detail: GPU_LOST,
+      });
     }
   }
 

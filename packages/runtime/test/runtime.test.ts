@@ -353,6 +353,25 @@ describe('long runs, errors and the worker', () => {
     });
   });
 
+  test('a GPU device lost mid-session: the call still completes, on WASM', async () => {
+    const own = new GenvizRuntime({ device: 'webgpu' });
+    try {
+      const { images, labels } = await heldOutDigits(2);
+      const before = await own.classifier.classify(images);
+      expect(await own.simulateGpuDeviceLoss()).toBe(true);
+      const after = await own.classifier.classify(images);
+      expectClose(after, before, 2e-3, 'probabilities before and after the loss');
+      expect(Array.from(after.subarray(0, 10)).indexOf(Math.max(...after.subarray(0, 10)))).toBe(
+        labels[0],
+      );
+      const loaded = await own.load('mnist-classifier');
+      expect(loaded.choice.device).toBe('wasm');
+      expect(loaded.choice.reason).toMatch(/lost/);
+    } finally {
+      own.terminate();
+    }
+  });
+
   test('two callers asking for one model share one session', async () => {
     const own = new GenvizRuntime();
     try {
