@@ -5,7 +5,7 @@ import { createNoiseSchedule, readScheduleConfig } from '../schedules.js';
 import type { NoiseSchedule, ScheduleDefaults } from '../schedules.js';
 import { clipInPlace, thresholdInPlace } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { TIMESTEP_SPACINGS } from '../timesteps.js';
+import { TIMESTEP_SPACINGS, checkStepCount } from '../timesteps.js';
 import type { TimestepSpacing } from '../timesteps.js';
 
 export const PREDICTION_TYPES = Object.freeze(['epsilon', 'v_prediction', 'sample'] as const);
@@ -250,10 +250,12 @@ export abstract class BaseScheduler implements Scheduler {
     }
   }
 
+  /** The step count of setTimesteps: required, a positive integer, at most num_train_timesteps. */
   protected requireStepCount(numInferenceSteps: number | null): number {
     if (numInferenceSteps === null) {
       throw new SchedulerConfigError('num_inference_steps', 'is required');
     }
+    checkStepCount(numInferenceSteps, this.numTrainTimesteps);
     return numInferenceSteps;
   }
 }

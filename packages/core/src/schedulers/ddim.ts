@@ -2,7 +2,7 @@ import { readBoolean } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { checkStepCount, spacedTimesteps } from '../timesteps.js';
+import { spacedTimesteps } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 
@@ -35,7 +35,6 @@ export class DDIMScheduler extends BaseScheduler {
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
-    checkStepCount(n, this.numTrainTimesteps);
     this.numInferenceSteps = n;
     this.timesteps = Object.freeze(
       spacedTimesteps(

@@ -3,7 +3,7 @@ import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { checkStepCount, spacedTimesteps } from '../timesteps.js';
+import { spacedTimesteps } from '../timesteps.js';
 import { BaseScheduler, checkCustomTimesteps } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 
@@ -59,7 +59,6 @@ export class DDPMScheduler extends BaseScheduler {
       return;
     }
     const n = this.requireStepCount(numInferenceSteps);
-    checkStepCount(n, this.numTrainTimesteps);
     this.customTimesteps = false;
     this.numInferenceSteps = n;
     this.timesteps = Object.freeze(

@@ -2,7 +2,6 @@ import { readBoolean, readEnum, readInteger, readNumber } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { checkStepCount } from '../timesteps.js';
 import { BaseScheduler, checkCustomTimesteps } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import {
@@ -96,7 +95,6 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       timesteps = [...options.timesteps];
     } else {
       const n = this.requireStepCount(numInferenceSteps);
-      checkStepCount(n, trainCount);
       // searchsorted(flip(lambdas), lambda_min_clipped): how many of the lowest lambdas are clipped.
       let clippedIndex = 0;
       while (

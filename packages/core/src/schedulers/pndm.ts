@@ -3,7 +3,7 @@ import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { checkStepCount, numpyArange, numpyLinspace, roundHalfEven } from '../timesteps.js';
+import { numpyArange, numpyLinspace, roundHalfEven } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 
@@ -53,7 +53,6 @@ export class PNDMScheduler extends BaseScheduler {
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
-    checkStepCount(n, this.numTrainTimesteps);
     const trainCount = this.numTrainTimesteps;
     this.numInferenceSteps = n;
     let base: number[];
@@ -274,7 +273,6 @@ export class LCMScheduler extends BaseScheduler {
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
-    checkStepCount(n, this.numTrainTimesteps);
     const original = this.originalInferenceSteps;
     if (n > original) {
       throw new SchedulerConfigError(

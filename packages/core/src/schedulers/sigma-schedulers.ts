@@ -4,7 +4,6 @@ import { SchedulerConfigError } from '../errors.js';
 import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import {
-  checkStepCount,
   interpolateByIndex,
   karrasSigmas,
   sigmaToTimestep,
@@ -107,7 +106,6 @@ export abstract class SigmaScheduler extends BaseScheduler {
       timesteps = options.timesteps.map((t) => Math.fround(t));
     } else {
       const n = this.requireStepCount(numInferenceSteps);
-      checkStepCount(n, this.numTrainTimesteps);
       timesteps = spacedFloatTimesteps(
         this.common.timestepSpacing,
         n,

@@ -2,7 +2,6 @@ import { readBoolean, readEnum, readInteger, readNumberArray } from '../config.j
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { checkStepCount } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import {
@@ -96,7 +95,6 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
     const trainCount = this.numTrainTimesteps;
-    checkStepCount(n, trainCount);
     const timesteps = multistepTimesteps(
       this.common.timestepSpacing,
       n,
