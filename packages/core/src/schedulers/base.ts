@@ -190,6 +190,24 @@ export abstract class BaseScheduler implements Scheduler {
     return this.schedule.alphasCumprod[timestep] as number;
   }
 
+  /**
+   * diffusers' final_alpha_cumprod, the alpha_prod of the step after the last: 1 under
+   * set_alpha_to_one, else alphas_cumprod[0].
+   */
+  protected readFinalAlphaCumprod(
+    json: SchedulerConfigJson,
+    setAlphaToOneDefault: boolean,
+  ): number {
+    return readBoolean(json, 'set_alpha_to_one', setAlphaToOneDefault)
+      ? 1
+      : (this.schedule.alphasCumprod[0] as number);
+  }
+
+  /** alpha_prod_t_prev: alphas_cumprod[prevTimestep], or `final` once prevTimestep < 0 (past the last step). */
+  protected alphaCumprodPrevAt(prevTimestep: number, final: number): number {
+    return prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : final;
+  }
+
   /** Where x0 goes: the caller's buffer when given, else a scratch buffer. */
   protected originalBuffer(out: StepOutput, length: number): Float32Array {
     return out.predOriginalSample ?? this.scratch('predOriginalSample', length);

@@ -1,4 +1,3 @@
-import { readBoolean } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
@@ -27,9 +26,7 @@ export class DDIMScheduler extends BaseScheduler {
 
   constructor(json: SchedulerConfigJson = {}, defaults: CommonDefaults = DDIM_DEFAULTS) {
     super(json, defaults);
-    this.finalAlphaCumprod = readBoolean(json, 'set_alpha_to_one', true)
-      ? 1
-      : (this.schedule.alphasCumprod[0] as number);
+    this.finalAlphaCumprod = this.readFinalAlphaCumprod(json, true);
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
@@ -58,8 +55,7 @@ export class DDIMScheduler extends BaseScheduler {
   /** Variance sigma_t^2 / eta^2 of DDIM eq. (16). */
   variance(timestep: number, prevTimestep: number): number {
     const alphaProd = this.alphaCumprodAt(timestep);
-    const alphaProdPrev =
-      prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
+    const alphaProdPrev = this.alphaCumprodPrevAt(prevTimestep, this.finalAlphaCumprod);
     return ((1 - alphaProdPrev) / (1 - alphaProd)) * (1 - alphaProd / alphaProdPrev);
   }
 
@@ -75,8 +71,7 @@ export class DDIMScheduler extends BaseScheduler {
     const eta = options?.eta ?? 0;
     const prevTimestep = this.previousTimestep(timestep);
     const alphaProd = this.alphaCumprodAt(timestep);
-    const alphaProdPrev =
-      prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
+    const alphaProdPrev = this.alphaCumprodPrevAt(prevTimestep, this.finalAlphaCumprod);
     const betaProd = 1 - alphaProd;
     const sqrtAlphaProd = Math.sqrt(alphaProd);
     const sqrtBetaProd = Math.sqrt(betaProd);

@@ -89,7 +89,7 @@ export class DDPMScheduler extends BaseScheduler {
   private varianceBounds(timestep: number): { posteriorVariance: number; currentBeta: number } {
     const prev = this.previousTimestep(timestep);
     const alphaProd = this.alphaCumprodAt(timestep);
-    const alphaProdPrev = prev >= 0 ? this.alphaCumprodAt(prev) : 1;
+    const alphaProdPrev = this.alphaCumprodPrevAt(prev, 1);
     const currentBeta = 1 - alphaProd / alphaProdPrev;
     const posteriorVariance = Math.max(
       ((1 - alphaProdPrev) / (1 - alphaProd)) * currentBeta,
@@ -109,7 +109,7 @@ export class DDPMScheduler extends BaseScheduler {
     const n = sample.length;
     const prev = this.previousTimestep(timestep);
     const alphaProd = this.alphaCumprodAt(timestep);
-    const alphaProdPrev = prev >= 0 ? this.alphaCumprodAt(prev) : 1;
+    const alphaProdPrev = this.alphaCumprodPrevAt(prev, 1);
     const betaProd = 1 - alphaProd;
     const betaProdPrev = 1 - alphaProdPrev;
     const currentAlpha = alphaProd / alphaProdPrev;

@@ -35,9 +35,7 @@ export class PNDMScheduler extends BaseScheduler {
   constructor(json: SchedulerConfigJson = {}) {
     super(json, PNDM_DEFAULTS);
     this.skipPrkSteps = readBoolean(json, 'skip_prk_steps', false);
-    this.finalAlphaCumprod = readBoolean(json, 'set_alpha_to_one', false)
-      ? 1
-      : (this.schedule.alphasCumprod[0] as number);
+    this.finalAlphaCumprod = this.readFinalAlphaCumprod(json, false);
     if (this.predictionType === 'sample') {
       throw new SchedulerConfigError(
         'prediction_type',
@@ -214,8 +212,7 @@ export class PNDMScheduler extends BaseScheduler {
     modelOutput: Float32Array,
   ): void {
     const alphaProd = this.alphaCumprodAt(timestep);
-    const alphaProdPrev =
-      prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
+    const alphaProdPrev = this.alphaCumprodPrevAt(prevTimestep, this.finalAlphaCumprod);
     const betaProd = 1 - alphaProd;
     const betaProdPrev = 1 - alphaProdPrev;
     const sampleCoeff = Math.sqrt(alphaProdPrev / alphaProd);
@@ -265,9 +262,7 @@ export class LCMScheduler extends BaseScheduler {
       );
     }
     this.timestepScaling = readNumber(json, 'timestep_scaling', 10);
-    this.finalAlphaCumprod = readBoolean(json, 'set_alpha_to_one', true)
-      ? 1
-      : (this.schedule.alphasCumprod[0] as number);
+    this.finalAlphaCumprod = this.readFinalAlphaCumprod(json, true);
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
@@ -303,8 +298,7 @@ export class LCMScheduler extends BaseScheduler {
     const prevTimestep =
       index + 1 < this.timesteps.length ? (this.timesteps[index + 1] as number) : timestep;
     const alphaProd = this.alphaCumprodAt(timestep);
-    const alphaProdPrev =
-      prevTimestep >= 0 ? this.alphaCumprodAt(prevTimestep) : this.finalAlphaCumprod;
+    const alphaProdPrev = this.alphaCumprodPrevAt(prevTimestep, this.finalAlphaCumprod);
     const sqrtAlphaProd = Math.sqrt(alphaProd);
     const sqrtBetaProd = Math.sqrt(1 - alphaProd);
     // Boundary-condition scalings c_skip, c_out with sigma_data = 0.5.
