@@ -250,6 +250,14 @@ export abstract class BaseScheduler implements Scheduler {
     return this.currentStepIndex;
   }
 
+  /** Installs the schedule setTimesteps computed: timesteps (frozen), their sigmas, no step taken yet. */
+  protected installTimesteps(timesteps: number[], sigmas: Float32Array | null): void {
+    this.sigmas = sigmas;
+    this.timesteps = Object.freeze(timesteps);
+    this.numInferenceSteps = timesteps.length;
+    this.currentStepIndex = null;
+  }
+
   protected requireTimesteps(): void {
     if (this.timesteps.length === 0) {
       throw new SchedulerConfigError(

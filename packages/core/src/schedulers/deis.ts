@@ -66,11 +66,8 @@ export class DEISMultistepScheduler extends BaseScheduler {
     const result = multistepSigmas(timesteps, this.tables, this.useKarrasSigmas, 'sigma_min');
     // diffusers repeats the last Karras sigma (np.concatenate([sigmas, sigmas[-1:]])): the final step is a no-op.
     if (this.useKarrasSigmas) result.sigmas[n] = result.sigmas[n - 1] as number;
-    this.sigmas = result.sigmas;
-    this.timesteps = Object.freeze(result.timesteps);
-    this.numInferenceSteps = result.timesteps.length;
+    this.installTimesteps(result.timesteps, result.sigmas);
     this.lowerOrderNums = 0;
-    this.currentStepIndex = null;
   }
 
   step(

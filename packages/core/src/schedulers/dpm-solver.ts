@@ -117,11 +117,8 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       this.useKarrasSigmas,
       this.finalSigmasType,
     );
-    this.sigmas = result.sigmas;
-    this.timesteps = Object.freeze(result.timesteps);
-    this.numInferenceSteps = result.timesteps.length;
+    this.installTimesteps(result.timesteps, result.sigmas);
     this.lowerOrderNums = 0;
-    this.currentStepIndex = null;
   }
 
   step(

@@ -279,9 +279,10 @@ export class LCMScheduler extends BaseScheduler {
     const origin: number[] = [];
     for (let i = original; i >= 1; i--) origin.push(i * k - 1);
     const indices = numpyLinspace(0, origin.length, n, false);
-    this.timesteps = Object.freeze(Array.from(indices, (v) => origin[Math.floor(v)] as number));
-    this.numInferenceSteps = n;
-    this.currentStepIndex = null;
+    this.installTimesteps(
+      Array.from(indices, (v) => origin[Math.floor(v)] as number),
+      null,
+    );
   }
 
   step(

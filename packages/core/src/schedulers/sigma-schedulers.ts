@@ -127,10 +127,7 @@ export abstract class SigmaScheduler extends BaseScheduler {
     const all = new Float32Array(sigmas.length + 1);
     all.set(sigmas);
     all[sigmas.length] = finalSigma;
-    this.sigmas = all;
-    this.timesteps = Object.freeze(timesteps);
-    this.numInferenceSteps = timesteps.length;
-    this.currentStepIndex = null;
+    this.installTimesteps(timesteps, all);
   }
 
   /** x0 from the model output at noise level `sigma`: the k-diffusion parameterisations. */

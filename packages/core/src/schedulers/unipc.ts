@@ -108,13 +108,10 @@ export class UniPCMultistepScheduler extends BaseScheduler {
       this.useKarrasSigmas,
       this.finalSigmasType,
     );
-    this.sigmas = result.sigmas;
-    this.timesteps = Object.freeze(result.timesteps);
-    this.numInferenceSteps = result.timesteps.length;
+    this.installTimesteps(result.timesteps, result.sigmas);
     this.lowerOrderNums = 0;
     this.lastOrder = 0;
     this.lastSample = null;
-    this.currentStepIndex = null;
   }
 
   step(
