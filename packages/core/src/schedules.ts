@@ -183,3 +183,26 @@ export const LATENT_SCHEDULE_DEFAULTS: ScheduleDefaults = Object.freeze({
   betaEnd: 0.012,
   betaSchedule: 'linear',
 });
+
+/**
+ * The training sigmas of a VP schedule, shared by the sigma (k-diffusion) and multistep schedulers.
+ */
+export interface TrainSigmaTables {
+  /** alphas_cumprod, with the last value raised to 2^-24 under rescale_betas_zero_snr (as diffusers). */
+  readonly alphasCumprod: Float32Array;
+  /** sqrt((1 - alphas_cumprod) / alphas_cumprod) per training timestep. */
+  readonly trainSigmas: Float32Array;
+  readonly logTrainSigmas: Float32Array;
+}
+
+export function trainSigmaTables(schedule: NoiseSchedule): TrainSigmaTables {
+  const alphasCumprod = Float32Array.from(schedule.alphasCumprod);
+  // diffusers: "close to 0 without being 0 so first sigma is not inf".
+  if (schedule.config.rescaleBetasZeroSnr) alphasCumprod[alphasCumprod.length - 1] = 2 ** -24;
+  const trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
+  return Object.freeze({
+    alphasCumprod,
+    trainSigmas,
+    logTrainSigmas: trainSigmas.map((s) => Math.log(s)),
+  });
+}

@@ -13,9 +13,9 @@ import {
   multistepTimesteps,
   predictOriginal,
   rejectEnabledFlags,
-  trainSigmaTables,
 } from './multistep.js';
-import type { TrainSigmaTables } from './multistep.js';
+import { trainSigmaTables } from '../schedules.js';
+import type { TrainSigmaTables } from '../schedules.js';
 
 /**
  * DEIS (Zhang & Chen 2022), log-rho multistep, as diffusers' DEISMultistepScheduler: epsilon is

@@ -13,9 +13,9 @@ import {
   multistepTimesteps,
   predictOriginal,
   rejectEnabledFlags,
-  trainSigmaTables,
 } from './multistep.js';
-import type { TrainSigmaTables } from './multistep.js';
+import { trainSigmaTables } from '../schedules.js';
+import type { TrainSigmaTables } from '../schedules.js';
 
 /**
  * DPM-Solver++ / DPM-Solver multistep (Lu et al. 2022), as diffusers'

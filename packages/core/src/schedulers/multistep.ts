@@ -1,7 +1,6 @@
 import { readBoolean } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import type { NoiseSchedule } from '../schedules.js';
 import {
   interpolateByIndex,
   karrasSigmas,
@@ -11,12 +10,14 @@ import {
   sigmaToTimestep,
 } from '../timesteps.js';
 import type { TimestepSpacing } from '../timesteps.js';
+import type { TrainSigmaTables } from '../schedules.js';
 import type { CommonDefaults, PredictionType } from './base.js';
 
 /**
  * Pieces shared by diffusers' VP multistep solvers (DPMSolverMultistepScheduler,
  * UniPCMultistepScheduler, DEISMultistepScheduler): the same defaults, integer timesteps,
- * sigma table, alpha_t/sigma_t/lambda_t and x0 prediction.
+ * sigmas from the training sigma table (schedules.ts' trainSigmaTables), alpha_t/sigma_t/lambda_t
+ * and x0 prediction.
  */
 export const MULTISTEP_DEFAULTS: CommonDefaults = Object.freeze({
   betaStart: 0.0001,
@@ -28,26 +29,6 @@ export const MULTISTEP_DEFAULTS: CommonDefaults = Object.freeze({
 
 /** What the last entry of `sigmas` is: 0 (a clean sample) or the smallest training sigma. */
 export type FinalSigmaType = 'zero' | 'sigma_min';
-
-export interface TrainSigmaTables {
-  /** alphas_cumprod, with the last value raised to 2^-24 under rescale_betas_zero_snr (as diffusers). */
-  readonly alphasCumprod: Float32Array;
-  /** sqrt((1 - alphas_cumprod) / alphas_cumprod) per training timestep. */
-  readonly trainSigmas: Float32Array;
-  readonly logTrainSigmas: Float32Array;
-}
-
-export function trainSigmaTables(schedule: NoiseSchedule): TrainSigmaTables {
-  const alphasCumprod = Float32Array.from(schedule.alphasCumprod);
-  // diffusers: "close to 0 without being 0 so first sigma is not inf".
-  if (schedule.config.rescaleBetasZeroSnr) alphasCumprod[alphasCumprod.length - 1] = 2 ** -24;
-  const trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
-  return Object.freeze({
-    alphasCumprod,
-    trainSigmas,
-    logTrainSigmas: trainSigmas.map((s) => Math.log(s)),
-  });
-}
 
 /**
  * The integer timesteps of the multistep solvers' set_timesteps for `count` steps; `lastTimestep`

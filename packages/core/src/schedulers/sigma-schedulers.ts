@@ -9,7 +9,7 @@ import {
   sigmaToTimestep,
   spacedFloatTimesteps,
 } from '../timesteps.js';
-import { torchLinspaceFloat32 } from '../schedules.js';
+import { torchLinspaceFloat32, trainSigmaTables } from '../schedules.js';
 import { BaseScheduler, checkCustomTimesteps } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 
@@ -44,13 +44,9 @@ export abstract class SigmaScheduler extends BaseScheduler {
 
   constructor(json: SchedulerConfigJson, defaults: CommonDefaults) {
     super(json, defaults);
-    const alphasCumprod = Float32Array.from(this.schedule.alphasCumprod);
-    if (this.schedule.config.rescaleBetasZeroSnr) {
-      // As diffusers: a zero terminal SNR would make the last sigma infinite.
-      alphasCumprod[alphasCumprod.length - 1] = 2 ** -24;
-    }
-    this.trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
-    this.logTrainSigmas = this.trainSigmas.map((s) => Math.log(s));
+    const tables = trainSigmaTables(this.schedule);
+    this.trainSigmas = tables.trainSigmas;
+    this.logTrainSigmas = tables.logTrainSigmas;
     this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
     // Before setTimesteps: every training timestep, as diffusers' constructor.
     const sigmas = new Float32Array(this.numTrainTimesteps + 1);

@@ -13,9 +13,9 @@ import {
   multistepTimesteps,
   predictOriginal,
   rejectEnabledFlags,
-  trainSigmaTables,
 } from './multistep.js';
-import type { TrainSigmaTables } from './multistep.js';
+import { trainSigmaTables } from '../schedules.js';
+import type { TrainSigmaTables } from '../schedules.js';
 
 /**
  * UniPC (Zhao et al. 2023), as diffusers' UniPCMultistepScheduler: a multistep predictor (UniP)
