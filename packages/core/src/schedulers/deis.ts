@@ -55,14 +55,7 @@ export class DEISMultistepScheduler extends BaseScheduler {
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
-    const trainCount = this.numTrainTimesteps;
-    const timesteps = multistepTimesteps(
-      this.common.timestepSpacing,
-      n,
-      trainCount,
-      trainCount,
-      this.common.stepsOffset,
-    );
+    const timesteps = multistepTimesteps(this.common, n, this.numTrainTimesteps);
     const result = multistepSigmas(timesteps, this.tables, this.useKarrasSigmas, 'sigma_min');
     // diffusers repeats the last Karras sigma (np.concatenate([sigmas, sigmas[-1:]])): the final step is a no-op.
     if (this.useKarrasSigmas) result.sigmas[n] = result.sigmas[n - 1] as number;

@@ -103,13 +103,7 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       ) {
         clippedIndex++;
       }
-      timesteps = multistepTimesteps(
-        this.common.timestepSpacing,
-        n,
-        trainCount - clippedIndex,
-        trainCount,
-        this.common.stepsOffset,
-      );
+      timesteps = multistepTimesteps(this.common, n, trainCount, trainCount - clippedIndex);
     }
     const result = multistepSigmas(
       timesteps,

@@ -9,9 +9,8 @@ import {
   roundHalfEven,
   sigmaToTimestep,
 } from '../timesteps.js';
-import type { TimestepSpacing } from '../timesteps.js';
 import type { TrainSigmaTables } from '../schedules.js';
-import type { CommonDefaults, PredictionType } from './base.js';
+import type { CommonConfig, CommonDefaults, PredictionType } from './base.js';
 
 /**
  * Pieces shared by diffusers' VP multistep solvers (DPMSolverMultistepScheduler,
@@ -31,16 +30,17 @@ export const MULTISTEP_DEFAULTS: CommonDefaults = Object.freeze({
 export type FinalSigmaType = 'zero' | 'sigma_min';
 
 /**
- * The integer timesteps of the multistep solvers' set_timesteps for `count` steps; `lastTimestep`
- * is num_train_timesteps less any lambda-clipped ones (DPM-Solver's lambda_min_clipped).
+ * The integer timesteps of the multistep solvers' set_timesteps for `count` steps, per the config's
+ * timestep_spacing and steps_offset; `lastTimestep` is num_train_timesteps less any lambda-clipped
+ * ones (DPM-Solver's lambda_min_clipped).
  */
 export function multistepTimesteps(
-  spacing: TimestepSpacing,
+  common: CommonConfig,
   count: number,
-  lastTimestep: number,
   numTrainTimesteps: number,
-  stepsOffset: number,
+  lastTimestep = numTrainTimesteps,
 ): number[] {
+  const { timestepSpacing: spacing, stepsOffset } = common;
   const timesteps: number[] = [];
   if (spacing === 'linspace') {
     const values = numpyLinspace(0, lastTimestep - 1, count + 1);

@@ -94,14 +94,7 @@ export class UniPCMultistepScheduler extends BaseScheduler {
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
-    const trainCount = this.numTrainTimesteps;
-    const timesteps = multistepTimesteps(
-      this.common.timestepSpacing,
-      n,
-      trainCount,
-      trainCount,
-      this.common.stepsOffset,
-    );
+    const timesteps = multistepTimesteps(this.common, n, this.numTrainTimesteps);
     const result = multistepSigmas(
       timesteps,
       this.tables,
