@@ -53,7 +53,7 @@ def judge(clf, images01):
 def class_entropy_bits(pred):
     h = np.bincount(pred.numpy(), minlength=10).astype(np.float64)
     q = h / h.sum()
-    return float(-(q[q > 0] * np.log2(q[q > 0])).sum()), [int(v) for v in h]
+    return max(0.0, float(-(q[q > 0] * np.log2(q[q > 0])).sum())), [int(v) for v in h]
 
 
 def file_mb(folder, name):

@@ -16,12 +16,13 @@ _spec.loader.exec_module(_train)
 
 COLLAPSE_DEFAULTS = dict(
     model_id="mnist-dcgan-collapsed",
-    epochs=10,
-    snapshot_epochs="1,2,3,4,5,6,8,10",
+    epochs=6,
+    snapshot_epochs="1,2,3,4,5,6",
     lr_g=2e-3,     # generator 100x faster than the discriminator ...
     lr_d=2e-5,
     g_steps=5,     # ... and 5 generator updates per discriminator update
     real_label=1.0,
+    g_ema=0.0,     # the raw generator is shipped (no weight averaging)
 )
 
 if __name__ == "__main__":

@@ -4,13 +4,16 @@
 
 Recipe (healthy): 9,000 training digits (fixed split), pixels scaled to [-1,1]. Non-saturating GAN loss
 (BCE with logits), one-sided label smoothing (real target 0.9), Adam lr 2e-4 betas (0.5, 0.999) for both
-networks, one D step then one G step per batch of 64, latent Z = 64 standard normal.
+networks, one D step then one G step per batch of 64, latent Z = 64 standard normal, 40 epochs.
+The shipped generator is an exponential moving average of the generator weights (decay 0.999, --g-ema),
+with its BatchNorm running statistics re-estimated on 50 batches of 64 latents at each snapshot.
 Snapshots of the generator (eval-mode weights incl. BatchNorm running stats) go to
 snapshots/generator-NN.safetensors: 00 = initial weights, then at the end of the epochs in --snapshot-epochs
 (the last one is the final epoch). For every snapshot history.json records the discriminator's mean P(real)
 (sigmoid of its logit, eval mode) on the 1,000 held-out real digits (d_real) and on 1,000 fakes (d_fake).
 """
 import argparse
+import copy
 import json
 import os
 import sys
@@ -45,6 +48,8 @@ def get_parser():
     ap.add_argument("--beta1", type=float, default=0.5)
     ap.add_argument("--g-steps", type=int, default=1, help="generator updates per discriminator update")
     ap.add_argument("--real-label", type=float, default=0.9)
+    ap.add_argument("--g-ema", type=float, default=0.999,
+                    help="ship an exponential moving average of the generator weights (0 = ship the raw generator)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mnist-dir", default=None)
     return ap
@@ -77,17 +82,35 @@ def train(args):
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr_d, betas=(args.beta1, 0.999))
     snap_epochs = sorted(int(e) for e in args.snapshot_epochs.split(","))
     history = []
+    G_ema = copy.deepcopy(G) if args.g_ema > 0 else G
+
+    def shipped_generator():
+        """The raw generator, or its EMA with BatchNorm running stats re-estimated for the EMA weights."""
+        if G_ema is G:
+            return G
+        for m in G_ema.modules():
+            if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+                m.reset_running_stats(); m.momentum = None  # cumulative average
+        G_ema.train()
+        with torch.no_grad():
+            gen = torch.Generator().manual_seed(99)
+            for _ in range(50):
+                G_ema(torch.randn(64, Z, generator=gen))
+        G_ema.eval()
+        return G_ema
 
     def snapshot(epoch, it):
         idx = len(history)
         rel = f"snapshots/generator-{idx:02d}.safetensors"
-        save_state_dict(os.path.join(out_dir, rel), G)
-        dr, df = d_means(G, D, HX, z_eval)
+        Gs = shipped_generator()
+        save_state_dict(os.path.join(out_dir, rel), Gs)
+        dr, df = d_means(Gs, D, HX, z_eval)
         history.append({"index": idx, "epoch": epoch, "iteration": it, "file": rel, "d_real": dr, "d_fake": df})
         print(f"snapshot {idx}: epoch {epoch} iteration {it} d_real {dr:.3f} d_fake {df:.3f}", flush=True)
+        finish(args, Gs, D, HX, Z, out_dir, history, time.time() - t_start)
 
+    t_start = t0 = time.time()
     snapshot(0, 0)
-    t0 = time.time()
     it = 0
     spe = len(X) // args.batch
     for ep in range(1, args.epochs + 1):
@@ -108,10 +131,21 @@ def train(args):
                 loss_g = F.binary_cross_entropy_with_logits(lg, torch.ones_like(lg))
                 opt_g.zero_grad(); loss_g.backward(); opt_g.step()
             it += 1
+            if G_ema is not G:
+                d = min(args.g_ema, (1 + it) / (10 + it))
+                with torch.no_grad():
+                    for pe, pm in zip(G_ema.parameters(), G.parameters()):
+                        pe.mul_(d).add_(pm.detach(), alpha=1 - d)
             sd += loss_d.item(); sg += loss_g.item()
         print(f"epoch {ep} loss_d {sd / spe:.3f} loss_g {sg / spe:.3f} ({time.time() - t0:.0f}s)", flush=True)
         if ep in snap_epochs or ep == args.epochs:
             snapshot(ep, it)
+    print(f"done in {time.time() - t0:.0f}s", flush=True)
+
+
+def finish(args, G, D, HX, Z, out_dir, history, train_seconds):
+    """Write generator/discriminator/reference/history for the current state. Called at every snapshot,
+    so the folder is always consistent (last snapshot == generator.safetensors) even if training stops early."""
     G.eval(); D.eval()
     save_state_dict(os.path.join(out_dir, "generator.safetensors"), G)
     save_state_dict(os.path.join(out_dir, "discriminator.safetensors"), D)
@@ -123,13 +157,11 @@ def train(args):
         save_safetensors(os.path.join(out_dir, "reference.safetensors"), {
             "generator.latent": lat, "generator.image": img,
             "discriminator.image": d_in, "discriminator.logit": D(d_in)})
-    train_seconds = time.time() - t0
     with open(os.path.join(out_dir, "history.json"), "w") as f:
         json.dump({"snapshots": history, "latent_dim": Z, "train_seconds": train_seconds,
                    "recipe": {k: v for k, v in vars(args).items() if k not in ("mnist_dir",)},
                    "d_fake_note": "1,000 fakes from a fixed latent batch (seed 1234), generator and discriminator in eval mode"},
                   f, indent=1)
-    print(f"done in {train_seconds:.0f}s", flush=True)
 
 
 if __name__ == "__main__":
