@@ -65,3 +65,10 @@ export function readNumberArray(json: SchedulerConfigJson, key: string): number[
   }
   return value as number[];
 }
+
+/** Throws for boolean sigma options diffusers has but we do not implement, when set to true. */
+export function rejectEnabledFlags(json: SchedulerConfigJson, keys: readonly string[]): void {
+  for (const key of keys) {
+    if (readBoolean(json, key, false)) throw new SchedulerConfigError(key, 'is not supported');
+  }
+}

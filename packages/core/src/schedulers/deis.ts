@@ -1,4 +1,4 @@
-import { readBoolean, readEnum, readInteger } from '../config.js';
+import { readBoolean, readEnum, readInteger, rejectEnabledFlags } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
@@ -12,7 +12,6 @@ import {
   multistepSigmas,
   multistepTimesteps,
   predictOriginal,
-  rejectEnabledFlags,
 } from './multistep.js';
 import { trainSigmaTables } from '../schedules.js';
 import type { TrainSigmaTables } from '../schedules.js';

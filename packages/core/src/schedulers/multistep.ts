@@ -1,6 +1,3 @@
-import { readBoolean } from '../config.js';
-import type { SchedulerConfigJson } from '../config.js';
-import { SchedulerConfigError } from '../errors.js';
 import {
   interpolateByIndex,
   karrasSigmas,
@@ -117,13 +114,6 @@ export function predictOriginal(
   } else {
     for (let i = 0; i < n; i++)
       out[i] = alpha * (sample[i] as number) - sigma * (modelOutput[i] as number);
-  }
-}
-
-/** Throws for boolean sigma options diffusers has but we do not implement, when set to true. */
-export function rejectEnabledFlags(json: SchedulerConfigJson, keys: readonly string[]): void {
-  for (const key of keys) {
-    if (readBoolean(json, key, false)) throw new SchedulerConfigError(key, 'is not supported');
   }
 }
 

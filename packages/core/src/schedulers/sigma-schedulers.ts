@@ -1,4 +1,4 @@
-import { readBoolean, readEnum, readOptionalNumber } from '../config.js';
+import { readBoolean, readEnum, readOptionalNumber, rejectEnabledFlags } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import { resolveNoise } from '../tensor-ops.js';
@@ -180,9 +180,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     );
     this.sigmaMinOverride = readOptionalNumber(json, 'sigma_min');
     this.sigmaMaxOverride = readOptionalNumber(json, 'sigma_max');
-    for (const key of ['use_exponential_sigmas', 'use_beta_sigmas'] as const) {
-      if (readBoolean(json, key, false)) throw new SchedulerConfigError(key, 'is not supported');
-    }
+    rejectEnabledFlags(json, ['use_exponential_sigmas', 'use_beta_sigmas']);
     const timestepType = readEnum(
       json,
       'timestep_type',

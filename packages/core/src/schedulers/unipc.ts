@@ -1,4 +1,10 @@
-import { readBoolean, readEnum, readInteger, readNumberArray } from '../config.js';
+import {
+  readBoolean,
+  readEnum,
+  readInteger,
+  readNumberArray,
+  rejectEnabledFlags,
+} from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
@@ -12,7 +18,6 @@ import {
   multistepSigmas,
   multistepTimesteps,
   predictOriginal,
-  rejectEnabledFlags,
 } from './multistep.js';
 import { trainSigmaTables } from '../schedules.js';
 import type { TrainSigmaTables } from '../schedules.js';
