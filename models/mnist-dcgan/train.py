@@ -52,6 +52,7 @@ def get_parser():
                     help="ship an exponential moving average of the generator weights (0 = ship the raw generator)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mnist-dir", default=None)
+    ap.add_argument("--out-dir", default=None, help="write here instead of models/<model-id> (for trial runs)")
     return ap
 
 
@@ -66,7 +67,7 @@ def d_means(G, D, real, z):
 def train(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    out_dir = os.path.join(os.path.dirname(HERE), args.model_id)
+    out_dir = args.out_dir or os.path.join(os.path.dirname(HERE), args.model_id)
     snap_dir = os.path.join(out_dir, "snapshots")
     os.makedirs(snap_dir, exist_ok=True)
     config = load_config(args.model_id)
@@ -159,7 +160,7 @@ def finish(args, G, D, HX, Z, out_dir, history, train_seconds):
             "discriminator.image": d_in, "discriminator.logit": D(d_in)})
     with open(os.path.join(out_dir, "history.json"), "w") as f:
         json.dump({"snapshots": history, "latent_dim": Z, "train_seconds": train_seconds,
-                   "recipe": {k: v for k, v in vars(args).items() if k not in ("mnist_dir",)},
+                   "recipe": {k: v for k, v in vars(args).items() if k not in ("mnist_dir", "out_dir")},
                    "d_fake_note": "1,000 fakes from a fixed latent batch (seed 1234), generator and discriminator in eval mode"},
                   f, indent=1)
 

@@ -118,6 +118,8 @@ def main():
             json.dump({"args": vars(args), "params": count_params(unet), "epochs": history}, f, indent=1)
         if elapsed >= budget:
             break
+    from reference import write_reference
+    write_reference()
     print(f"done: {epoch} epochs, {step} steps, {(time.time() - t_start) / 60:.1f} min", flush=True)
 
 
