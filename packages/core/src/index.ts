@@ -47,3 +47,5 @@ export { latentGrid, lerp, slerp } from './latent.js';
 export type { LatentRange } from './latent.js';
 export { LUMA_WEIGHTS, rgbaToTensor, tensorToRgba } from './image.js';
 export type { ImageShape, ValueRange } from './image.js';
+export { DTYPE_SUFFIXES, MODEL_DTYPES, isModelDtype, variantFileName } from './model-dtypes.js';
+export type { ModelDtype } from './model-dtypes.js';

@@ -24,7 +24,7 @@ export type {
   NetworkManifest,
   TensorSpec,
 } from './manifest.js';
-export { DTYPE_SUFFIXES } from './manifest.js';
+export { DTYPE_SUFFIXES } from '@genviz/core';
 export { clearModelCache } from './model-store.js';
 export type { FileProgress } from './model-store.js';
 export type { DiffusionResult, DiffusionStep, LoadedModel, ModelProgress } from './worker-api.js';

@@ -1,13 +1,7 @@
+import type { ModelDtype } from '@genviz/core';
 import { GenvizError } from './errors.js';
 
-/** The dtype of a model variant; the file suffix table is shared with genviz-export. */
-export type ModelDtype = 'fp32' | 'fp16' | 'int8';
-
-export const DTYPE_SUFFIXES: Readonly<Record<ModelDtype, string>> = Object.freeze({
-  fp32: '',
-  fp16: '_fp16',
-  int8: '_int8',
-});
+export type { ModelDtype };
 
 export interface TensorSpec {
   name: string;

@@ -11,7 +11,7 @@ import type { NoiseSchedule, SchedulerConfigJson } from '@genviz/core';
 import { chooseDevice, detectEnvironment } from './environment.js';
 import type { DeviceChoice, DeviceOption, DtypeOption, EnvironmentReport } from './environment.js';
 import { GPU_LOST, GenvizError, abortedError } from './errors.js';
-import { DTYPE_SUFFIXES, findVariant, parseManifest } from './manifest.js';
+import { findVariant, parseManifest } from './manifest.js';
 import type { ModelManifest, ModelVariant } from './manifest.js';
 import { fetchModelFile } from './model-store.js';
 import type { FileProgress } from './model-store.js';
@@ -653,5 +653,3 @@ export class WorkerApi {
     return Comlink.transfer(result, [sample.buffer]);
   }
 }
-
-export { DTYPE_SUFFIXES };
