@@ -1,10 +1,10 @@
 """Train the DCGAN (genviz `mnist-dcgan`; `mnist-dcgan-collapsed/train.py` reuses this with a collapsing recipe).
 
-    /usr/bin/python3 models/mnist-dcgan/train.py [--epochs 40] [--threads 1] [--mnist-dir DIR]
+    /usr/bin/python3 models/mnist-dcgan/train.py [--epochs 75] [--threads 1] [--mnist-dir DIR]
 
 Recipe (healthy): 9,000 training digits (fixed split), pixels scaled to [-1,1]. Non-saturating GAN loss
 (BCE with logits), one-sided label smoothing (real target 0.9), Adam lr 2e-4 betas (0.5, 0.999) for both
-networks, one D step then one G step per batch of 64, latent Z = 64 standard normal, 40 epochs.
+networks, one D step then one G step per batch of 64, latent Z = 64 standard normal, 75 epochs.
 The shipped generator is an exponential moving average of the generator weights (decay 0.999, --g-ema),
 with its BatchNorm running statistics re-estimated on 50 batches of 64 latents at each snapshot.
 Snapshots of the generator (eval-mode weights incl. BatchNorm running stats) go to
@@ -39,8 +39,8 @@ def init_weights(m):
 def get_parser():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model-id", default="mnist-dcgan")
-    ap.add_argument("--epochs", type=int, default=40)
-    ap.add_argument("--snapshot-epochs", default="1,2,4,7,11,16,22,30,40")
+    ap.add_argument("--epochs", type=int, default=75)
+    ap.add_argument("--snapshot-epochs", default="1,2,4,8,14,22,32,45,60,75")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr-g", type=float, default=2e-4)
