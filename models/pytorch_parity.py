@@ -1,11 +1,11 @@
 """Writes PyTorch-made model folders for checking the TypeScript builders against model.py.
 
-For each model in ../../models with a model.py, builds the network from that config.json, gives it
+For each model in models/ with a model.py, builds the network from that config.json, gives it
 random weights (BatchNorm running statistics included, so eval-mode BN is exercised), and writes
 <out>/<id>/{config.json, <network>.safetensors, reference.safetensors} (and GAN snapshots/history).
 Nothing in models/ is written. Then: genviz-export build --models <out> --out <assets>.
 
-    /usr/bin/python3 tools/model-export/scripts/pytorch-parity.py /tmp/parity
+    /usr/bin/python3 models/pytorch_parity.py /tmp/parity
 """
 import json
 import os
@@ -15,7 +15,7 @@ import sys
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODELS = os.path.abspath(os.path.join(HERE, "..", "..", "..", "models"))
+MODELS = HERE
 sys.path.insert(0, MODELS)
 import common  # noqa: E402  (read-only helpers: safetensors writing, model.py import)
 
