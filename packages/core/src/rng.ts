@@ -132,36 +132,7 @@ export class NormalGenerator implements NoiseSource {
       const v2 = 2 * ((word >>> 8) * TWO_POW_MINUS_24) - 1;
       const s = v1 * v1 + v2 * v2;
       if (s >= 1 || s === 0) continue;
-      // this.log(s), inlined: the same operations in the same order, without a call and with
-      // the bit views in locals (this loop is the generator's whole cost).
-      // s in (0, 1): doubling is exact, so this is frexp without reading float bits (which V8
-      // runs several times slower through aliased typed arrays).
-      let mantissa = s;
-      let exponent = 0;
-      while (mantissa < 1) {
-        mantissa *= 2;
-        exponent -= 1;
-      }
-      if (mantissa >= 2 * SQRT_HALF) {
-        mantissa *= 0.5;
-        exponent += 1;
-      }
-      const r = (mantissa - 1) / (mantissa + 1);
-      const r2 = r * r;
-      let series = 1 / 23;
-      series = series * r2 + 1 / 21;
-      series = series * r2 + 1 / 19;
-      series = series * r2 + 1 / 17;
-      series = series * r2 + 1 / 15;
-      series = series * r2 + 1 / 13;
-      series = series * r2 + 1 / 11;
-      series = series * r2 + 1 / 9;
-      series = series * r2 + 1 / 7;
-      series = series * r2 + 1 / 5;
-      series = series * r2 + 1 / 3;
-      series = series * r2 + 1;
-      const logS = exponent * LN2 + 2 * r * series;
-      const factor = Math.sqrt((-2 * logS) / s);
+      const factor = Math.sqrt((-2 * this.log(s)) / s);
       out[i++] = v1 * factor;
       if (i < length) out[i++] = v2 * factor;
       else {
