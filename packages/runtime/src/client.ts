@@ -77,14 +77,22 @@ const DEFAULTS = {
 } as const;
 
 function createWorker(): Worker {
-  const url = new URL('./worker.js', import.meta.url);
-  // A module worker must be same-origin: from a CDN, start it through a same-origin blob that
-  // imports the real module (which the CDN serves with CORS).
-  if (typeof location !== 'undefined' && url.origin !== location.origin) {
-    const shim = new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' });
+  // A module worker must be same-origin. Served from a CDN (this module on another origin),
+  // start it through a same-origin blob that imports the real module, which the CDN serves
+  // with CORS. The path is a variable so that bundlers leave this URL alone.
+  if (typeof location !== 'undefined' && new URL(import.meta.url).origin !== location.origin) {
+    const workerFile = './worker.js';
+    const href = new URL(workerFile, import.meta.url).href;
+    const shim = new Blob([`import ${JSON.stringify(href)};`], { type: 'text/javascript' });
     return new Worker(URL.createObjectURL(shim), { type: 'module', name: 'genviz-runtime' });
   }
-  return new Worker(url, { type: 'module', name: 'genviz-runtime' });
+  // Written exactly in the form bundlers recognise (Vite, webpack 5, Parcel, Rollup's and
+  // esbuild's worker plugins), so that they bundle the worker with its imports; anything else
+  // is copied or inlined as a bare asset and the worker cannot load its modules.
+  return new Worker(new URL('./worker.js', import.meta.url), {
+    type: 'module',
+    name: 'genviz-runtime',
+  });
 }
 
 interface LiveWorker {

@@ -1,0 +1,161 @@
+// Checks that the production builds work for a reader: the site (apps/site/dist) and the static
+// Storybook (apps/storybook/storybook-static) are served as plain static files, opened in Debian's
+// Chromium, and must sample a digit with the real default models in the runtime's worker.
+// The dev-server tests cannot catch a bundling mistake (a worker inlined as an asset, a wasm file
+// left out), and that is what broke once. Run after `turbo run build`; part of `npm test`.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+import { chromium } from 'playwright';
+
+const root = resolve(import.meta.dirname, '..');
+const chromiumPath = process.env.GENVIZ_CHROMIUM ?? '/usr/bin/chromium';
+const timeoutMs = 120_000;
+
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.onnx': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
+};
+
+/** A static file server for one folder, as a CDN or any web host would serve the build. */
+async function serve(dir) {
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+    let file = resolve(dir, `.${path}`);
+    if (file !== dir && !file.startsWith(dir + sep)) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
+      await stat(file);
+    } catch {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, {
+      'content-type': types[extname(file)] ?? 'application/octet-stream',
+    });
+    createReadStream(file).pipe(response);
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return { server, origin: `http://localhost:${server.address().port}` };
+}
+
+/**
+ * Opens `url`, optionally clicks the play button of the stepper matching `selector`, and waits
+ * for that stepper's `genviz-complete` (or `genviz-error`) event.
+ */
+async function sampleOnPage(browser, url, { selector, clickPlay }) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // Failed requests are reported with their URL by the response handler below.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      problems.push(`console error: ${message.text()}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
+      problems.push(`HTTP ${response.status()} for ${response.url()}`);
+  });
+  await page.addInitScript(() => {
+    globalThis.__genvizEvents = [];
+    for (const type of ['genviz-complete', 'genviz-error']) {
+      globalThis.document.addEventListener(type, (event) =>
+        globalThis.__genvizEvents.push({
+          type,
+          mode: event.target?.getAttribute?.('mode') ?? event.target?.mode,
+          digit: event.reading?.digit,
+          confidence: event.reading?.confidence,
+          evaluations: event.result?.evaluations,
+          device: event.result?.device?.device,
+          code: event.code,
+          message: event.message,
+        }),
+      );
+    }
+  });
+  await page.goto(url);
+  const stepper = page.locator(selector).first();
+  await stepper.waitFor({ state: 'attached', timeout: timeoutMs });
+  if (clickPlay) await stepper.locator('[part~="play-button"]').click({ timeout: timeoutMs });
+  await page.waitForFunction(() => globalThis.__genvizEvents.length > 0, undefined, {
+    timeout: timeoutMs,
+  });
+  const [event] = await page.evaluate(() => globalThis.__genvizEvents);
+  await page.close();
+  return { event, problems };
+}
+
+const checks = [
+  {
+    name: 'site (apps/site/dist)',
+    dir: join(root, 'apps/site/dist'),
+    path: '/',
+    selector: 'genviz-diffusion-stepper[mode="reverse"]',
+    clickPlay: true,
+    digit: 3,
+  },
+  {
+    name: 'static Storybook (apps/storybook/storybook-static)',
+    dir: join(root, 'apps/storybook/storybook-static'),
+    // The story's play() presses play itself.
+    path: '/iframe.html?id=elements-diffusion-stepper--reverse&viewMode=story',
+    selector: 'genviz-diffusion-stepper',
+    clickPlay: false,
+  },
+];
+
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
+let failures = 0;
+try {
+  for (const check of checks) {
+    const { server, origin } = await serve(check.dir);
+    try {
+      const started = performance.now();
+      const { event, problems } = await sampleOnPage(browser, origin + check.path, check);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const wrongDigit = check.digit !== undefined && event.digit !== check.digit;
+      if (event.type !== 'genviz-complete' || wrongDigit || problems.length > 0) {
+        failures += 1;
+        console.error(`  ✗ ${check.name}: ${JSON.stringify(event)}`);
+        for (const problem of problems) console.error(`      ${problem}`);
+      } else {
+        console.log(
+          `  ✓ ${check.name}: sampled a ${event.digit} (${(event.confidence * 100).toFixed(0)}%) in ${event.evaluations} evaluations on ${event.device}, ${seconds} s from opening the page`,
+        );
+      }
+    } catch (error) {
+      failures += 1;
+      console.error(`  ✗ ${check.name}: ${error.message.split('\n')[0]}`);
+    } finally {
+      server.close();
+    }
+  }
+} finally {
+  await browser.close();
+}
+if (failures > 0) {
+  console.error(`check-builds: ${failures} production build(s) do not work in Chromium.`);
+  process.exit(1);
+}
+console.log('check-builds: the production builds sample digits in Chromium.');
