@@ -66,6 +66,7 @@ export const browserProject = (
     include: [
       'comlink',
       'onnxruntime-web',
+      'onnxruntime-web/wasm',
       'lit',
       'lit/decorators.js',
       'lit/directives/style-map.js',

@@ -25,7 +25,7 @@ function defaultModels(): Plugin {
 export default defineConfig({
   // Built from the packages' sources (see the @genviz/source export condition).
   resolve: { conditions: ['@genviz/source', ...defaultClientConditions] },
-  optimizeDeps: { include: ['comlink', 'onnxruntime-web'] },
+  optimizeDeps: { include: ['comlink', 'onnxruntime-web', 'onnxruntime-web/wasm'] },
   build: { target: 'es2022' },
   worker: { format: 'es' },
   plugins: [defaultModels()],

@@ -17,7 +17,7 @@ const config: StorybookConfig = {
     return mergeConfig(viteConfig, {
       // Run the workspace packages from source (see tsconfig.base.json's customConditions).
       resolve: { conditions: ['@genviz/source', ...defaultClientConditions] },
-      optimizeDeps: { include: ['comlink', 'onnxruntime-web'] },
+      optimizeDeps: { include: ['comlink', 'onnxruntime-web', 'onnxruntime-web/wasm'] },
       worker: { format: 'es' },
     });
   },

@@ -46,7 +46,10 @@ export interface SampleOptions extends ModelCallOptions {
   every?: number;
   includeGuidance?: boolean;
   eta?: number;
-  /** Receives each streamed step; return a promise to hold the worker's loop until it settles (pausing). */
+  /**
+   * Receives each streamed step. Return a promise to pause: the worker computes at most one step
+   * ahead, and streams it (and goes on) only once the promise settles.
+   */
   onStep?: (step: DiffusionStep) => void | Promise<void>;
 }
 
@@ -233,13 +236,6 @@ export class GenvizRuntime {
     });
     aborted.catch(() => undefined);
     const work = body(live.api, callId);
-    // The worker forgets the call id only once its call has settled: releasing it as soon as
-    // the caller gave up would erase the abort before the worker's loop saw it.
-    void work
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.#live === live) void live.api.release(callId).catch(() => undefined);
-      });
     try {
       return await Promise.race([work, aborted, live.crashed]);
     } catch (error) {

@@ -1,6 +1,36 @@
-import * as ort from 'onnxruntime-web';
+import * as ortWasm from 'onnxruntime-web/wasm';
 import type { Device } from './environment.js';
 import { GenvizError } from './errors.js';
+
+/**
+ * Two onnxruntime-web builds, one per device (docs/decisions/0004):
+ * - WASM sessions run on `onnxruntime-web/wasm`, the plain SIMD build (14 MB). Measured here in
+ *   headless Chromium, against the default bundle's WebGPU-enabled (JSEP, asyncify) build of
+ *   28 MB: VAE decode of 64 latents 14 ms instead of 60-67 ms, the UNet step 20 ms instead of
+ *   23-24 ms, and the cold first image 0.62-0.67 s instead of 1.1-1.2 s (half the bytes to
+ *   download and compile).
+ * - WebGPU sessions run on the default `onnxruntime-web` bundle, imported only when a WebGPU
+ *   session is first created: pages that never use WebGPU never fetch or compile it.
+ */
+type Ort = typeof ortWasm;
+export type OnnxOutputs = ortWasm.InferenceSession.OnnxValueMapType;
+
+let webgpuOrt: Promise<Ort> | undefined;
+let wasmThreads = 1;
+
+function ortFor(device: Device): Promise<Ort> {
+  if (device === 'wasm') return Promise.resolve(ortWasm);
+  webgpuOrt ??= import('onnxruntime-web').then((module: Ort) => {
+    configureModule(module);
+    return module;
+  });
+  return webgpuOrt;
+}
+
+function configureModule(module: Ort): void {
+  module.env.wasm.numThreads = wasmThreads;
+  module.env.logLevel = 'error';
+}
 
 /**
  * onnxruntime-web fails when two sessions are created or run at once on the same backend, so
@@ -14,17 +44,24 @@ export function serialized<T>(job: () => Promise<T>): Promise<T> {
 }
 
 let configured = false;
-export function configureOrt(wasmThreads: number): void {
+export function configureOrt(threads: number): void {
   if (configured) return;
   configured = true;
-  ort.env.wasm.numThreads = wasmThreads;
-  ort.env.logLevel = 'error';
+  wasmThreads = threads;
+  configureModule(ortWasm);
 }
+
+/** An input tensor, built with the onnxruntime-web build of the session that runs it. */
+export type FeedSpec =
+  | { type: 'float32'; data: Float32Array; dims: readonly number[] }
+  | { type: 'int64'; data: BigInt64Array; dims: readonly number[] };
+export type Feeds = Record<string, FeedSpec>;
 
 export interface PooledSession {
   key: string;
   device: Device;
-  session: ort.InferenceSession;
+  session: ortWasm.InferenceSession;
+  ort: Ort;
   inputNames: readonly string[];
   outputNames: readonly string[];
   /** Milliseconds spent fetching (or reading from cache) and verifying the file. */
@@ -39,9 +76,9 @@ export interface PooledSession {
  */
 let gpuDeviceLost: Promise<never> | undefined;
 
-async function watchGpuDevice(): Promise<void> {
+async function watchGpuDevice(module: Ort): Promise<void> {
   if (gpuDeviceLost) return;
-  const device = (await ort.env.webgpu.device) as {
+  const device = (await module.env.webgpu.device) as {
     lost: Promise<{ message: string; reason?: string }>;
   };
   gpuDeviceLost = device.lost.then((info) => {
@@ -51,6 +88,21 @@ async function watchGpuDevice(): Promise<void> {
     );
   });
   gpuDeviceLost.catch(() => undefined);
+}
+
+/**
+ * Destroys onnxruntime-web's GPU device, as a driver reset would. Resolves false when no
+ * WebGPU session was ever created (so there is no device to lose).
+ */
+export async function destroyGpuDevice(): Promise<boolean> {
+  if (!webgpuOrt) return false;
+  const module = await webgpuOrt;
+  const device = (await Promise.race([
+    module.env.webgpu.device,
+    new Promise((resolve) => setTimeout(resolve, 1000, undefined)),
+  ])) as { destroy(): void } | undefined;
+  device?.destroy();
+  return device !== undefined;
 }
 
 const sessions = new Map<string, Promise<PooledSession>>();
@@ -74,9 +126,10 @@ export function getSession(
       const fetchStarted = performance.now();
       const model = await bytes();
       const createStarted = performance.now();
+      const module = await ortFor(device);
       const session = await serialized(async () => {
         try {
-          return await ort.InferenceSession.create(model, {
+          return await module.InferenceSession.create(model, {
             executionProviders: [device],
             graphOptimizationLevel: 'all',
           });
@@ -90,13 +143,14 @@ export function getSession(
         }
       });
       created += 1;
-      if (device === 'webgpu') await watchGpuDevice();
+      if (device === 'webgpu') await watchGpuDevice(module);
       return {
         fetchMs: createStarted - fetchStarted,
         createMs: performance.now() - createStarted,
         key,
         device,
         session,
+        ort: module,
         inputNames: session.inputNames,
         outputNames: session.outputNames,
       };
@@ -107,28 +161,17 @@ export function getSession(
   return pending;
 }
 
-export function hasSession(key: string, device: Device): boolean {
-  return sessions.has(`${device}:${key}`);
-}
-
-export function dropSession(key: string, device: Device): void {
-  const poolKey = `${device}:${key}`;
-  const pending = sessions.get(poolKey);
-  sessions.delete(poolKey);
-  void pending?.then((pooled) => pooled.session.release()).catch(() => undefined);
-}
-
-export type Feeds = Record<string, ort.Tensor>;
-
-export function run(
-  pooled: PooledSession,
-  feeds: Feeds,
-): Promise<ort.InferenceSession.OnnxValueMapType> {
+export function run(pooled: PooledSession, feeds: Feeds): Promise<OnnxOutputs> {
+  const tensors: Record<string, ortWasm.Tensor> = {};
+  for (const [name, spec] of Object.entries(feeds)) {
+    tensors[name] =
+      spec.type === 'int64'
+        ? new pooled.ort.Tensor('int64', spec.data, spec.dims)
+        : new pooled.ort.Tensor('float32', spec.data, spec.dims);
+  }
   return serialized(() =>
     pooled.device === 'webgpu' && gpuDeviceLost
-      ? Promise.race([pooled.session.run(feeds), gpuDeviceLost])
-      : pooled.session.run(feeds),
+      ? Promise.race([pooled.session.run(tensors), gpuDeviceLost])
+      : pooled.session.run(tensors),
   );
 }
-
-export { ort };

@@ -15,8 +15,14 @@ import { findVariant, parseManifest } from './manifest.js';
 import type { ModelManifest, ModelVariant } from './manifest.js';
 import { fetchModelFile } from './model-store.js';
 import type { FileProgress } from './model-store.js';
-import { configureOrt, getSession, ort, run, sessionsCreated } from './session-pool.js';
-import type { Feeds, PooledSession } from './session-pool.js';
+import {
+  configureOrt,
+  destroyGpuDevice,
+  getSession,
+  run,
+  sessionsCreated,
+} from './session-pool.js';
+import type { Feeds, OnnxOutputs, PooledSession } from './session-pool.js';
 
 /** Per-call options that cross the boundary: the model, where to run it, and a call id for abort. */
 export interface CallOptions {
@@ -127,14 +133,17 @@ function checkBatch(values: Float32Array, perItem: number, what: string): number
  */
 export class WorkerApi {
   #manifests = new Map<string, Promise<ModelManifest>>();
+  /** Calls that can stop between steps, while they run; abort() marks one of them. */
+  #abortable = new Set<number>();
   #aborted = new Set<number>();
 
+  /**
+   * Stops a running call at its next step. Messages arrive in the order they were posted, so
+   * a call is always registered before its abort arrives; an abort that comes after the call
+   * settled finds nothing to mark, and nothing is left behind to clean up (no extra message).
+   */
   abort(callId: number): void {
-    this.#aborted.add(callId);
-  }
-
-  release(callId: number): void {
-    this.#aborted.delete(callId);
+    if (this.#abortable.has(callId)) this.#aborted.add(callId);
   }
 
   async environment(): Promise<EnvironmentReport> {
@@ -149,13 +158,8 @@ export class WorkerApi {
    * Destroys onnxruntime-web's GPU device, as a driver reset or a lost tab would: the next
    * WebGPU run fails and the runtime must fall back to WASM. For tests and demos of that path.
    */
-  async loseGpuDevice(): Promise<boolean> {
-    const device = (await Promise.race([
-      ort.env.webgpu.device,
-      new Promise((resolve) => setTimeout(resolve, 1000, undefined)),
-    ])) as { destroy(): void } | undefined;
-    device?.destroy();
-    return device !== undefined;
+  loseGpuDevice(): Promise<boolean> {
+    return destroyGpuDevice();
   }
 
   async #manifest(url: string): Promise<ModelManifest> {
@@ -276,7 +280,7 @@ export class WorkerApi {
     feeds: () => Feeds,
     variants?: readonly ModelVariant[],
     onProgress?: ProgressCallback,
-  ): Promise<{ outputs: ort.InferenceSession.OnnxValueMapType; loaded: LoadedModel }> {
+  ): Promise<{ outputs: OnnxOutputs; loaded: LoadedModel }> {
     const { pooled, loaded } = await this.#session(options, network, variants, onProgress);
     try {
       return { outputs: await run(pooled, feeds()), loaded };
@@ -323,8 +327,8 @@ export class WorkerApi {
       const size = dims.reduce((a, b) => a * b, 1);
       feeds[input.name] =
         input.dtype === 'int64'
-          ? new ort.Tensor('int64', new BigInt64Array(size), dims)
-          : new ort.Tensor('float32', new Float32Array(size), dims);
+          ? { type: 'int64', data: new BigInt64Array(size), dims }
+          : { type: 'float32', data: new Float32Array(size), dims };
     }
     await run(pooled, feeds);
   }
@@ -338,7 +342,7 @@ export class WorkerApi {
     const { outputs } = await this.#run(
       options,
       'classifier',
-      () => ({ image: new ort.Tensor('float32', images, [batch, 1, 28, 28]) }),
+      () => ({ image: { type: 'float32', data: images, dims: [batch, 1, 28, 28] } }),
       undefined,
       onProgress,
     );
@@ -365,7 +369,7 @@ export class WorkerApi {
     const { outputs } = await this.#run(
       options,
       'encoder',
-      () => ({ image: new ort.Tensor('float32', images, [batch, 1, 28, 28]) }),
+      () => ({ image: { type: 'float32', data: images, dims: [batch, 1, 28, 28] } }),
       undefined,
       onProgress,
     );
@@ -385,7 +389,7 @@ export class WorkerApi {
     const { outputs } = await this.#run(
       options,
       'decoder',
-      () => ({ latent: new ort.Tensor('float32', latents, [batch, latentSize]) }),
+      () => ({ latent: { type: 'float32', data: latents, dims: [batch, latentSize] } }),
       undefined,
       onProgress,
     );
@@ -421,7 +425,7 @@ export class WorkerApi {
     const { outputs } = await this.#run(
       options,
       'generator',
-      () => ({ latent: new ort.Tensor('float32', latents, [batch, latentSize]) }),
+      () => ({ latent: { type: 'float32', data: latents, dims: [batch, latentSize] } }),
       variants,
       onProgress,
     );
@@ -438,7 +442,7 @@ export class WorkerApi {
     const { outputs } = await this.#run(
       options,
       'discriminator',
-      () => ({ image: new ort.Tensor('float32', images, [batch, 1, 28, 28]) }),
+      () => ({ image: { type: 'float32', data: images, dims: [batch, 1, 28, 28] } }),
       undefined,
       onProgress,
     );
@@ -492,7 +496,23 @@ export class WorkerApi {
   }
 
   /** Samples from a class-conditional diffusion model with a core scheduler, streaming steps. */
-  async diffusionSample(
+  diffusionSample(
+    options: DiffusionSampleOptions,
+    onStep?: StepCallback,
+    onProgress?: ProgressCallback,
+  ): Promise<DiffusionResult> {
+    const { callId } = options;
+    // Registered synchronously, before this message's handler yields, so that an abort posted
+    // after this call always finds it.
+    if (callId !== undefined) this.#abortable.add(callId);
+    return this.#sample(options, onStep, onProgress).finally(() => {
+      if (callId === undefined) return;
+      this.#abortable.delete(callId);
+      this.#aborted.delete(callId);
+    });
+  }
+
+  async #sample(
     options: DiffusionSampleOptions,
     onStep?: StepCallback,
     onProgress?: ProgressCallback,
@@ -574,6 +594,11 @@ export class WorkerApi {
     let evaluations = 0;
     let device: DeviceChoice | undefined;
     const timesteps = scheduler.timesteps;
+    // The page's answer to the step streamed last. The loop computes the next step while the
+    // page draws this one, and waits for the answer only before streaming again: so a page that
+    // pauses (its onStep returns a pending promise) holds the loop after at most one step
+    // computed ahead, and a page that keeps up costs no round trip per step.
+    let pageTookStep: Promise<void> | undefined;
     for (let index = 0; index < timesteps.length; index++) {
       abortCheck(this.#aborted, callId);
       const t = timesteps[index]!;
@@ -585,9 +610,13 @@ export class WorkerApi {
         options,
         'unet',
         () => ({
-          sample: new ort.Tensor('float32', modelInput, [modelBatch, channels, height, width]),
-          timestep: new ort.Tensor('float32', timestepInput, [modelBatch]),
-          class_label: new ort.Tensor('int64', labels, [modelBatch]),
+          sample: {
+            type: 'float32',
+            data: modelInput,
+            dims: [modelBatch, channels, height, width],
+          },
+          timestep: { type: 'float32', data: timestepInput, dims: [modelBatch] },
+          class_label: { type: 'int64', data: labels, dims: [modelBatch] },
         }),
         undefined,
         index === 0 ? onProgress : undefined,
@@ -638,10 +667,13 @@ export class WorkerApi {
           update.conditionalNoise = prediction.slice(size, 2 * size);
           buffers.push(update.unconditionalNoise.buffer, update.conditionalNoise.buffer);
         }
-        // Awaiting the callback paces the loop to what the page can take in.
-        await onStep(Comlink.transfer(update, buffers));
+        if (pageTookStep) await pageTookStep;
+        abortCheck(this.#aborted, callId);
+        pageTookStep = Promise.resolve(onStep(Comlink.transfer(update, buffers)));
+        pageTookStep.catch(() => undefined); // Awaited later; this only silences the warning.
       }
     }
+    if (pageTookStep) await pageTookStep;
     const result: DiffusionResult = {
       sample,
       shape: [batch, channels, height, width],

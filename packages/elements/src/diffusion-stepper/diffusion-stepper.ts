@@ -706,8 +706,8 @@ export class GenvizDiffusionStepper extends LitElement {
     await this.#ensureModel();
     const scheduler = this.scheduler;
     this.#reverseScheduler = scheduler;
-    // The runtime awaits onStep before the next step, so holding the promise pauses sampling
-    // between model evaluations.
+    // The runtime waits for onStep's promise before it streams the next step (it computes at
+    // most one step ahead), so holding the promise pauses sampling between model evaluations.
     const onStep = (step: DiffusionStep) => this.#onReverseStep(step, scheduler, signal);
     const result = await this.#runtime().diffusion.sample({
       model: this.model,
