@@ -49,3 +49,16 @@ export { LUMA_WEIGHTS, rgbaToTensor, tensorToRgba } from './image.js';
 export type { ImageShape, ValueRange } from './image.js';
 export { DTYPE_SUFFIXES, MODEL_DTYPES, isModelDtype, variantFileName } from './model-dtypes.js';
 export type { ModelDtype } from './model-dtypes.js';
+export { MANIFEST_SCHEMA_VERSION } from './manifest.js';
+export type {
+  AnyManifest,
+  DataFile,
+  DatasetManifest,
+  GanSnapshot,
+  ManifestTask,
+  ManifestTensor,
+  ModelManifest,
+  ModelVariant,
+  NetworkManifest,
+  VerifiedOutput,
+} from './manifest.js';

@@ -17,12 +17,13 @@ export type {
   EnvironmentReport,
 } from './environment.js';
 export type {
+  DataFile,
   GanSnapshot,
+  ManifestTensor,
   ModelDtype,
   ModelManifest,
   ModelVariant,
   NetworkManifest,
-  TensorSpec,
 } from './manifest.js';
 export { DTYPE_SUFFIXES } from '@genviz/core';
 export { clearModelCache } from './model-store.js';

@@ -1,67 +1,16 @@
-import type { ModelDtype } from '@genviz/core';
+import type { ModelDtype, ModelManifest, ModelVariant, NetworkManifest } from '@genviz/core';
 import { GenvizError } from './errors.js';
 
-export type { ModelDtype };
-
-export interface TensorSpec {
-  name: string;
-  dtype: 'float32' | 'int64' | 'int32' | 'uint8';
-  shape: Array<number | string>;
-  range?: [number, number];
-}
-
-export interface ModelVariant {
-  dtype: ModelDtype;
-  file: string;
-  bytes: number;
-  sha256: string;
-}
-
-export interface NetworkManifest {
-  inputs: TensorSpec[];
-  outputs: TensorSpec[];
-  variants: ModelVariant[];
-}
-
-/** A binary file of raw little-endian tensors, one after another. */
-export interface DataFile {
-  file: string;
-  bytes: number;
-  sha256: string;
-  tensors: Array<{
-    name: string;
-    dtype: 'uint8' | 'float32' | 'int64';
-    shape: number[];
-    byteOffset: number;
-  }>;
-}
-
-export interface GanSnapshot {
-  index: number;
-  epoch: number;
-  iteration: number;
-  /** The discriminator's mean P(real) on held-out real digits at this point. */
-  d_real: number;
-  /** The discriminator's mean P(real) on generated digits at this point. */
-  d_fake: number;
-  variants: ModelVariant[];
-}
-
-export interface ModelManifest {
-  schemaVersion: 1;
-  id: string;
-  task: 'classifier' | 'vae' | 'gan' | 'diffusion';
-  description?: string;
-  labels?: string[];
-  networks: Record<string, NetworkManifest>;
-  /** Diffusion models: diffusers' scheduler_config.json. */
-  scheduler?: Record<string, unknown>;
-  /** GANs: generator snapshots along training, oldest first. */
-  snapshots?: GanSnapshot[];
-  /** Extra data that belongs to the model (the VAE's held-out latents), as raw tensors. */
-  data?: Record<string, DataFile>;
-  [extra: string]: unknown;
-}
+// The manifest contract itself is in @genviz/core, shared with the export tool that writes it.
+export type {
+  DataFile,
+  GanSnapshot,
+  ManifestTensor,
+  ModelDtype,
+  ModelManifest,
+  ModelVariant,
+  NetworkManifest,
+} from '@genviz/core';
 
 const TASKS = ['classifier', 'vae', 'gan', 'diffusion'];
 
@@ -95,7 +44,7 @@ export function parseManifest(value: unknown, url: string): ModelManifest {
       }
     }
   }
-  return manifest as ModelManifest;
+  return manifest as unknown as ModelManifest;
 }
 
 export function findVariant(
