@@ -2,7 +2,7 @@ import { NormalGenerator } from '@genviz/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { commands } from 'vitest/browser';
 import { GenvizError, GenvizRuntime, clearModelCache } from '../src/index.js';
-import type { GenvizErrorCode, ModelManifest } from '../src/index.js';
+import type { DiffusionStep, GenvizErrorCode, ModelManifest } from '../src/index.js';
 import type { NodeTensor } from './node-commands.js';
 
 // The real default models, built by genviz-export into @genviz/models, on onnxruntime-web in
@@ -280,6 +280,30 @@ describe('long runs, errors and the worker', () => {
     // Still usable afterwards.
     const probabilities = await runtime.classifier.classify(new Float32Array(784));
     expect(probabilities).toHaveLength(10);
+  });
+
+  test('a pending promise from onStep pauses the loop, after at most one step computed ahead', async () => {
+    // The worker computes step k+1 while the page handles step k, then waits for the page's
+    // answer before streaming. Holding step 0 for `holdMs` must show in step 2's worker clock
+    // (the loop was held) but not in step 1's (it was computed during the hold).
+    const holdMs = 1500;
+    const steps: DiffusionStep[] = [];
+    const result = await runtime.diffusion.sample({
+      scheduler: 'ddim',
+      steps: 4,
+      classLabel: 2,
+      guidanceScale: 3,
+      onStep: (step) => {
+        steps.push(step);
+        if (step.index === 0) return new Promise((resolve) => setTimeout(resolve, holdMs));
+        return undefined;
+      },
+    });
+    expect(steps.map((step) => step.index)).toEqual([0, 1, 2, 3]);
+    expect(steps.map((step) => step.evaluations)).toEqual([1, 2, 3, 4]);
+    expect(result.evaluations).toBe(4);
+    expect(steps[1]!.elapsedMs - steps[0]!.elapsedMs).toBeLessThan(holdMs);
+    expect(steps[2]!.elapsedMs - steps[0]!.elapsedMs).toBeGreaterThanOrEqual(holdMs);
   });
 
   describe('broken models give their error code and leave the runtime usable', () => {
