@@ -1,16 +1,24 @@
 """Train the DCGAN (genviz `mnist-dcgan`; `mnist-dcgan-collapsed/train.py` reuses this with a collapsing recipe).
 
-    /usr/bin/python3 models/mnist-dcgan/train.py [--epochs 75] [--threads 1] [--mnist-dir DIR]
+    /usr/bin/python3 models/mnist-dcgan/train.py [--threads 1] [--mnist-dir DIR] [--out-dir DIR]
 
-Recipe (healthy): 9,000 training digits (fixed split), pixels scaled to [-1,1]. Non-saturating GAN loss
-(BCE with logits), one-sided label smoothing (real target 0.9), Adam lr 2e-4 betas (0.5, 0.999) for both
-networks, one D step then one G step per batch of 64, latent Z = 64 standard normal, 75 epochs.
+Recipe (healthy, the defaults of `python3 train.py`, see DCGAN_DEFAULTS): 9,000 training digits (fixed
+split), pixels scaled to [-1,1]. Generator channels and discriminator dropout come from config.json.
+Non-saturating GAN loss (BCE with logits), one-sided label smoothing (real target 0.9), spectral norm on
+every discriminator layer during training (--spectral-norm; the saved discriminator holds the normalised
+weights weight_orig / sigma under the plain model.py names), Adam lr 2e-4 betas (0.5, 0.999) for both
+networks (constant; --lr-decay-start N decays both linearly to 0 after epoch N, off by default), one D step
+then one G step per batch of 64, latent Z = 64 standard normal, 100 epochs.
 The shipped generator is an exponential moving average of the generator weights (decay 0.999, --g-ema),
 with its BatchNorm running statistics re-estimated on 50 batches of 64 latents at each snapshot.
 Snapshots of the generator (eval-mode weights incl. BatchNorm running stats) go to
 snapshots/generator-NN.safetensors: 00 = initial weights, then at the end of the epochs in --snapshot-epochs
 (the last one is the final epoch). For every snapshot history.json records the discriminator's mean P(real)
 (sigmoid of its logit, eval mode) on the 1,000 held-out real digits (d_real) and on 1,000 fakes (d_fake).
+
+get_parser() keeps the older defaults (no spectral norm, constant lr, 75 epochs) because
+mnist-dcgan-collapsed/train.py builds its recipe on them. --g-channels/--d-channels/--d-dropout override
+config.json for trial runs (use them with --out-dir; the effective config.json is written there).
 """
 import argparse
 import copy
@@ -50,6 +58,15 @@ def get_parser():
     ap.add_argument("--real-label", type=float, default=0.9)
     ap.add_argument("--g-ema", type=float, default=0.999,
                     help="ship an exponential moving average of the generator weights (0 = ship the raw generator)")
+    ap.add_argument("--loss", choices=["bce", "hinge"], default="bce",
+                    help="bce: non-saturating GAN loss with --real-label smoothing; hinge: hinge loss for D, -logit for G")
+    ap.add_argument("--spectral-norm", action="store_true",
+                    help="spectral norm on every D layer during training (the saved discriminator holds weight/sigma)")
+    ap.add_argument("--lr-decay-start", type=int, default=0,
+                    help="decay both learning rates linearly to 0 over epochs lr-decay-start+1 .. epochs (0 = constant)")
+    ap.add_argument("--g-channels", default=None, help="trial override of config generator_channels, e.g. 44,64")
+    ap.add_argument("--d-channels", default=None, help="trial override of config discriminator_channels")
+    ap.add_argument("--d-dropout", type=float, default=None, help="trial override of config discriminator_dropout")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mnist-dir", default=None)
     ap.add_argument("--out-dir", default=None, help="write here instead of models/<model-id> (for trial runs)")
@@ -64,17 +81,63 @@ def d_means(G, D, real, z):
     return d_real, d_fake
 
 
+SN_LAYERS = (torch.nn.Conv2d, torch.nn.Linear)
+
+
+def add_spectral_norm(D):
+    from torch.nn.utils.parametrizations import spectral_norm
+    for name, m in list(D.named_modules()):
+        if isinstance(m, SN_LAYERS):
+            spectral_norm(m)
+    return D
+
+
+@torch.no_grad()
+def plain_discriminator(D, D_plain):
+    """Copy D into D_plain (the model.py module); with spectral norm, the weights saved are the normalised
+    weight_orig / sigma that D uses in eval mode, under the usual state-dict names."""
+    if D_plain is D:
+        return D
+    D.eval()
+    sd = {}
+    for name, m in D.named_modules():
+        if isinstance(m, SN_LAYERS):
+            sd[f"{name}.weight"] = m.weight.detach().clone()  # parametrized: weight_orig / sigma (eval: no power step)
+            sd[f"{name}.bias"] = m.bias.detach().clone()
+    D_plain.load_state_dict(sd)
+    return D_plain.eval()
+
+
+def apply_overrides(config, args):
+    arch = config["architecture"]
+    if args.g_channels:
+        arch["generator_channels"] = [int(c) for c in args.g_channels.split(",")]
+    if args.d_channels:
+        arch["discriminator_channels"] = [int(c) for c in args.d_channels.split(",")]
+    if args.d_dropout is not None:
+        arch["discriminator_dropout"] = args.d_dropout
+    return config
+
+
 def train(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     out_dir = args.out_dir or os.path.join(os.path.dirname(HERE), args.model_id)
     snap_dir = os.path.join(out_dir, "snapshots")
     os.makedirs(snap_dir, exist_ok=True)
-    config = load_config(args.model_id)
+    config = apply_overrides(load_config(args.model_id), args)
+    if args.out_dir:
+        with open(os.path.join(out_dir, "config.json"), "w") as f:
+            json.dump(config, f, indent=2)
     Z = config["architecture"]["latent_dim"]
-    G, D = import_model(args.model_id).build(config)
+    model = import_model(args.model_id)
+    G, D = model.build(config)
     G.apply(init_weights); D.apply(init_weights)
-    print(f"params G {count_params(G)} D {count_params(D)}", flush=True)
+    D_plain = D
+    if args.spectral_norm:
+        D_plain = model.build(config)[1]
+        add_spectral_norm(D)
+    print(f"params G {count_params(G)} D {count_params(D_plain)}", flush=True)
     tr_x, _, he_x, _ = load_split(args.mnist_dir)
     X = torch.from_numpy(tr_x).float().div(255).mul(2).sub(1).unsqueeze(1)
     HX = torch.from_numpy(he_x).float().div(255).mul(2).sub(1).unsqueeze(1)
@@ -105,31 +168,45 @@ def train(args):
         rel = f"snapshots/generator-{idx:02d}.safetensors"
         Gs = shipped_generator()
         save_state_dict(os.path.join(out_dir, rel), Gs)
-        dr, df = d_means(Gs, D, HX, z_eval)
+        Ds = plain_discriminator(D, D_plain)
+        dr, df = d_means(Gs, Ds, HX, z_eval)
         history.append({"index": idx, "epoch": epoch, "iteration": it, "file": rel, "d_real": dr, "d_fake": df})
         print(f"snapshot {idx}: epoch {epoch} iteration {it} d_real {dr:.3f} d_fake {df:.3f}", flush=True)
-        finish(args, Gs, D, HX, Z, out_dir, history, time.time() - t_start)
+        finish(args, Gs, Ds, HX, Z, out_dir, history, time.time() - t_start)
 
     t_start = t0 = time.time()
     snapshot(0, 0)
     it = 0
     spe = len(X) // args.batch
+    total_it = spe * args.epochs
+    decay_it0 = spe * args.lr_decay_start
     for ep in range(1, args.epochs + 1):
         perm = torch.randperm(len(X))
         sd = sg = 0.0
         for i in range(spe):
+            if args.lr_decay_start > 0:
+                f = 1.0 if it < decay_it0 else (total_it - it) / (total_it - decay_it0)
+                for o, lr in ((opt_g, args.lr_g), (opt_d, args.lr_d)):
+                    for grp in o.param_groups:
+                        grp["lr"] = lr * f
             G.train(); D.train()
             real = X[perm[i * args.batch:(i + 1) * args.batch]]
             n = len(real)
             fake = G(torch.randn(n, Z)).detach()
             lr_ = D(real)
             lf_ = D(fake)
-            loss_d = F.binary_cross_entropy_with_logits(lr_, torch.full_like(lr_, args.real_label)) + \
-                F.binary_cross_entropy_with_logits(lf_, torch.zeros_like(lf_))
+            if args.loss == "hinge":
+                loss_d = F.relu(1 - lr_).mean() + F.relu(1 + lf_).mean()
+            else:
+                loss_d = F.binary_cross_entropy_with_logits(lr_, torch.full_like(lr_, args.real_label)) + \
+                    F.binary_cross_entropy_with_logits(lf_, torch.zeros_like(lf_))
             opt_d.zero_grad(); loss_d.backward(); opt_d.step()
             for _ in range(args.g_steps):
                 lg = D(G(torch.randn(n, Z)))
-                loss_g = F.binary_cross_entropy_with_logits(lg, torch.ones_like(lg))
+                if args.loss == "hinge":
+                    loss_g = -lg.mean()
+                else:
+                    loss_g = F.binary_cross_entropy_with_logits(lg, torch.ones_like(lg))
                 opt_g.zero_grad(); loss_g.backward(); opt_g.step()
             it += 1
             if G_ema is not G:
@@ -165,5 +242,15 @@ def finish(args, G, D, HX, Z, out_dir, history, train_seconds):
                   f, indent=1)
 
 
+# The shipped mnist-dcgan recipe. get_parser() keeps the older defaults because
+# mnist-dcgan-collapsed/train.py builds its recipe on top of them.
+DCGAN_DEFAULTS = dict(
+    epochs=100,
+    snapshot_epochs="1,2,4,8,14,22,32,45,60,80,100",
+    spectral_norm=True,
+)
+
 if __name__ == "__main__":
-    train(get_parser().parse_args())
+    ap = get_parser()
+    ap.set_defaults(**DCGAN_DEFAULTS)
+    train(ap.parse_args())
