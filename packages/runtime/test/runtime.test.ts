@@ -317,7 +317,11 @@ describe('long runs, errors and the worker', () => {
       ).href;
     });
     const manifestBlob = (patch: (variant: { file: string; sha256: string }) => void) => {
-      const copy = structuredClone(manifest) as ModelManifest & { id: string };
+      // A plain JSON copy to break on purpose (the manifest types are read-only).
+      const copy = structuredClone(manifest) as unknown as {
+        id: string;
+        networks: Record<string, { variants: Array<{ file: string; sha256: string }> }>;
+      };
       copy.id = `broken-${Math.random()}`;
       const variant = copy.networks.classifier!.variants[0]!;
       variant.file = fileUrl;
