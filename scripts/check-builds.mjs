@@ -64,6 +64,12 @@ async function sampleOnPage(browser, url, { selector, clickPlay }) {
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
       problems.push(`console error: ${message.text()}`);
   });
+  // On WASM, the WebGPU build's 28 MB binary must never be fetched (docs/decisions/0004).
+  const wasmFiles = [];
+  page.on('request', (request) => {
+    const name = new URL(request.url()).pathname.split('/').pop();
+    if (name.endsWith('.wasm')) wasmFiles.push(name);
+  });
   page.on('response', (response) => {
     if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
       problems.push(`HTTP ${response.status()} for ${response.url()}`);
@@ -94,6 +100,10 @@ async function sampleOnPage(browser, url, { selector, clickPlay }) {
   });
   const [event] = await page.evaluate(() => globalThis.__genvizEvents);
   await page.close();
+  if (event.device === 'wasm' && wasmFiles.some((name) => name.includes('.jsep')))
+    problems.push(`fetched the WebGPU build on a WASM-only page: ${wasmFiles.join(', ')}`);
+  if (event.device === 'wasm' && wasmFiles.length !== 1)
+    problems.push(`expected one WASM binary to be fetched, got: ${wasmFiles.join(', ') || 'none'}`);
   return { event, problems };
 }
 

@@ -27,6 +27,5 @@ export default defineConfig({
   resolve: { conditions: ['@genviz/source', ...defaultClientConditions] },
   optimizeDeps: { include: ['comlink', 'onnxruntime-web', 'onnxruntime-web/wasm'] },
   build: { target: 'es2022' },
-  worker: { format: 'es' },
   plugins: [defaultModels()],
 });

@@ -18,7 +18,6 @@ const config: StorybookConfig = {
       // Run the workspace packages from source (see tsconfig.base.json's customConditions).
       resolve: { conditions: ['@genviz/source', ...defaultClientConditions] },
       optimizeDeps: { include: ['comlink', 'onnxruntime-web', 'onnxruntime-web/wasm'] },
-      worker: { format: 'es' },
     });
   },
 };

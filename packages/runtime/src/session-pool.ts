@@ -1,34 +1,29 @@
+import * as ortWebgpu from 'onnxruntime-web';
 import * as ortWasm from 'onnxruntime-web/wasm';
 import type { Device } from './environment.js';
 import { GenvizError } from './errors.js';
 
 /**
  * Two onnxruntime-web builds, one per device (docs/decisions/0004):
- * - WASM sessions run on `onnxruntime-web/wasm`, the plain SIMD build (14 MB). Measured here in
- *   headless Chromium, against the default bundle's WebGPU-enabled (JSEP, asyncify) build of
- *   28 MB: VAE decode of 64 latents 14 ms instead of 60-67 ms, the UNet step 20 ms instead of
- *   23-24 ms, and the cold first image 0.62-0.67 s instead of 1.1-1.2 s (half the bytes to
- *   download and compile).
- * - WebGPU sessions run on the default `onnxruntime-web` bundle, imported only when a WebGPU
- *   session is first created: pages that never use WebGPU never fetch or compile it.
+ * - WASM sessions run on `onnxruntime-web/wasm`, the plain SIMD build (14 MB of WASM). Measured
+ *   here in headless Chromium, against the default bundle's WebGPU-enabled (JSEP, asyncify)
+ *   build of 28 MB: VAE decode of 64 latents 14 ms instead of 60-67 ms, the UNet step 20 ms
+ *   instead of 23-24 ms, and the cold first image 0.5-0.67 s instead of 1.1-1.2 s (half the
+ *   bytes to download and compile).
+ * - WebGPU sessions run on the default `onnxruntime-web` bundle. Its JavaScript is imported
+ *   statically (a dynamic import would force bundlers to split the worker, which Vite's default
+ *   worker format refuses), but its WASM binary is fetched and compiled only when the first
+ *   WebGPU session is created: pages that never use WebGPU never download it.
  */
 type Ort = typeof ortWasm;
 export type OnnxOutputs = ortWasm.InferenceSession.OnnxValueMapType;
 
-let webgpuOrt: Promise<Ort> | undefined;
-let wasmThreads = 1;
-
-function ortFor(device: Device): Promise<Ort> {
-  if (device === 'wasm') return Promise.resolve(ortWasm);
-  webgpuOrt ??= import('onnxruntime-web').then((module: Ort) => {
-    configureModule(module);
-    return module;
-  });
-  return webgpuOrt;
+function ortFor(device: Device): Ort {
+  return device === 'wasm' ? ortWasm : (ortWebgpu as Ort);
 }
 
-function configureModule(module: Ort): void {
-  module.env.wasm.numThreads = wasmThreads;
+function configureModule(module: Ort, threads: number): void {
+  module.env.wasm.numThreads = threads;
   module.env.logLevel = 'error';
 }
 
@@ -47,8 +42,8 @@ let configured = false;
 export function configureOrt(threads: number): void {
   if (configured) return;
   configured = true;
-  wasmThreads = threads;
-  configureModule(ortWasm);
+  configureModule(ortWasm, threads);
+  configureModule(ortWebgpu as Ort, threads);
 }
 
 /** An input tensor, built with the onnxruntime-web build of the session that runs it. */
@@ -95,8 +90,8 @@ async function watchGpuDevice(module: Ort): Promise<void> {
  * WebGPU session was ever created (so there is no device to lose).
  */
 export async function destroyGpuDevice(): Promise<boolean> {
-  if (!webgpuOrt) return false;
-  const module = await webgpuOrt;
+  if (!webgpuSessionCreated) return false;
+  const module = ortFor('webgpu');
   const device = (await Promise.race([
     module.env.webgpu.device,
     new Promise((resolve) => setTimeout(resolve, 1000, undefined)),
@@ -107,6 +102,7 @@ export async function destroyGpuDevice(): Promise<boolean> {
 
 const sessions = new Map<string, Promise<PooledSession>>();
 let created = 0;
+let webgpuSessionCreated = false;
 
 /** How many sessions this worker has created, for tests and the benchmark. */
 export function sessionsCreated(): number {
@@ -126,7 +122,7 @@ export function getSession(
       const fetchStarted = performance.now();
       const model = await bytes();
       const createStarted = performance.now();
-      const module = await ortFor(device);
+      const module = ortFor(device);
       const session = await serialized(async () => {
         try {
           return await module.InferenceSession.create(model, {
@@ -143,7 +139,10 @@ export function getSession(
         }
       });
       created += 1;
-      if (device === 'webgpu') await watchGpuDevice(module);
+      if (device === 'webgpu') {
+        webgpuSessionCreated = true;
+        await watchGpuDevice(module);
+      }
       return {
         fetchMs: createStarted - fetchStarted,
         createMs: performance.now() - createStarted,
