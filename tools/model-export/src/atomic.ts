@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * A sibling path to write into before renaming onto `target`: same directory, so the rename is
@@ -26,6 +26,33 @@ export async function writeAtomically(
   }
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the staging folders of earlier builds of `target` whose process is gone. A build that
+ * is killed (Ctrl-C, or turbo stopping its tasks when another one fails) cannot clean up after
+ * itself; its folder names its process id, so the next build knows it is safe to delete. A
+ * build still running next to this one keeps its folder.
+ */
+async function removeAbandonedStaging(target: string): Promise<void> {
+  const prefix = `${basename(target)}.`;
+  const pattern = /^(\d+)-[0-9a-f]{12}\.(tmp|old)$/;
+  const entries = await readdir(dirname(target)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const match = pattern.exec(entry.slice(prefix.length));
+    if (match && !isRunning(Number(match[1])))
+      await rm(join(dirname(target), entry), { recursive: true, force: true });
+  }
+}
+
 /**
  * Builds a whole directory in a temporary sibling and swaps it in at the end, so `build` either
  * replaces the output completely or leaves the previous one untouched.
@@ -35,8 +62,11 @@ export async function replaceDirectoryAtomically(
   fill: (tempDir: string) => Promise<void>,
 ): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  const old = `${target}.${randomBytes(6).toString('hex')}.old`;
+  await removeAbandonedStaging(target);
+  const staging = (suffix: string) =>
+    `${target}.${process.pid}-${randomBytes(6).toString('hex')}.${suffix}`;
+  const temp = staging('tmp');
+  const old = staging('old');
   await mkdir(temp, { recursive: true });
   try {
     await fill(temp);

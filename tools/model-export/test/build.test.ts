@@ -134,4 +134,16 @@ describe('build', () => {
     );
     expect(await readdir(out)).toEqual(['previous.txt']);
   }, 60_000);
+
+  it('removes the staging folders that killed builds left behind, and only those', async () => {
+    const parent = await temporaryDir();
+    // A pid above Linux's largest (2^22) belongs to no process: a build that was killed.
+    const abandoned = ['assets.99999999-0123456789ab.tmp', 'assets.99999999-ba9876543210.old'];
+    // This process is alive: a build running next to this one keeps its folder.
+    const running = `assets.${process.pid}-0123456789ab.tmp`;
+    for (const name of [...abandoned, running, 'assets-notes.tmp'])
+      await mkdir(join(parent, name, 'mnist-dcgan'), { recursive: true });
+    await buildAll({ modelsDir, outDir: join(parent, 'assets') });
+    expect((await readdir(parent)).sort()).toEqual(['assets', 'assets-notes.tmp', running].sort());
+  }, 120_000);
 });
