@@ -19,6 +19,10 @@ snapshots/generator-NN.safetensors: 00 = initial weights, then at the end of the
 get_parser() keeps the older defaults (no spectral norm, constant lr, 75 epochs) because
 mnist-dcgan-collapsed/train.py builds its recipe on them. --g-channels/--d-channels/--d-dropout override
 config.json for trial runs (use them with --out-dir; the effective config.json is written there).
+--diffaugment translation[,cutout] (off by default) turns on DiffAugment (Zhao et al. 2020) for trials: the
+same random, differentiable augmentation of every batch D sees, real and fake, in the D step and the G step
+(integer shift up to --da-translate px with -1 padding; a --da-cutout px square set to -1). Training-only:
+networks and exported files are unchanged.
 """
 import argparse
 import copy
@@ -67,6 +71,11 @@ def get_parser():
     ap.add_argument("--g-channels", default=None, help="trial override of config generator_channels, e.g. 44,64")
     ap.add_argument("--d-channels", default=None, help="trial override of config discriminator_channels")
     ap.add_argument("--d-dropout", type=float, default=None, help="trial override of config discriminator_dropout")
+    ap.add_argument("--diffaugment", default="",
+                    help="DiffAugment (Zhao et al. 2020): comma list of translation,cutout applied to real and fake "
+                         "images every time D sees them (D and G steps); empty = off")
+    ap.add_argument("--da-translate", type=int, default=3, help="DiffAugment translation: max shift in pixels")
+    ap.add_argument("--da-cutout", type=int, default=8, help="DiffAugment cutout: square side in pixels")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mnist-dir", default=None)
     ap.add_argument("--out-dir", default=None, help="write here instead of models/<model-id> (for trial runs)")
@@ -79,6 +88,42 @@ def d_means(G, D, real, z):
     d_real = torch.sigmoid(D(real)).mean().item()
     d_fake = torch.sigmoid(D(G(z))).mean().item()
     return d_real, d_fake
+
+
+def da_translation(x, shift):
+    """Shift every image by its own random integer (dx, dy) in [-shift, shift]; vacated pixels = -1 (background)."""
+    n, c, h, w = x.shape
+    xp = F.pad(x, (shift, shift, shift, shift), value=-1.0)
+    tx = torch.randint(-shift, shift + 1, (n, 1, 1))
+    ty = torch.randint(-shift, shift + 1, (n, 1, 1))
+    gy, gx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    idx = (gy[None] + ty + shift) * (w + 2 * shift) + (gx[None] + tx + shift)  # [n,h,w] into the padded image
+    idx = idx.reshape(n, 1, h * w).expand(n, c, h * w)
+    return xp.reshape(n, c, -1).gather(2, idx).reshape(n, c, h, w)
+
+
+def da_cutout(x, size):
+    """Set a random size x size square (centre anywhere in the image, clipped at the border) to -1 (background)."""
+    n, c, h, w = x.shape
+    cy = torch.randint(0, h, (n, 1, 1))
+    cx = torch.randint(0, w, (n, 1, 1))
+    gy, gx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    y0, x0 = cy - size // 2, cx - size // 2
+    inside = (gy[None] >= y0) & (gy[None] < y0 + size) & (gx[None] >= x0) & (gx[None] < x0 + size)
+    keep = (~inside).to(x.dtype).unsqueeze(1)
+    return x * keep - (1 - keep)
+
+
+def diff_augment(x, args):
+    """Training-only differentiable augmentation (pure tensor ops, global torch RNG, so seeded runs repeat)."""
+    for op in args.diffaugment.split(",") if args.diffaugment else ():
+        if op == "translation":
+            x = da_translation(x, args.da_translate)
+        elif op == "cutout":
+            x = da_cutout(x, args.da_cutout)
+        else:
+            raise SystemExit(f"unknown --diffaugment op {op}")
+    return x
 
 
 SN_LAYERS = (torch.nn.Conv2d, torch.nn.Linear)
@@ -193,8 +238,8 @@ def train(args):
             real = X[perm[i * args.batch:(i + 1) * args.batch]]
             n = len(real)
             fake = G(torch.randn(n, Z)).detach()
-            lr_ = D(real)
-            lf_ = D(fake)
+            lr_ = D(diff_augment(real, args))
+            lf_ = D(diff_augment(fake, args))
             if args.loss == "hinge":
                 loss_d = F.relu(1 - lr_).mean() + F.relu(1 + lf_).mean()
             else:
@@ -202,7 +247,7 @@ def train(args):
                     F.binary_cross_entropy_with_logits(lf_, torch.zeros_like(lf_))
             opt_d.zero_grad(); loss_d.backward(); opt_d.step()
             for _ in range(args.g_steps):
-                lg = D(G(torch.randn(n, Z)))
+                lg = D(diff_augment(G(torch.randn(n, Z)), args))
                 if args.loss == "hinge":
                     loss_g = -lg.mean()
                 else:
