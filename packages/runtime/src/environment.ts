@@ -1,4 +1,4 @@
-import type { ModelDtype, ModelManifest } from './manifest.js';
+import type { ModelDtype, ModelManifest } from '@genviz/core';
 import { GenvizError } from './errors.js';
 
 export type DeviceOption = 'auto' | 'webgpu' | 'wasm';

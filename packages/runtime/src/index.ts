@@ -24,7 +24,7 @@ export type {
   ModelManifest,
   ModelVariant,
   NetworkManifest,
-} from './manifest.js';
+} from '@genviz/core';
 export { DTYPE_SUFFIXES } from '@genviz/core';
 export { clearModelCache } from './model-store.js';
 export type { FileProgress } from './model-store.js';

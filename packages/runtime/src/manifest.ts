@@ -1,17 +1,6 @@
 import type { ModelDtype, ModelManifest, ModelVariant, NetworkManifest } from '@genviz/core';
 import { GenvizError } from './errors.js';
 
-// The manifest contract itself is in @genviz/core, shared with the export tool that writes it.
-export type {
-  DataFile,
-  GanSnapshot,
-  ManifestTensor,
-  ModelDtype,
-  ModelManifest,
-  ModelVariant,
-  NetworkManifest,
-} from '@genviz/core';
-
 const TASKS = ['classifier', 'vae', 'gan', 'diffusion'];
 
 /** Checks the parts of a manifest the runtime relies on, with errors that name the field. */

@@ -7,12 +7,11 @@ import {
   scheduleFromConfig,
   snrAt,
 } from '@genviz/core';
-import type { NoiseSchedule, SchedulerConfigJson } from '@genviz/core';
 import { chooseDevice, detectEnvironment } from './environment.js';
 import type { DeviceChoice, DeviceOption, DtypeOption, EnvironmentReport } from './environment.js';
 import { GPU_LOST, GenvizError, abortedError } from './errors.js';
 import { findVariant, parseManifest } from './manifest.js';
-import type { ModelManifest, ModelVariant } from './manifest.js';
+import type { ModelManifest, ModelVariant, NoiseSchedule, SchedulerConfigJson } from '@genviz/core';
 import { fetchModelFile } from './model-store.js';
 import type { FileProgress } from './model-store.js';
 import {

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { writeAtomically } from './atomic.js';
 import { ExportError } from './errors.js';
-import type { DataFile } from './manifest.js';
+import type { DataFile } from '@genviz/core';
 import { SafetensorsFile } from './safetensors.js';
 import type { SafetensorsDtype } from './safetensors.js';
 

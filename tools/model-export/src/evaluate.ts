@@ -4,7 +4,7 @@ import { writeAtomically } from './atomic.js';
 import { MODEL_DTYPES, isModelDtype } from './dtypes.js';
 import type { ModelDtype } from './dtypes.js';
 import { ExportError } from './errors.js';
-import type { ModelManifest } from './manifest.js';
+import type { ModelManifest } from '@genviz/core';
 import type { Reporter } from './reporter.js';
 import { MODEL_IDS, readHeldoutDigits, readModelManifest } from './evaluate/assets.js';
 import {

@@ -1,7 +1,7 @@
 export { ExportError } from './errors.js';
 export { DTYPE_SUFFIXES, MODEL_DTYPES, isModelDtype, variantFileName } from './dtypes.js';
 export type { ModelDtype } from './dtypes.js';
-export { MANIFEST_SCHEMA_VERSION } from './manifest.js';
+export { MANIFEST_SCHEMA_VERSION } from '@genviz/core';
 export type {
   AnyManifest,
   DataFile,
@@ -13,7 +13,7 @@ export type {
   ModelVariant,
   NetworkManifest,
   VerifiedOutput,
-} from './manifest.js';
+} from '@genviz/core';
 export { SafetensorsFile, writeSafetensors, MAX_HEADER_BYTES } from './safetensors.js';
 export type { TensorInfo, TensorData, SafetensorsDtype } from './safetensors.js';
 export { readModelConfig } from './config.js';

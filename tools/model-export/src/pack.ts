@@ -10,7 +10,7 @@ import { packSafetensorsAsData } from './datafile.js';
 import { MODEL_DTYPES, variantFileName } from './dtypes.js';
 import type { ModelDtype } from './dtypes.js';
 import { ExportError } from './errors.js';
-import { MANIFEST_SCHEMA_VERSION } from './manifest.js';
+import { MANIFEST_SCHEMA_VERSION } from '@genviz/core';
 import type {
   DataFile,
   DatasetManifest,
@@ -18,7 +18,7 @@ import type {
   ModelManifest,
   ModelVariant,
   NetworkManifest,
-} from './manifest.js';
+} from '@genviz/core';
 import { ONNX_OPSET } from './onnx/builder.js';
 import { quantizeFile } from './quantize.js';
 import { silentReporter } from './reporter.js';

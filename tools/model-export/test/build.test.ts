@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAll } from '../src/pack.js';
 import type { BuildResult } from '../src/pack.js';
 import { ExportError } from '../src/errors.js';
-import type { ModelManifest } from '../src/manifest.js';
+import type { ModelManifest } from '@genviz/core';
 import { SafetensorsFile, float32Bytes, writeSafetensors } from '../src/safetensors.js';
 import { validate } from './json-schema.js';
 import { TINY_CONFIGS, temporaryDir, writeHeldoutData, writeTinyModel } from './fixtures.js';

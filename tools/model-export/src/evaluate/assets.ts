@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { ModelDtype } from '../dtypes.js';
 import { ExportError } from '../errors.js';
-import type { AnyManifest, DatasetManifest, ModelManifest, ModelVariant } from '../manifest.js';
+import type { AnyManifest, DatasetManifest, ModelManifest, ModelVariant } from '@genviz/core';
 import { PIXELS } from './metrics.js';
 
 /** The ids evaluate knows, as in docs/decisions/0001-model-folder-contract.md. */

@@ -2,7 +2,7 @@ import { NormalGenerator, applyGuidance, createScheduler } from '@genviz/core';
 import type { SchedulerConfigJson } from '@genviz/core';
 import type { ModelDtype } from '../dtypes.js';
 import { ExportError } from '../errors.js';
-import type { ModelManifest } from '../manifest.js';
+import type { ModelManifest } from '@genviz/core';
 import type { Reporter } from '../reporter.js';
 import { findVariant, openVariant } from './assets.js';
 import type { EvaluatedNetwork, HeldoutDigits } from './assets.js';
