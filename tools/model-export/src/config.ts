@@ -116,6 +116,11 @@ export class ArchitectureParams {
     return value;
   }
 
+  /** Rejects a value that reads fine but that the architecture cannot take. */
+  invalid(key: string, requirement: string): never {
+    throw new ExportError(`"architecture.${key}" ${requirement}`, { file: this.configPath });
+  }
+
   integers(key: string, length?: number): number[] {
     const value = this.architecture[key];
     if (

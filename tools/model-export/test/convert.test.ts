@@ -1,4 +1,4 @@
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
@@ -9,8 +9,15 @@ import { readOnnxModel } from '../src/onnx/reader.js';
 import { writeOnnxModel } from '../src/onnx/writer.js';
 import { SafetensorsFile, float32Bytes, writeSafetensors } from '../src/safetensors.js';
 import type { TensorToWrite } from '../src/safetensors.js';
+import { quantizeFile } from '../src/quantize.js';
 import { runOnnx } from '../src/verify.js';
-import { TINY_CONFIGS, syntheticInputs, temporaryDir, writeTinyModel } from './fixtures.js';
+import {
+  TINY_CONFIGS,
+  syntheticInputs,
+  syntheticWeights,
+  temporaryDir,
+  writeTinyModel,
+} from './fixtures.js';
 
 async function readAll(path: string): Promise<TensorToWrite[]> {
   const file = await SafetensorsFile.open(path);
@@ -79,6 +86,98 @@ describe('convert', () => {
     const model = await readOnnxModel(out);
     expect(model.graph.inputs[0]!.type?.tensor_type?.shape?.dim[0]).toEqual({ dim_param: 'batch' });
     expect(model.opsetImports).toEqual([{ domain: '', version: 17 }]);
+  });
+
+  it('reads the categorical code from the latent as model.py does, in every dtype', async () => {
+    // Same weights twice: a generator with a 4-way code, and one without that is fed the one-hot
+    // code by hand. The coded generator must only see which of latent[0..3] is largest.
+    const plain = TINY_CONFIGS['tiny-dcgan']!;
+    const coded = {
+      ...plain,
+      id: 'tiny-dcgan-code',
+      architecture: { ...plain.architecture, categorical_code: 4 },
+    };
+    const models = await temporaryDir();
+    const dir = join(models, coded.id);
+    await mkdir(dir);
+    await writeFile(join(dir, 'config.json'), JSON.stringify(coded));
+    await writeSafetensors(
+      join(dir, 'generator.safetensors'),
+      syntheticWeights(expectedWeights(coded, 'generator'), 3),
+    );
+    const out = await temporaryDir();
+    const paths = { coded: join(out, 'coded.onnx'), plain: join(out, 'plain.onnx') };
+    await convertNetwork({
+      modelDir: dir,
+      config: coded,
+      network: 'generator',
+      outPath: paths.coded,
+    });
+    await convertNetwork({
+      modelDir: dir,
+      config: plain,
+      network: 'generator',
+      outPath: paths.plain,
+    });
+    const rest = [0.3, -1.2, 0.8, 0.1];
+    const latents = (rows: number[][]) => ({
+      latent: {
+        dtype: 'float32' as const,
+        shape: [rows.length, 8],
+        data: Float32Array.from(rows.flatMap((head) => [...head, ...rest])),
+      },
+    });
+    const image = async (path: string, rows: number[][]) =>
+      Array.from((await runOnnx(path, latents(rows)))['image']!.data);
+    const codedImages = await image(paths.coded, [
+      [0.1, 2, -1, 0.5],
+      [-3, 0.7, 0.2, 0.69999],
+      [2, 0.1, -1, 0.5],
+    ]);
+    const oneHotImages = await image(paths.plain, [
+      [0, 1, 0, 0],
+      [1, 0, 0, 0],
+    ]);
+    const pixels = 28 * 28;
+    const row = (images: number[], r: number) => images.slice(r * pixels, (r + 1) * pixels);
+    expect(row(codedImages, 0)).toEqual(row(oneHotImages, 0));
+    expect(row(codedImages, 1)).toEqual(row(oneHotImages, 0));
+    expect(row(codedImages, 2)).toEqual(row(oneHotImages, 1));
+    expect(row(codedImages, 2)).not.toEqual(row(codedImages, 0));
+
+    // fp16 would round 0.7 and 0.69999 to the same value and light two entries: the code stays fp32.
+    for (const dtype of ['fp16', 'int8'] as const) {
+      const path = join(out, `coded_${dtype}.onnx`);
+      await quantizeFile(paths.coded, path, dtype);
+      const images = await image(path, [
+        [0.1, 2, -1, 0.5],
+        [-3, 0.7, 0.2, 0.69999],
+      ]);
+      expect(row(images, 1)).toEqual(row(images, 0));
+      const error = Math.max(
+        ...row(images, 0).map((v, i) => Math.abs(v - row(codedImages, 0)[i]!)),
+      );
+      expect(error).toBeLessThan(0.05);
+    }
+  });
+
+  it('rejects a categorical code that the latent cannot hold', async () => {
+    const plain = TINY_CONFIGS['tiny-dcgan']!;
+    const models = await temporaryDir();
+    const dir = await writeTinyModel(models, 'tiny-dcgan');
+    for (const code of [1, 9]) {
+      const config = { ...plain, architecture: { ...plain.architecture, categorical_code: code } };
+      const error = await convertNetwork({
+        modelDir: dir,
+        config,
+        network: 'generator',
+        outPath: join(await temporaryDir(), 'generator.onnx'),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ExportError);
+      expect((error as Error).message).toMatch(
+        /"architecture\.categorical_code" must be 0 \(none\) or 2 to latent_dim \(8\), got \d/,
+      );
+    }
   });
 
   it('names the tensor that a checkpoint is missing, and writes nothing', async () => {
