@@ -5,6 +5,11 @@ Generator.forward(latent [N,Z] standard normal) -> image [N,1,28,28] in [-1,1]
     deconv: ConvTranspose2d(c1, c0, 4, stride 2, padding 1), BatchNorm2d(c0), ReLU     7 -> 14
             ConvTranspose2d(c0, 1, 4, stride 2, padding 1), Tanh                         14 -> 28
     ((c0, c1) = config "generator_channels", Z = "latent_dim")
+    With config "categorical_code" K > 0 (InfoGAN-style, Chen et al. 2016), the first K latent entries are
+    replaced by a one-hot code before fc: one at the largest of them, zero elsewhere. Under a standard-normal
+    latent each of the K positions is the largest equally often, so the code is a uniform K-way choice read
+    from the same [N,Z] input; the generator can draw K separate families of images (the digits) with a
+    discontinuity between them, instead of blending one digit into the next across a connected latent space.
 
 Discriminator.forward(image [N,1,28,28] in [-1,1]) -> logit [N,1]   (sigmoid = P(real))
     conv: Conv2d(1, d0, 4, stride 2, padding 1), LeakyReLU(0.2), Dropout     28 -> 14
@@ -12,6 +17,7 @@ Discriminator.forward(image [N,1,28,28] in [-1,1]) -> logit [N,1]   (sigmoid = P
           Flatten, Linear(d1*7*7, 1)
     ((d0, d1) = config "discriminator_channels"; no normalisation layers, so train/eval behave alike)
 """
+import torch
 import torch.nn as nn
 
 
@@ -20,6 +26,7 @@ class Generator(nn.Module):
         super().__init__()
         c0, c1 = arch["generator_channels"]
         self.c1 = c1
+        self.code = arch.get("categorical_code", 0)
         self.fc = nn.Sequential(
             nn.Linear(arch["latent_dim"], c1 * 7 * 7), nn.BatchNorm1d(c1 * 7 * 7), nn.ReLU(),
         )
@@ -29,6 +36,10 @@ class Generator(nn.Module):
         )
 
     def forward(self, latent):
+        if self.code:
+            head = latent[:, :self.code]
+            one_hot = (head == head.max(1, keepdim=True).values).to(latent.dtype)
+            latent = torch.cat([one_hot, latent[:, self.code:]], 1)
         return self.deconv(self.fc(latent).view(-1, self.c1, 7, 7))
 
 

@@ -23,6 +23,11 @@ config.json for trial runs (use them with --out-dir; the effective config.json i
 same random, differentiable augmentation of every batch D sees, real and fake, in the D step and the G step
 (integer shift up to --da-translate px with -1 padding; a --da-cutout px square set to -1). Training-only:
 networks and exported files are unchanged.
+--no-spectral-norm --r1 G and --beta1/--beta2 swap spectral norm for the R1 penalty on real digits and set Adam's
+betas. --info-code K gives the generator a K-way categorical code read from its latent (model.py) and trains it
+InfoGAN-style (Chen et al. 2016): a linear Q head on the discriminator's features learns, with D, which code drew
+each fake, and G is rewarded (--info-weight) for making that easy. --info-labels also trains Q on the real digits'
+labels (AC-GAN, Odena et al. 2017), so that code k draws digit k. The Q head is training-only and not saved.
 """
 import argparse
 import copy
@@ -58,13 +63,21 @@ def get_parser():
     ap.add_argument("--lr-g", type=float, default=2e-4)
     ap.add_argument("--lr-d", type=float, default=2e-4)
     ap.add_argument("--beta1", type=float, default=0.5)
+    ap.add_argument("--beta2", type=float, default=0.999)
+    ap.add_argument("--r1", type=float, default=0.0,
+                    help="R1 penalty weight gamma: D loss += gamma/2 * mean |grad_x D(real)|^2 (Mescheder et al. 2018)")
+    ap.add_argument("--info-code", type=int, default=None,
+                    help="trial override of config categorical_code (InfoGAN-style code read from the latent; 0 = off)")
+    ap.add_argument("--info-weight", type=float, default=1.0,
+                    help="weight of the InfoGAN mutual-information term (cross-entropy of a Q head on D's features "
+                         "predicting the code of each fake), added to the D loss and the G loss")
     ap.add_argument("--g-steps", type=int, default=1, help="generator updates per discriminator update")
     ap.add_argument("--real-label", type=float, default=0.9)
     ap.add_argument("--g-ema", type=float, default=0.999,
                     help="ship an exponential moving average of the generator weights (0 = ship the raw generator)")
     ap.add_argument("--loss", choices=["bce", "hinge"], default="bce",
                     help="bce: non-saturating GAN loss with --real-label smoothing; hinge: hinge loss for D, -logit for G")
-    ap.add_argument("--spectral-norm", action="store_true",
+    ap.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction, default=False,
                     help="spectral norm on every D layer during training (the saved discriminator holds weight/sigma)")
     ap.add_argument("--lr-decay-start", type=int, default=0,
                     help="decay both learning rates linearly to 0 over epochs lr-decay-start+1 .. epochs (0 = constant)")
@@ -76,6 +89,9 @@ def get_parser():
                          "images every time D sees them (D and G steps); empty = off")
     ap.add_argument("--da-translate", type=int, default=3, help="DiffAugment translation: max shift in pixels")
     ap.add_argument("--da-cutout", type=int, default=8, help="DiffAugment cutout: square side in pixels")
+    ap.add_argument("--info-labels", action=argparse.BooleanOptionalAction, default=False,
+                    help="also train the Q head on the real training digits with their labels (AC-GAN, Odena et al. "
+                         "2017), so that code k comes to draw digit k (needs a categorical code of 10)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mnist-dir", default=None)
     ap.add_argument("--out-dir", default=None, help="write here instead of models/<model-id> (for trial runs)")
@@ -161,6 +177,8 @@ def apply_overrides(config, args):
         arch["discriminator_channels"] = [int(c) for c in args.d_channels.split(",")]
     if args.d_dropout is not None:
         arch["discriminator_dropout"] = args.d_dropout
+    if args.info_code is not None:
+        arch["categorical_code"] = args.info_code
     return config
 
 
@@ -183,12 +201,35 @@ def train(args):
         D_plain = model.build(config)[1]
         add_spectral_norm(D)
     print(f"params G {count_params(G)} D {count_params(D_plain)}", flush=True)
-    tr_x, _, he_x, _ = load_split(args.mnist_dir)
+    tr_x, tr_y, he_x, _ = load_split(args.mnist_dir)
+    Y = torch.from_numpy(tr_y).long()
     X = torch.from_numpy(tr_x).float().div(255).mul(2).sub(1).unsqueeze(1)
     HX = torch.from_numpy(he_x).float().div(255).mul(2).sub(1).unsqueeze(1)
     z_eval = torch.randn(1000, Z, generator=torch.Generator().manual_seed(1234))
-    opt_g = torch.optim.Adam(G.parameters(), lr=args.lr_g, betas=(args.beta1, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=args.lr_d, betas=(args.beta1, 0.999))
+    K = config["architecture"].get("categorical_code", 0)
+    Q = None
+    if K:
+        # InfoGAN's Q head: a linear layer on the discriminator's last features, trained with D to tell
+        # which code drew each fake; G is trained to make that easy. Training-only: not saved or exported.
+        d1 = config["architecture"]["discriminator_channels"][1]
+        Q = torch.nn.Linear(d1 * 7 * 7, K)
+        init_weights(Q)
+    if args.info_labels and K != 10:
+        raise SystemExit("--info-labels needs a categorical code of 10 (one per digit)")
+
+    def discriminate(x):
+        """D's logit and, with a code, Q's code logits from the same features."""
+        if Q is None:
+            return D(x), None
+        features = D.conv[:-1](x)
+        return D.conv[-1](features), Q(features)
+
+    def info_loss(q_logits, z):
+        return args.info_weight * F.cross_entropy(q_logits, z[:, :K].argmax(1)) if K else 0.0
+
+    opt_g = torch.optim.Adam(G.parameters(), lr=args.lr_g, betas=(args.beta1, args.beta2))
+    opt_d = torch.optim.Adam(list(D.parameters()) + (list(Q.parameters()) if Q else []), lr=args.lr_d,
+                             betas=(args.beta1, args.beta2))
     snap_epochs = sorted(int(e) for e in args.snapshot_epochs.split(","))
     history = []
     G_ema = copy.deepcopy(G) if args.g_ema > 0 else G
@@ -235,23 +276,35 @@ def train(args):
                     for grp in o.param_groups:
                         grp["lr"] = lr * f
             G.train(); D.train()
-            real = X[perm[i * args.batch:(i + 1) * args.batch]]
+            batch_idx = perm[i * args.batch:(i + 1) * args.batch]
+            real = X[batch_idx]
             n = len(real)
-            fake = G(torch.randn(n, Z)).detach()
-            lr_ = D(diff_augment(real, args))
-            lf_ = D(diff_augment(fake, args))
+            z = torch.randn(n, Z)
+            fake = G(z).detach()
+            if args.r1 > 0:
+                real.requires_grad_(True)
+            lr_, q_real = discriminate(diff_augment(real, args))
+            lf_, q_fake = discriminate(diff_augment(fake, args))
             if args.loss == "hinge":
                 loss_d = F.relu(1 - lr_).mean() + F.relu(1 + lf_).mean()
             else:
                 loss_d = F.binary_cross_entropy_with_logits(lr_, torch.full_like(lr_, args.real_label)) + \
                     F.binary_cross_entropy_with_logits(lf_, torch.zeros_like(lf_))
+            if args.r1 > 0:
+                (grad,) = torch.autograd.grad(lr_.sum(), real, create_graph=True)
+                loss_d = loss_d + args.r1 / 2 * grad.pow(2).sum((1, 2, 3)).mean()
+            loss_d = loss_d + info_loss(q_fake, z)
+            if args.info_labels:
+                loss_d = loss_d + args.info_weight * F.cross_entropy(q_real, Y[batch_idx])
             opt_d.zero_grad(); loss_d.backward(); opt_d.step()
             for _ in range(args.g_steps):
-                lg = D(diff_augment(G(torch.randn(n, Z)), args))
+                z = torch.randn(n, Z)
+                lg, q_gen = discriminate(diff_augment(G(z), args))
                 if args.loss == "hinge":
                     loss_g = -lg.mean()
                 else:
                     loss_g = F.binary_cross_entropy_with_logits(lg, torch.ones_like(lg))
+                loss_g = loss_g + info_loss(q_gen, z)
                 opt_g.zero_grad(); loss_g.backward(); opt_g.step()
             it += 1
             if G_ema is not G:
