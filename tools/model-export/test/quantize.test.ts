@@ -4,10 +4,36 @@ import { convertNetwork } from '../src/convert.js';
 import { float16BitsToFloat32 } from '../src/safetensors.js';
 import { float32ToFloat16Bits, quantizeFile, quantizePerChannel } from '../src/quantize.js';
 import { readOnnxModel } from '../src/onnx/reader.js';
-import { compareOutput, runOnnx } from '../src/verify.js';
+import { DECISION_MARGIN, compareOutput, judge, runOnnx } from '../src/verify.js';
 import { TINY_CONFIGS, syntheticInputs, temporaryDir, writeTinyModel } from './fixtures.js';
 
 describe('quantize', () => {
+  it('compares the decisions of logits that PyTorch makes by a margin, and only those', () => {
+    const logit = { name: 'logit', dtype: 'float32', shape: ['batch', 1] } as const;
+    const tensor = (values: number[], width = 1) => ({
+      shape: [values.length / width, width],
+      data: Float32Array.from(values),
+    });
+    // A verdict of P(real) = 0.4985 (logit -0.006) flipping under int8 rounding is no disagreement...
+    const reference = tensor([0.5, -0.006, -0.8]);
+    expect(compareOutput(logit, tensor([0.45, 0.02, -0.7]), reference).decisionAgreement).toBe(1);
+    // ... a decided verdict flipping is, and the dtype's check says so.
+    const flipped = compareOutput(logit, tensor([-0.1, 0.02, -0.7]), reference);
+    expect(flipped.decisionAgreement).toBe(0.5);
+    expect(judge('int8', [flipped]).join()).toContain(
+      `decisions agree on 50.0% of the inputs decided by >= ${DECISION_MARGIN}`,
+    );
+    // Classes: a row whose two best logits are within the margin is not compared.
+    const classes = { name: 'logits', dtype: 'float32', shape: ['batch', 3] } as const;
+    const classReference = tensor([3, 1, 0, 2, 2.01, 0], 3);
+    expect(
+      compareOutput(classes, tensor([3, 1, 0, 2.02, 2.01, 0], 3), classReference).decisionAgreement,
+    ).toBe(1);
+    expect(
+      compareOutput(classes, tensor([1, 3, 0, 2, 2.01, 0], 3), classReference).decisionAgreement,
+    ).toBe(0);
+  });
+
   it('rounds float32 to the nearest float16, clamping past 65504', () => {
     for (const value of [0, 1, -2.5, 0.1, 1e-5, 65504, 3.14159]) {
       expect(
