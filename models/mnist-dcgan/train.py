@@ -3,12 +3,13 @@
     /usr/bin/python3 models/mnist-dcgan/train.py [--threads 1] [--mnist-dir DIR] [--out-dir DIR]
 
 Recipe (healthy, the defaults of `python3 train.py`, see DCGAN_DEFAULTS): 9,000 training digits (fixed
-split), pixels scaled to [-1,1]. Generator channels and discriminator dropout come from config.json.
-Non-saturating GAN loss (BCE with logits), one-sided label smoothing (real target 0.9), spectral norm on
-every discriminator layer during training (--spectral-norm; the saved discriminator holds the normalised
-weights weight_orig / sigma under the plain model.py names), Adam lr 2e-4 betas (0.5, 0.999) for both
-networks (constant; --lr-decay-start N decays both linearly to 0 after epoch N, off by default), one D step
-then one G step per batch of 64, latent Z = 64 standard normal, 100 epochs.
+split), pixels scaled to [-1,1]. Generator channels, discriminator dropout and the generator's categorical code
+(10: the largest of latent[:10] picks the digit) come from config.json. Non-saturating GAN loss (BCE with
+logits), one-sided label smoothing (real target 0.9), R1 penalty gamma 1 on real digits (no spectral norm),
+AC-GAN: a linear Q head on D's features learns the labels of real digits and the code of fakes, G is rewarded
+when Q reads its code back (weight 1). Adam lr 2e-4 betas (0, 0.9) for both networks (constant; --lr-decay-start N
+decays both linearly to 0 after epoch N, off by default), one D step then one G step per batch of 64, latent
+Z = 64 standard normal, 100 epochs. docs/decisions/0005 says why.
 The shipped generator is an exponential moving average of the generator weights (decay 0.999, --g-ema),
 with its BatchNorm running statistics re-estimated on 50 batches of 64 latents at each snapshot.
 Snapshots of the generator (eval-mode weights incl. BatchNorm running stats) go to
@@ -340,12 +341,15 @@ def finish(args, G, D, HX, Z, out_dir, history, train_seconds):
                   f, indent=1)
 
 
-# The shipped mnist-dcgan recipe. get_parser() keeps the older defaults because
+# The shipped mnist-dcgan recipe (docs/decisions/0005). get_parser() keeps the older defaults because
 # mnist-dcgan-collapsed/train.py builds its recipe on top of them.
 DCGAN_DEFAULTS = dict(
     epochs=100,
     snapshot_epochs="1,2,4,8,14,22,32,45,60,80,100",
-    spectral_norm=True,
+    r1=1.0,            # R1 on real digits instead of spectral norm
+    beta1=0.0,
+    beta2=0.9,
+    info_labels=True,  # AC-GAN: config.json's categorical_code 10 learns to mean the digit
 )
 
 if __name__ == "__main__":

@@ -155,6 +155,32 @@ describe.skipIf(!assetsPresent)(`evaluate on ${assetsDir}`, () => {
     if (trained) expect(vae?.msePerImage).toBeLessThan(784 / 10);
   }, 300_000);
 
+  it.skipIf(!trained)(
+    "meets the models issue's GAN targets on 1,000 samples of the shipped checkpoints",
+    async () => {
+      const jsonPath = join(await temporaryDir(), 'gan.json');
+      await evaluateCommand(
+        {
+          assets: assetsDir,
+          only: 'mnist-dcgan,mnist-dcgan-collapsed',
+          samples: '1000',
+          json: jsonPath,
+        },
+        silentReporter,
+        () => {},
+      );
+      const report = JSON.parse(await readFile(jsonPath, 'utf8')) as EvaluationReport;
+      const byMetric = new Map(report.targets.map((t) => [`${t.model} ${t.metric}`, t]));
+      expect(byMetric.get('mnist-dcgan share confident >= 0.9')?.value).toBeGreaterThanOrEqual(0.8);
+      expect(byMetric.get('mnist-dcgan class entropy (bits)')?.value).toBeGreaterThanOrEqual(3.1);
+      expect(byMetric.get('mnist-dcgan-collapsed class entropy (bits)')?.value).toBeLessThanOrEqual(
+        1.5,
+      );
+      expect(report.targets.every((t) => t.passed)).toBe(true);
+    },
+    300_000,
+  );
+
   it('rejects unknown dtypes and model ids with one clear message', async () => {
     await expect(
       evaluateCommand({ assets: assetsDir, dtype: 'fp8' }, silentReporter, () => {}),
