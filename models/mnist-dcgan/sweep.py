@@ -4,7 +4,8 @@
     python3 models/mnist-dcgan/sweep.py --data DIR/data.npz --out OUT --device cuda --parallel 15 --deadline 420
     python3 models/mnist-dcgan/sweep.py --data ... --run NAME --epochs 1 --device cpu    # one variant (smoke test)
 
-Each variant is the shipped recipe (train.py, DCGAN_DEFAULTS) with a few things changed (VARIANTS below).
+Each variant is BASE, the recipe shipped before the digit code (spectral norm, Adam betas (0.5, 0.999), no
+code; docs/decisions/0005), with a few things changed (VARIANTS below). Results: the model card's table.
 Every variant trains in its own process, up to --epochs, and at each epoch in EVAL_EPOCHS scores the EMA
 generator exactly as models/metrics.py scores the shipped one: BatchNorm statistics re-estimated for the
 averaged weights, 1,000 samples from standard-normal latents (seed 2024), judged by mnist-classifier; the
@@ -12,7 +13,7 @@ share with confidence >= 0.9 and the class entropy are appended to OUT/results.j
 
 This is a screen, not the recipe: GPU arithmetic differs from this machine's, and a GAN's end point is
 chaotic, so the winning variant is then trained here with train.py and scored with metrics.py, and only
-that run's numbers go into the model card. Seeds 0 and 1 of the shipped recipe show the seed-to-seed spread.
+that run's numbers go into the model card. Seeds 0 and 1 of BASE show the seed-to-seed spread.
 """
 import argparse
 import copy
