@@ -1,6 +1,6 @@
 import { copyFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ARCHITECTURES } from './architectures/index.js';
+import { ARCHITECTURES } from './architectures/registry.js';
 import { ArchitectureParams } from './config.js';
 import type { ModelConfig, NetworkConfig, TensorSpec } from './config.js';
 import { ExportError } from './errors.js';

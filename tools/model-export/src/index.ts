@@ -18,7 +18,13 @@ export { SafetensorsFile, writeSafetensors, MAX_HEADER_BYTES } from './safetenso
 export type { TensorInfo, TensorData, SafetensorsDtype } from './safetensors.js';
 export { readModelConfig } from './config.js';
 export type { ModelConfig, NetworkConfig, TensorSpec } from './config.js';
-export { ARCHITECTURES } from './architectures/index.js';
+export { ARCHITECTURES } from './architectures/registry.js';
+export {
+  convOutputSize,
+  convTransposeOutputSize,
+  defineArchitecture,
+} from './architectures/architecture.js';
+export type { Architecture, NetworkBuilder } from './architectures/architecture.js';
 export { buildNetwork, convertNetwork, expectedWeights } from './convert.js';
 export { ONNX_OPSET } from './onnx/builder.js';
 export { readOnnxModel } from './onnx/reader.js';

@@ -1,4 +1,5 @@
-import type { NetworkBuilder } from './index.js';
+import { defineArchitecture } from './architecture.js';
+import type { NetworkBuilder } from './architecture.js';
 import { batchNorm2d, conv2d, flatten, linear, maxPool2d, relu } from './layers.js';
 
 /**
@@ -40,4 +41,4 @@ const classifier: NetworkBuilder = (b, params, [image]) => {
   return [linear(b, 'head.5', x, hidden, params.integer('num_classes'))];
 };
 
-export const cnnClassifier = Object.freeze({ classifier });
+export const cnnClassifier = defineArchitecture('cnn-classifier', { classifier });

@@ -1,6 +1,6 @@
 import type { GraphBuilder } from '../onnx/builder.js';
-import type { NetworkBuilder } from './index.js';
-import { convOutputSize } from './index.js';
+import type { NetworkBuilder } from './architecture.js';
+import { convOutputSize, defineArchitecture } from './architecture.js';
 import {
   add,
   concatChannels,
@@ -167,4 +167,4 @@ const unet: NetworkBuilder = (b, params, [sample, timestep, classLabel]) => {
   ];
 };
 
-export const conditionalUnet = Object.freeze({ unet });
+export const conditionalUnet = defineArchitecture('conditional-unet', { unet });

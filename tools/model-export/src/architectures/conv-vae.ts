@@ -1,5 +1,5 @@
-import type { NetworkBuilder } from './index.js';
-import { convOutputSize } from './index.js';
+import type { NetworkBuilder } from './architecture.js';
+import { convOutputSize, defineArchitecture } from './architecture.js';
 import {
   convTranspose2d,
   conv2d,
@@ -68,4 +68,4 @@ const decoder: NetworkBuilder = (b, params, [latent]) => {
   return [sigmoid(b, x, 'deconv.3')];
 };
 
-export const convVae = Object.freeze({ encoder, decoder });
+export const convVae = defineArchitecture('conv-vae', { encoder, decoder });

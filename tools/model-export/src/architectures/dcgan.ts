@@ -1,8 +1,8 @@
 import { OnnxDataType } from '../onnx/ir.js';
 import { attr } from '../onnx/builder.js';
 import type { GraphBuilder } from '../onnx/builder.js';
-import type { NetworkBuilder } from './index.js';
-import { convOutputSize } from './index.js';
+import type { NetworkBuilder } from './architecture.js';
+import { convOutputSize, defineArchitecture } from './architecture.js';
 import {
   batchNorm1d,
   batchNorm2d,
@@ -136,4 +136,4 @@ const discriminator: NetworkBuilder = (b, params, [image]) => {
   return [linear(b, 'conv.7', x, d1 * side * side, 1)];
 };
 
-export const dcgan = Object.freeze({ generator, discriminator });
+export const dcgan = defineArchitecture('dcgan', { generator, discriminator });
