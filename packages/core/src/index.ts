@@ -62,3 +62,11 @@ export type {
   NetworkManifest,
   VerifiedOutput,
 } from './manifest.js';
+export { isGuided, sampleGuided, samplingDefaults, schedulerForSampling } from './sampling.js';
+export type {
+  DenoiserCall,
+  GuidedSamplingOptions,
+  GuidedSamplingResult,
+  GuidedStepState,
+  ModelSamplingDefaults,
+} from './sampling.js';

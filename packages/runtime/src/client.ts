@@ -9,10 +9,14 @@ import type {
   DiffusionResult,
   DiffusionSampleOptions,
   DiffusionStep,
+  DigitReading,
+  ForwardResult,
+  HeldOutDigits,
   LoadedModel,
   ModelProgress,
-  WorkerApi,
-} from './worker-api.js';
+  PixelRange,
+} from './protocol.js';
+import type { WorkerApi } from './worker.js';
 
 /** A default model id (`mnist-ddpm`, ...) or the URL of any model's manifest.json. */
 export type ModelRef = string;
@@ -61,11 +65,15 @@ export interface ForwardOptions extends ModelCallOptions {
   seed?: number;
 }
 
-export interface ForwardResult {
-  samples: Float32Array[];
-  noise: Float32Array;
-  snr: number[];
-  alphasCumprod: Float32Array;
+export interface ReadOptions extends ModelCallOptions {
+  /** How the images' values map to pixels: `unit` ([0, 1], the default) or `minus-one-to-one`. */
+  range?: PixelRange;
+}
+
+export interface DataOptions {
+  /** A dataset manifest's URL (task `dataset`); default: the held-out digits of `@genviz/models`. */
+  dataset?: string;
+  signal?: AbortSignal;
 }
 
 // Comlink proxies only callbacks passed as top-level arguments, never ones nested in an object.
@@ -77,6 +85,7 @@ const DEFAULTS = {
   vae: 'mnist-vae',
   gan: 'mnist-dcgan',
   diffusion: 'mnist-ddpm',
+  dataset: 'mnist-data',
 } as const;
 
 function createWorker(): Worker {
@@ -129,6 +138,8 @@ export class GenvizRuntime {
   #pending = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #restarts = 0;
+  /** Held-out digits per dataset URL: fetched (and checked) once per runtime, whatever the worker does. */
+  readonly #digits = new Map<string, Promise<HeldOutDigits>>();
   /** Set when a GPU device was lost: every later call runs on WASM. */
   #gpuLost = false;
 
@@ -317,6 +328,48 @@ export class GenvizRuntime {
           progressProxy(options),
         ),
       ),
+    /**
+     * The classifier's reading of each image [N, 1, 28, 28]: the most probable digit, its
+     * probability, and all ten. Images in [-1, 1] are mapped to [0, 1] in the worker.
+     */
+    read: (images: Float32Array, options: ReadOptions = {}): Promise<DigitReading[]> =>
+      this.#call(options.signal, (api, callId) =>
+        api.read(
+          this.#callOptions(options, DEFAULTS.classifier, callId),
+          images,
+          options.range ?? 'unit',
+          progressProxy(options),
+        ),
+      ),
+  };
+
+  readonly data = {
+    /**
+     * The real held-out MNIST digits that ship with the default models (1,000 images and their
+     * labels), fetched once, cached by the Cache API and checked against their sha256 like every
+     * model file. Pages share the result: do not write into it.
+     */
+    heldOutDigits: (options: DataOptions = {}): Promise<HeldOutDigits> => {
+      const url =
+        options.dataset === undefined
+          ? defaultManifestUrl(DEFAULTS.dataset, this.options.modelsBaseUrl ?? defaultModelsBaseUrl)
+          : this.resolveModel(options.dataset);
+      let pending = this.#digits.get(url);
+      if (!pending) {
+        pending = this.#call(undefined, (api) => api.heldOutDigits(url));
+        this.#digits.set(url, pending);
+        pending.catch(() => this.#digits.delete(url));
+      }
+      if (!options.signal) return pending;
+      const { signal } = options;
+      signal.throwIfAborted();
+      return Promise.race([
+        pending,
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(abortedError()), { once: true }),
+        ),
+      ]);
+    },
   };
 
   readonly vae = {

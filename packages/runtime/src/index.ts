@@ -1,12 +1,14 @@
 export { GenvizRuntime, configureRuntime } from './client.js';
 export type {
+  DataOptions,
   ForwardOptions,
-  ForwardResult,
   ModelCallOptions,
   ModelRef,
+  ReadOptions,
   RuntimeOptions,
   SampleOptions,
 } from './client.js';
+export type { ForwardResult } from './protocol.js';
 export { GenvizError, isGenvizError } from './errors.js';
 export type { GenvizErrorCode } from './errors.js';
 export type {
@@ -28,4 +30,12 @@ export type {
 export { DTYPE_SUFFIXES } from '@genviz/core';
 export { clearModelCache } from './model-store.js';
 export type { FileProgress } from './model-store.js';
-export type { DiffusionResult, DiffusionStep, LoadedModel, ModelProgress } from './worker-api.js';
+export type {
+  DiffusionResult,
+  DiffusionStep,
+  DigitReading,
+  HeldOutDigits,
+  LoadedModel,
+  ModelProgress,
+  PixelRange,
+} from './protocol.js';

@@ -238,6 +238,59 @@ for (const device of ['wasm', 'webgpu'] as const) {
   });
 }
 
+describe('held-out digits and readings come from the worker', () => {
+  test('data.heldOutDigits: the real digits, fetched once and checked by sha256', async () => {
+    const direct = await heldOutDigits(8);
+    const digits = await runtime.data.heldOutDigits();
+    expect(digits.count).toBe(1000);
+    expect(digits.side).toBe(28);
+    expect(digits.images).toHaveLength(1000 * 784);
+    expect(Array.from(digits.labels.subarray(0, 8))).toEqual(Array.from(direct.labels));
+    for (let i = 0; i < 8 * 784; i++) {
+      if (Math.fround(digits.images[i]! / 255) !== direct.images[i]) {
+        expect.fail(`pixel ${i}: ${digits.images[i]} vs ${direct.images[i]! * 255}`);
+      }
+    }
+    expect(runtime.data.heldOutDigits()).toBe(runtime.data.heldOutDigits());
+  });
+
+  test('a dataset whose bytes do not match its sha256 is an integrity-mismatch', async () => {
+    const url = runtime
+      .resolveModel('mnist-classifier')
+      .replace('mnist-classifier/manifest.json', 'mnist-data/manifest.json');
+    const manifest = (await (await fetch(url)).json()) as {
+      data: Record<string, { file: string; sha256: string }>;
+    };
+    manifest.data.heldout!.file = new URL(manifest.data.heldout!.file, url).href;
+    manifest.data.heldout!.sha256 = '0'.repeat(64);
+    const dataset = URL.createObjectURL(
+      new Blob([JSON.stringify(manifest)], { type: 'application/json' }),
+    );
+    await expectCode(runtime.data.heldOutDigits({ dataset }), 'integrity-mismatch');
+    await expectCode(
+      runtime.data.heldOutDigits({ dataset: runtime.resolveModel('mnist-vae') }),
+      'invalid-argument',
+    );
+  });
+
+  test('classifier.read: digit, confidence and probabilities, from [0, 1] or [-1, 1]', async () => {
+    const { images, labels } = await heldOutDigits(8);
+    const probabilities = await runtime.classifier.classify(images);
+    const readings = await runtime.classifier.read(images);
+    expect(readings.map((reading) => reading.digit)).toEqual(Array.from(labels));
+    readings.forEach((reading, n) => {
+      expectClose(reading.probabilities, probabilities.subarray(n * 10, n * 10 + 10), 1e-6, `${n}`);
+      expect(reading.confidence).toBe(Math.max(...reading.probabilities));
+    });
+    const signed = images.map((value) => value * 2 - 1);
+    const fromSigned = await runtime.classifier.read(signed, { range: 'minus-one-to-one' });
+    fromSigned.forEach((reading, n) => {
+      expect(reading.digit).toBe(readings[n]!.digit);
+      expect(reading.confidence).toBeCloseTo(readings[n]!.confidence, 5);
+    });
+  });
+});
+
 describe('forward process', () => {
   test('x_t from one noise draw: t=0 is the image, t=1000 is nearly pure noise', async () => {
     const image = new Float32Array(784).fill(-1);

@@ -1,4 +1,9 @@
-import { NormalGenerator, applyGuidance, createScheduler } from '@genviz/core';
+import {
+  NormalGenerator,
+  sampleGuided,
+  samplingDefaults,
+  schedulerForSampling,
+} from '@genviz/core';
 import type { SchedulerConfigJson } from '@genviz/core';
 import type { ModelDtype } from '../dtypes.js';
 import { ExportError } from '../errors.js';
@@ -367,9 +372,8 @@ export function describeSampling(sampling: DiffusionSampling): string {
 }
 
 /**
- * Samples the class-conditional UNet with @genviz/core's schedulers, as the elements do, but
- * `imagesPerBatch` images at a time: with guidance each UNet call carries
- * [x_1..x_B with their labels, x_1..x_B with the null label] (batch 2B).
+ * Samples the class-conditional UNet with @genviz/core's guided loop, the one the page's worker
+ * runs, `imagesPerBatch` images at a time (with guidance each UNet call carries batch 2B).
  */
 export async function sampleDiffusion(
   unet: EvaluatedNetwork,
@@ -382,55 +386,39 @@ export async function sampleDiffusion(
   const schedulerConfig = manifest.scheduler as SchedulerConfigJson | undefined;
   if (schedulerConfig === undefined)
     throw new ExportError(`${manifest.id}: manifest has no scheduler config`);
-  const options = manifest.sampling ?? {};
-  const overrides: SchedulerConfigJson = {
-    ...(typeof options['set_alpha_to_one'] === 'boolean'
-      ? { set_alpha_to_one: options['set_alpha_to_one'] }
-      : {}),
-  };
   const [sampleName, timestepName, labelName] = [0, 1, 2].map((index) =>
     inputName(manifest, 'unet', index),
   ) as [string, string, string];
-  const nullLabel = nullClass(manifest);
-  const guided = sampling.guidanceScale !== 1;
+  const defaults = samplingDefaults(manifest.sampling);
   const count = labels.length;
   const images = new Float32Array(count * PIXELS);
   const rng = new NormalGenerator(sampling.seed);
   for (let start = 0; start < count; start += imagesPerBatch) {
     const size = Math.min(imagesPerBatch, count - start);
-    const n = size * PIXELS;
-    const scheduler = createScheduler(schedulerConfig, { name: sampling.scheduler, overrides });
-    scheduler.setTimesteps(sampling.steps);
-    const sample = rng.fill(new Float32Array(n));
-    for (let i = 0; i < n; i++) sample[i] = sample[i]! * scheduler.initNoiseSigma;
-    const calls = guided ? 2 * size : size;
-    const modelInput = new Float32Array(calls * PIXELS);
-    const classLabels = new BigInt64Array(calls);
-    for (let i = 0; i < size; i++) {
-      classLabels[i] = BigInt(sampling.conditional ? labels[start + i]! : nullLabel);
-      if (guided) classLabels[size + i] = BigInt(nullLabel);
-    }
-    const timesteps = new Float32Array(calls);
-    const guidedNoise = new Float32Array(n);
-    for (const t of scheduler.timesteps) {
-      scheduler.scaleModelInput(modelInput.subarray(0, n), sample, t);
-      if (guided) modelInput.copyWithin(n, 0, n);
-      timesteps.fill(t);
-      const noisePred = await unet.runSingle({
-        [sampleName]: { data: modelInput, shape: [calls, 1, 28, 28] },
-        [timestepName]: { data: timesteps, shape: [calls] },
-        [labelName]: { data: classLabels, shape: [calls] },
-      });
-      const noise = guided
-        ? applyGuidance(
-            guidedNoise,
-            noisePred.subarray(n),
-            noisePred.subarray(0, n),
-            sampling.guidanceScale,
-          )
-        : noisePred;
-      scheduler.step(noise, t, sample, { prevSample: sample }, undefined, { eta: 0 });
-    }
+    const scheduler = schedulerForSampling(
+      schedulerConfig,
+      manifest.sampling,
+      sampling.scheduler,
+      sampling.steps,
+    );
+    const { sample } = await sampleGuided({
+      scheduler,
+      itemShape: [1, 28, 28],
+      labels: Array.from(labels.subarray(start, start + size), (label) =>
+        sampling.conditional ? label : null,
+      ),
+      nullLabel: nullClass(manifest),
+      guidanceScale: sampling.guidanceScale,
+      noise: rng,
+      eta: defaults.eta,
+      useClippedModelOutput: defaults.useClippedModelOutput,
+      predict: ({ sample: input, timesteps, labels: classLabels, batch }) =>
+        unet.runSingle({
+          [sampleName]: { data: input, shape: [batch, 1, 28, 28] },
+          [timestepName]: { data: timesteps, shape: [batch] },
+          [labelName]: { data: classLabels, shape: [batch] },
+        }),
+    });
     images.set(sample, start * PIXELS);
     onBatch?.(start + size);
   }
@@ -447,11 +435,7 @@ export function defaultDiffusionSettings(manifest: ModelManifest): {
   steps: number;
   guidanceScale: number;
 } {
-  const options = manifest.sampling ?? {};
-  const steps =
-    typeof options['num_inference_steps'] === 'number' ? options['num_inference_steps'] : 50;
-  const guidanceScale =
-    typeof options['guidance_scale'] === 'number' ? options['guidance_scale'] : 3;
+  const { steps, guidanceScale } = samplingDefaults(manifest.sampling);
   return { steps, guidanceScale };
 }
 
@@ -489,7 +473,7 @@ export async function evaluateDiffusion(
       await sampleDiffusion(unet, manifest, sampling, labels.subarray(0, 1), 1);
       const oneImageMs = performance.now() - oneStarted;
       const { figures, judgement } = await sampleFigures(context.judge, images);
-      const guided = sampling.guidanceScale !== 1;
+      const guided = sampling.conditional && sampling.guidanceScale !== 1;
       rows.push({
         family: 'diffusion',
         model: manifest.id,

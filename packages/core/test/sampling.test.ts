@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DDIMScheduler,
+  NormalGenerator,
+  isGuided,
+  sampleGuided,
+  samplingDefaults,
+  schedulerForSampling,
+} from '../src/index.js';
+import type { DenoiserCall } from '../src/index.js';
+
+const config = {
+  _class_name: 'DDPMScheduler',
+  num_train_timesteps: 1000,
+  beta_schedule: 'linear',
+  clip_sample: false,
+};
+
+/** A denoiser whose prediction depends on the label: label * 0.01 + 0.1 * x. */
+const labelledDenoiser =
+  (calls: { batch: number; labels: bigint[] }[]): DenoiserCall =>
+  async ({ sample, labels, batch }) => {
+    calls.push({ batch, labels: Array.from(labels) });
+    const out = new Float32Array(sample.length);
+    const item = sample.length / batch;
+    for (let n = 0; n < batch; n++) {
+      for (let i = 0; i < item; i++) {
+        out[n * item + i] = Number(labels[n]) * 0.01 + 0.1 * sample[n * item + i]!;
+      }
+    }
+    return out;
+  };
+
+describe('sampleGuided', () => {
+  it('lays out a guided batch as [labels, null labels] and combines them as eps(null) + s * (eps(c) - eps(null))', async () => {
+    const calls: { batch: number; labels: bigint[] }[] = [];
+    const steps: Float32Array[] = [];
+    const result = await sampleGuided({
+      scheduler: schedulerForSampling(config, undefined, 'ddim', 5),
+      itemShape: [1, 2, 2],
+      labels: [3, null],
+      nullLabel: 10,
+      guidanceScale: 4,
+      noise: new NormalGenerator(1),
+      predict: labelledDenoiser(calls),
+      onStep: (state) => {
+        steps.push(state.noise.slice());
+        expect(state.conditionalNoise).toBeDefined();
+        // Item 0: 0.1 x + 0.1 + 4 * (0.03 - 0.1); item 1 (no label): both halves equal.
+        const u = state.unconditionalNoise!;
+        const c = state.conditionalNoise!;
+        for (let i = 0; i < 8; i++) {
+          expect(state.noise[i]).toBeCloseTo(u[i]! + 4 * (c[i]! - u[i]!), 6);
+        }
+      },
+    });
+    expect(result.evaluations).toBe(5);
+    expect(steps).toHaveLength(5);
+    expect(calls[0]).toEqual({ batch: 4, labels: [3n, 10n, 10n, 10n] });
+  });
+
+  it('calls the model once per item without guidance, and scale 1 equals no guidance', async () => {
+    const run = async (guidanceScale: number) => {
+      const calls: { batch: number; labels: bigint[] }[] = [];
+      const { sample } = await sampleGuided({
+        scheduler: schedulerForSampling(config, undefined, 'dpmsolver++', 8),
+        itemShape: [4],
+        labels: [7],
+        nullLabel: 10,
+        guidanceScale,
+        noise: new NormalGenerator(5),
+        predict: labelledDenoiser(calls),
+      });
+      return { sample, calls };
+    };
+    const plain = await run(1);
+    expect(plain.calls.every((call) => call.batch === 1)).toBe(true);
+    expect(isGuided([null, null], 3)).toBe(false);
+    const guided = await run(3);
+    expect(guided.calls.every((call) => call.batch === 2)).toBe(true);
+    expect(Array.from(guided.sample)).not.toEqual(Array.from(plain.sample));
+  });
+
+  it('stops at the checkpoint, and refuses a short model output by name', async () => {
+    let calls = 0;
+    await expect(
+      sampleGuided({
+        scheduler: schedulerForSampling(config, undefined, 'ddim', 10),
+        itemShape: [4],
+        labels: [1],
+        nullLabel: 10,
+        guidanceScale: 1,
+        noise: new NormalGenerator(0),
+        checkpoint: () => {
+          if (calls === 3) throw new Error('stopped');
+        },
+        predict: async ({ sample }) => {
+          calls += 1;
+          return new Float32Array(sample.length);
+        },
+      }),
+    ).rejects.toThrow('stopped');
+    expect(calls).toBe(3);
+    await expect(
+      sampleGuided({
+        scheduler: schedulerForSampling(config, undefined, 'ddim', 10),
+        itemShape: [4],
+        labels: [1],
+        nullLabel: 10,
+        guidanceScale: 1,
+        noise: new NormalGenerator(0),
+        predict: async () => new Float32Array(2),
+      }),
+    ).rejects.toThrow('returned 2 values for 1 items of 4');
+  });
+
+  it("applies a manifest's sampling block: set_alpha_to_one and the recommended settings", () => {
+    const withOne = schedulerForSampling(config, { set_alpha_to_one: true }, 'ddim', 10);
+    const without = schedulerForSampling(config, { set_alpha_to_one: false }, 'ddim', 10);
+    expect(withOne).toBeInstanceOf(DDIMScheduler);
+    expect(withOne.timesteps).toEqual(without.timesteps);
+    // The final alpha differs, so the last step does too.
+    const last = withOne.timesteps.at(-1)!;
+    const sample = new Float32Array([0.5]);
+    const eps = new Float32Array([0.2]);
+    const a = withOne.step(eps, last, sample, { prevSample: new Float32Array(1) });
+    const b = without.step(eps, last, sample, { prevSample: new Float32Array(1) });
+    expect(a.prevSample[0]).not.toBeCloseTo(b.prevSample[0]!, 6);
+    expect(samplingDefaults({ num_inference_steps: 20, guidance_scale: 2 })).toEqual({
+      steps: 20,
+      guidanceScale: 2,
+      eta: 0,
+      useClippedModelOutput: false,
+    });
+  });
+});

@@ -1,0 +1,226 @@
+import type { DataFile, DatasetManifest, ModelManifest, ModelVariant } from '@genviz/core';
+import { chooseDevice, detectEnvironment } from './environment.js';
+import { GPU_LOST, GenvizError } from './errors.js';
+import { findVariant, parseDatasetManifest, parseManifest } from './manifest.js';
+import { fetchModelFile } from './model-store.js';
+import type { CallOptions, LoadedModel, ProgressCallback } from './protocol.js';
+import { configureOrt, getSession, run } from './session-pool.js';
+import type { Feeds, OnnxOutputs, PooledSession } from './session-pool.js';
+
+/** Fetches a JSON document, with errors that say which manifest and why. */
+async function fetchJson(url: string, what: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (cause) {
+    throw new GenvizError(
+      'model-not-found',
+      `Could not fetch the ${what} ${url}: the network request failed.`,
+      { cause, detail: url },
+    );
+  }
+  if (!response.ok) {
+    throw new GenvizError(
+      'model-not-found',
+      `Could not fetch the ${what} ${url}: HTTP ${response.status}.`,
+      { detail: url },
+    );
+  }
+  try {
+    return await response.json();
+  } catch (cause) {
+    throw new GenvizError('invalid-argument', `The ${what} ${url} is not valid JSON.`, {
+      cause,
+      detail: url,
+    });
+  }
+}
+
+/** Memoises a promise per key, forgetting it when it fails (so a retry fetches again). */
+function memo<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = make();
+    cache.set(key, pending);
+    pending.catch(() => cache.delete(key));
+  }
+  return pending;
+}
+
+/**
+ * What every pipeline in the worker stands on: manifests (fetched once), sessions (fetched into
+ * the Cache API, checked against their sha256, created once per file and device), runs that turn
+ * a failed WebGPU run into the `gpu-lost` error the client recovers from, and data files (the
+ * held-out digits) fetched and checked like model files.
+ */
+export class ModelHost {
+  #manifests = new Map<string, Promise<ModelManifest>>();
+  #datasets = new Map<string, Promise<DatasetManifest>>();
+
+  /** A model's manifest, fetched and checked once per worker. */
+  manifest(url: string): Promise<ModelManifest> {
+    return memo(this.#manifests, url, async () =>
+      parseManifest(await fetchJson(url, 'model manifest'), url),
+    );
+  }
+
+  /** A dataset's manifest (task `dataset`), fetched and checked once per worker. */
+  dataset(url: string): Promise<DatasetManifest> {
+    return memo(this.#datasets, url, async () =>
+      parseDatasetManifest(await fetchJson(url, 'dataset manifest'), url),
+    );
+  }
+
+  /**
+   * A data file a manifest lists (`data.<name>`), through the same path as model files: the
+   * Cache API, keyed by its sha256, and checked against it.
+   */
+  async dataFile(
+    manifestUrl: string,
+    manifest: { readonly id: string; readonly data?: Readonly<Record<string, DataFile>> },
+    name: string,
+  ): Promise<{ entry: DataFile; bytes: Uint8Array }> {
+    const entry = manifest.data?.[name];
+    if (!entry) {
+      const known = Object.keys(manifest.data ?? {}).join(', ') || 'none';
+      throw new GenvizError(
+        'invalid-argument',
+        `${manifest.id} has no data file "${name}" (it has ${known}).`,
+        { detail: name },
+      );
+    }
+    const bytes = await fetchModelFile({
+      url: new URL(entry.file, manifestUrl).href,
+      sha256: entry.sha256,
+      bytes: entry.bytes,
+    });
+    return { entry, bytes };
+  }
+
+  async session(
+    options: CallOptions,
+    network: string,
+    variants?: readonly ModelVariant[],
+    onProgress?: ProgressCallback,
+  ): Promise<{ pooled: PooledSession; loaded: LoadedModel }> {
+    const environment = await detectEnvironment();
+    configureOrt(environment.wasmThreads);
+    const manifest = await this.manifest(options.manifestUrl);
+    if (!manifest.networks[network]) {
+      throw new GenvizError(
+        'invalid-argument',
+        `The model ${manifest.id} has no ${network} network (it is a ${manifest.task} model).`,
+        {
+          detail: network,
+        },
+      );
+    }
+    let choice = chooseDevice(
+      environment,
+      manifest,
+      network,
+      options.device ?? 'auto',
+      options.dtype ?? 'auto',
+    );
+    if (options.gpuLost && choice.device === 'wasm') {
+      choice = {
+        ...choice,
+        reason: `WASM: the GPU device was lost earlier${choice.reason.slice(choice.reason.indexOf(','))}`,
+      };
+    }
+    const variant = findVariant(variants ?? manifest.networks[network]!.variants, choice.dtype);
+    if (!variant) {
+      throw new GenvizError(
+        'invalid-argument',
+        `The model ${manifest.id} has no ${choice.dtype} file for ${network}.`,
+        { detail: 'dtype' },
+      );
+    }
+    const url = new URL(variant.file, options.manifestUrl).href;
+    const pooled = await getSession(`${url}#${variant.sha256}`, choice.device, () =>
+      fetchModelFile({
+        url,
+        sha256: variant.sha256,
+        bytes: variant.bytes,
+        onProgress: onProgress
+          ? (progress) => {
+              const loadedBytes =
+                progress.status === 'downloading' ? progress.loaded : variant.bytes;
+              void onProgress({
+                ...progress,
+                model: manifest.id,
+                loadedBytes,
+                totalBytes: variant.bytes,
+              });
+            }
+          : undefined,
+      }),
+    );
+    return { pooled, loaded: { manifest, choice, environment } };
+  }
+
+  /**
+   * Runs a session. A WebGPU run that fails (a lost device) cannot be retried in this worker:
+   * onnxruntime-web's WebGPU backend stays bound to the dead device and later runs, WASM ones
+   * included, never settle. So it fails with detail `gpu-lost`, and the client replaces the
+   * worker and repeats the call on WASM.
+   */
+  async run(
+    options: CallOptions,
+    network: string,
+    feeds: () => Feeds,
+    variants?: readonly ModelVariant[],
+    onProgress?: ProgressCallback,
+  ): Promise<{ outputs: OnnxOutputs; loaded: LoadedModel }> {
+    const { pooled, loaded } = await this.session(options, network, variants, onProgress);
+    try {
+      return { outputs: await run(pooled, feeds()), loaded };
+    } catch (cause) {
+      if (pooled.device !== 'webgpu') throw cause;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      throw new GenvizError('unsupported-device', `The WebGPU run failed: ${message}`, {
+        cause,
+        detail: GPU_LOST,
+      });
+    }
+  }
+
+  /** Fetches, verifies and opens a model's sessions, and warms each with one run. */
+  async load(options: CallOptions, onProgress?: ProgressCallback): Promise<LoadedModel> {
+    const manifest = await this.manifest(options.manifestUrl);
+    let loaded: LoadedModel | undefined;
+    const timings: NonNullable<LoadedModel['timings']> = {};
+    for (const network of Object.keys(manifest.networks)) {
+      const { pooled, loaded: result } = await this.session(
+        options,
+        network,
+        undefined,
+        onProgress,
+      );
+      loaded ??= result;
+      const warmStarted = performance.now();
+      await this.#warm(pooled, manifest, network);
+      timings[network] = {
+        fetchMs: pooled.fetchMs,
+        createMs: pooled.createMs,
+        warmupMs: performance.now() - warmStarted,
+      };
+    }
+    return { ...loaded!, timings };
+  }
+
+  /** A model's first run costs ~10x a steady one (kernel selection, allocation): pay it up front. */
+  async #warm(pooled: PooledSession, manifest: ModelManifest, network: string): Promise<void> {
+    const spec = manifest.networks[network]!;
+    const feeds: Feeds = {};
+    for (const input of spec.inputs) {
+      const dims = input.shape.map((dim) => (typeof dim === 'number' ? dim : 1));
+      const size = dims.reduce((a, b) => a * b, 1);
+      feeds[input.name] =
+        input.dtype === 'int64'
+          ? { type: 'int64', data: new BigInt64Array(size), dims }
+          : { type: 'float32', data: new Float32Array(size), dims };
+    }
+    await run(pooled, feeds);
+  }
+}

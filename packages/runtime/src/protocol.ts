@@ -1,0 +1,116 @@
+import type { DeviceChoice, DeviceOption, DtypeOption, EnvironmentReport } from './environment.js';
+import type { ModelManifest } from '@genviz/core';
+import type { FileProgress } from './model-store.js';
+
+// The types that cross the worker boundary, shared by the client (main thread) and the worker.
+
+/** Per-call options that cross the boundary: the model, where to run it, and a call id for abort. */
+export interface CallOptions {
+  /** Manifest URL (absolute). */
+  manifestUrl: string;
+  device?: DeviceOption;
+  dtype?: DtypeOption;
+  /** Set by the client; `abort(callId)` stops the call between steps. */
+  callId?: number;
+  /** Set by the client after a GPU device loss: WebGPU is off for this page. */
+  gpuLost?: boolean;
+}
+
+/** Callbacks cross the boundary as Comlink proxies, which must be top-level arguments. */
+export type ProgressCallback = (progress: ModelProgress) => void;
+
+/** Model loading progress: each file's progress plus totals over the model's files. */
+export type ModelProgress = FileProgress & {
+  model: string;
+  loadedBytes: number;
+  totalBytes: number;
+};
+
+export interface LoadedModel {
+  manifest: ModelManifest;
+  choice: DeviceChoice;
+  environment: EnvironmentReport;
+  /** Per network: fetch (or cache read) and verify, session creation, and the warm-up run, in ms. */
+  timings?: Record<string, { fetchMs: number; createMs: number; warmupMs: number }>;
+}
+
+export interface DiffusionSampleOptions extends CallOptions {
+  /** A friendly scheduler name (`ddpm`, `ddim`, `euler`, `euler-ancestral`, `dpmsolver++`, ...) or diffusers class. */
+  scheduler: string;
+  steps: number;
+  seed: number;
+  /** The digit to draw, or null for the unconditional model. */
+  classLabel: number | null;
+  guidanceScale: number;
+  /** Images sampled at once (default 1). */
+  batch?: number;
+  /** Stream every k-th step (and always the last); 0 streams nothing. Default 1. */
+  every?: number;
+  /** Also stream the unconditional and conditional noise predictions (guidance made visible). */
+  includeGuidance?: boolean;
+  /** DDIM / DDPM-family eta. */
+  eta?: number;
+}
+
+export type StepCallback = (update: DiffusionStep) => void | Promise<void>;
+
+export interface DiffusionStep {
+  /** 0-based index of the step within the run. */
+  index: number;
+  steps: number;
+  timestep: number;
+  /** x_t after this step (the next, less noisy sample). */
+  sample: Float32Array;
+  /** The noise the model predicted at this step (after guidance). */
+  noise: Float32Array;
+  /** The scheduler's estimate of the clean image at this step. */
+  predictedOriginal: Float32Array;
+  unconditionalNoise?: Float32Array;
+  conditionalNoise?: Float32Array;
+  evaluations: number;
+  elapsedMs: number;
+}
+
+export interface DiffusionResult {
+  sample: Float32Array;
+  shape: number[];
+  evaluations: number;
+  steps: number;
+  elapsedMs: number;
+  device: DeviceChoice;
+}
+
+/** The classifier's reading of one image. */
+export interface DigitReading {
+  /** The most probable class. */
+  digit: number;
+  /** Its probability. */
+  confidence: number;
+  /** Every class's probability. */
+  probabilities: Float32Array;
+}
+
+/** How an image's values map to pixels: [-1, 1] (the diffusion model, the GAN) or [0, 1]. */
+export type PixelRange = 'minus-one-to-one' | 'unit';
+
+/** Real held-out digits that ship with the default models, [count, 28, 28] pixels and labels. */
+export interface HeldOutDigits {
+  /** Grey pixels 0-255, row-major, `count` images of `side` x `side`. */
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+  side: number;
+}
+
+export interface ForwardRequest extends CallOptions {
+  image: Float32Array;
+  timesteps: number[];
+  seed: number;
+}
+
+export interface ForwardResult {
+  samples: Float32Array[];
+  noise: Float32Array;
+  snr: number[];
+  alphasCumprod: Float32Array;
+}
