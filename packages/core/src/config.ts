@@ -7,9 +7,82 @@ export function readNumber(json: SchedulerConfigJson, key: string, fallback: num
   const value = json[key];
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new SchedulerConfigError(key, `expected a finite number, got ${JSON.stringify(value)}`);
+    throw new SchedulerConfigError(key, `expected a finite number, got ${describe(value)}`);
   }
   return value;
+}
+
+/**
+ * A number that may also be -Infinity or Infinity (diffusers' `lambda_min_clipped` defaults to
+ * `-float("inf")`, which Python's json writes as `-Infinity`); NaN is refused.
+ */
+export function readExtendedNumber(
+  json: SchedulerConfigJson,
+  key: string,
+  fallback: number,
+): number {
+  const value = json[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new SchedulerConfigError(key, `expected a number or +-Infinity, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** JSON.stringify writes NaN and Infinity as null: name them instead. */
+function describe(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+const NON_FINITE_TOKENS: Readonly<Record<string, number>> = Object.freeze({
+  NaN: NaN,
+  Infinity: Infinity,
+  '-Infinity': -Infinity,
+});
+
+/**
+ * Parses the text of a `scheduler_config.json` as Python's `json` module writes it: standard JSON
+ * plus the bare tokens `NaN`, `Infinity` and `-Infinity` (diffusers saves
+ * `"lambda_min_clipped": -Infinity`), which `JSON.parse` rejects. Those tokens outside strings
+ * become the numbers; everything else is parsed by `JSON.parse`. Throws a SyntaxError on bad JSON.
+ */
+export function parseSchedulerConfig(text: string): SchedulerConfigJson {
+  // A string no real config holds (it starts with NUL), written escaped into the JSON text.
+  const marker = '\u0000genviz-non-finite:';
+  const escapedMarker = '\\u0000genviz-non-finite:';
+  let rewritten = '';
+  let copiedUpTo = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (char === '"') {
+      inString = true;
+      continue;
+    }
+    for (const token of ['-Infinity', 'Infinity', 'NaN']) {
+      if (text.startsWith(token, i)) {
+        rewritten += `${text.slice(copiedUpTo, i)}"${escapedMarker}${token}"`;
+        i += token.length - 1;
+        copiedUpTo = i + 1;
+        break;
+      }
+    }
+  }
+  rewritten += text.slice(copiedUpTo);
+  const parsed: unknown = JSON.parse(rewritten, (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(marker)
+      ? NON_FINITE_TOKENS[value.slice(marker.length)]
+      : value,
+  );
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SchedulerConfigError('_class_name', 'a scheduler config must be a JSON object');
+  }
+  return parsed as SchedulerConfigJson;
 }
 
 export function readOptionalNumber(json: SchedulerConfigJson, key: string): number | null {

@@ -199,7 +199,8 @@ export function trainSigmaTables(schedule: NoiseSchedule): TrainSigmaTables {
   const alphasCumprod = Float32Array.from(schedule.alphasCumprod);
   // diffusers: "close to 0 without being 0 so first sigma is not inf".
   if (schedule.config.rescaleBetasZeroSnr) alphasCumprod[alphasCumprod.length - 1] = 2 ** -24;
-  const trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
+  // ((1 - a) / a) ** 0.5 in float32, as torch computes it.
+  const trainSigmas = alphasCumprod.map((a) => Math.sqrt(Math.fround(Math.fround(1 - a) / a)));
   return Object.freeze({
     alphasCumprod,
     trainSigmas,

@@ -50,7 +50,11 @@ export interface Scheduler {
   readonly className: string;
   readonly schedule: NoiseSchedule;
   readonly predictionType: PredictionType;
-  /** Solver order (diffusers' `order`): 2 for Heun, `solver_order` for multistep solvers. */
+  /**
+   * diffusers' class attribute `order`: model evaluations per solver step, 2 for Heun and KDPM2,
+   * 1 for every other class (also the multistep solvers, whose configured order is `solverOrder`).
+   * Image-to-image code slices `timesteps[tStart * order:]` with it, as diffusers' pipelines do.
+   */
   readonly order: number;
   /** Standard deviation of the initial noise: multiply unit normals by it. */
   readonly initNoiseSigma: number;
@@ -66,6 +70,17 @@ export interface Scheduler {
   modelEvaluations(numInferenceSteps: number): number;
   /** Writes the model input for `sample` at `timestep` into `out` (may alias `sample`); returns `out`. */
   scaleModelInput(out: Float32Array, sample: Float32Array, timestep: number): Float32Array;
+  /**
+   * diffusers' `add_noise`: noises `original` to the level of `timestep` (one of `timesteps` for the
+   * sigma schedulers, which compute `original + noise * sigma`; a training timestep for the others,
+   * `sqrt(alphaBar) * original + sqrt(1 - alphaBar) * noise`). Writes `out` (may alias `original`).
+   */
+  addNoise(
+    out: Float32Array,
+    original: Float32Array,
+    noise: Float32Array,
+    timestep: number,
+  ): Float32Array;
   /**
    * One reverse step: reads `modelOutput` and `sample`, writes `out.prevSample` (and
    * `out.predOriginalSample` when given and the scheduler has one). Stochastic steps take their
@@ -126,7 +141,7 @@ export abstract class BaseScheduler implements Scheduler {
   readonly schedule: NoiseSchedule;
   readonly common: CommonConfig;
   readonly numTrainTimesteps: number;
-  order = 1;
+  readonly order: number = 1;
   timesteps: readonly number[] = [];
   sigmas: Float32Array | null = null;
   numInferenceSteps = 0;
@@ -153,7 +168,21 @@ export abstract class BaseScheduler implements Scheduler {
 
   abstract setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void;
 
-  abstract step(
+  /** Checks the lengths of the arrays (a clear error instead of NaN), then takes the step. */
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    noise?: NoiseInput,
+    options?: StepOptions,
+  ): StepOutput {
+    this.checkStep(modelOutput, sample, out);
+    return this.takeStep(modelOutput, timestep, sample, out, noise, options);
+  }
+
+  /** The step itself, on arrays whose lengths `step` has checked. */
+  protected abstract takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
@@ -167,8 +196,43 @@ export abstract class BaseScheduler implements Scheduler {
   }
 
   scaleModelInput(out: Float32Array, sample: Float32Array, _timestep: number): Float32Array {
+    checkLength(this.className, 'out', out, sample.length);
     if (out !== sample) out.set(sample);
     return out;
+  }
+
+  /** diffusers' DDPM-style add_noise, in float32 as diffusers' tensors. */
+  addNoise(
+    out: Float32Array,
+    original: Float32Array,
+    noise: Float32Array,
+    timestep: number,
+  ): Float32Array {
+    const n = original.length;
+    checkLength(this.className, 'noise', noise, n);
+    checkLength(this.className, 'out', out, n);
+    const alphaBar = this.alphaCumprodAt(timestep);
+    const signalScale = Math.fround(Math.sqrt(alphaBar));
+    const noiseScale = Math.fround(Math.sqrt(Math.fround(1 - alphaBar)));
+    for (let i = 0; i < n; i++) {
+      out[i] =
+        Math.fround(signalScale * (original[i] as number)) +
+        Math.fround(noiseScale * (noise[i] as number));
+    }
+    return out;
+  }
+
+  /**
+   * Throws a clear error when `modelOutput` or `out.prevSample` is shorter than `sample` (a
+   * shorter model output would otherwise read undefined and give NaN).
+   */
+  protected checkStep(modelOutput: Float32Array, sample: Float32Array, out: StepOutput): void {
+    const n = sample.length;
+    checkLength(this.className, 'modelOutput', modelOutput, n);
+    checkLength(this.className, 'out.prevSample', out.prevSample, n);
+    if (out.predOriginalSample) {
+      checkLength(this.className, 'out.predOriginalSample', out.predOriginalSample, n);
+    }
   }
 
   /** A reusable buffer of exactly `length` floats, kept per purpose so a step allocates nothing. */
@@ -234,15 +298,18 @@ export abstract class BaseScheduler implements Scheduler {
 
   /** diffusers' index_for_timestep: the second match when a timestep repeats (Heun), else the first. */
   protected indexForTimestep(timestep: number): number {
-    const matches: number[] = [];
-    for (let i = 0; i < this.timesteps.length; i++)
-      if (this.timesteps[i] === timestep) matches.push(i);
-    if (matches.length === 0) {
+    let first = -1;
+    for (let i = 0; i < this.timesteps.length; i++) {
+      if (this.timesteps[i] !== timestep) continue;
+      if (first >= 0) return i;
+      first = i;
+    }
+    if (first < 0) {
       throw new RangeError(
         `${this.className}: timestep ${timestep} is not in the current timesteps`,
       );
     }
-    return matches.length > 1 ? (matches[1] as number) : (matches[0] as number);
+    return first;
   }
 
   protected initStepIndex(timestep: number): number {
@@ -283,6 +350,20 @@ export abstract class BaseScheduler implements Scheduler {
     }
     checkStepCount(numInferenceSteps, this.numTrainTimesteps);
     return numInferenceSteps;
+  }
+}
+
+/** Throws a RangeError naming `what` when `values` holds fewer than `length` numbers. */
+export function checkLength(
+  who: string,
+  what: string,
+  values: ArrayLike<number>,
+  length: number,
+): void {
+  if (values.length < length) {
+    throw new RangeError(
+      `${who}: ${what} has ${values.length} values, fewer than the sample's ${length}`,
+    );
   }
 }
 

@@ -1,9 +1,12 @@
 import type { SchedulerConfigJson } from '../config.js';
+import { SchedulerConfigError } from '../errors.js';
 import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { spacedTimesteps } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+
+const f = Math.fround;
 
 const DDIM_DEFAULTS: CommonDefaults = Object.freeze({
   betaStart: 0.0001,
@@ -52,14 +55,14 @@ export class DDIMScheduler extends BaseScheduler {
     return timestep - Math.floor(this.numTrainTimesteps / this.numInferenceSteps);
   }
 
-  /** Variance sigma_t^2 / eta^2 of DDIM eq. (16). */
+  /** Variance sigma_t^2 / eta^2 of DDIM eq. (16) (diffusers' _get_variance, float32). */
   variance(timestep: number, prevTimestep: number): number {
     const alphaProd = this.alphaCumprodAt(timestep);
     const alphaProdPrev = this.alphaCumprodPrevAt(prevTimestep, this.finalAlphaCumprod);
-    return ((1 - alphaProdPrev) / (1 - alphaProd)) * (1 - alphaProd / alphaProdPrev);
+    return f(f(f(1 - alphaProdPrev) / f(1 - alphaProd)) * f(1 - f(alphaProd / alphaProdPrev)));
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
@@ -67,14 +70,15 @@ export class DDIMScheduler extends BaseScheduler {
     noise?: NoiseInput,
     options?: StepOptions,
   ): StepOutput {
+    // Float32 throughout, as diffusers' tensors.
     const n = sample.length;
     const eta = options?.eta ?? 0;
     const prevTimestep = this.previousTimestep(timestep);
     const alphaProd = this.alphaCumprodAt(timestep);
     const alphaProdPrev = this.alphaCumprodPrevAt(prevTimestep, this.finalAlphaCumprod);
-    const betaProd = 1 - alphaProd;
-    const sqrtAlphaProd = Math.sqrt(alphaProd);
-    const sqrtBetaProd = Math.sqrt(betaProd);
+    const betaProd = f(1 - alphaProd);
+    const sqrtAlphaProd = f(Math.sqrt(alphaProd));
+    const sqrtBetaProd = f(Math.sqrt(betaProd));
     const type = this.predictionType;
 
     const original = this.originalBuffer(out, n);
@@ -84,35 +88,133 @@ export class DDIMScheduler extends BaseScheduler {
       const x = sample[i] as number;
       const m = modelOutput[i] as number;
       if (type === 'epsilon') {
-        original[i] = (x - sqrtBetaProd * m) / sqrtAlphaProd;
+        original[i] = f(f(x - f(sqrtBetaProd * m)) / sqrtAlphaProd);
         epsilon[i] = m;
       } else if (type === 'sample') {
         original[i] = m;
-        epsilon[i] = (x - sqrtAlphaProd * m) / sqrtBetaProd;
+        epsilon[i] = f(f(x - f(sqrtAlphaProd * m)) / sqrtBetaProd);
       } else {
-        original[i] = sqrtAlphaProd * x - sqrtBetaProd * m;
-        epsilon[i] = sqrtAlphaProd * m + sqrtBetaProd * x;
+        original[i] = f(f(sqrtAlphaProd * x) - f(sqrtBetaProd * m));
+        epsilon[i] = f(f(sqrtAlphaProd * m) + f(sqrtBetaProd * x));
       }
     }
     this.clipOrThreshold(original, options?.batchSize ?? 1, this.common.clipSample);
 
-    const stdDev = eta * Math.sqrt(this.variance(timestep, prevTimestep));
+    const stdDev = f(eta * f(Math.sqrt(this.variance(timestep, prevTimestep))));
     if (options?.useClippedModelOutput) {
       for (let i = 0; i < n; i++) {
-        epsilon[i] =
-          ((sample[i] as number) - sqrtAlphaProd * (original[i] as number)) / sqrtBetaProd;
+        epsilon[i] = f(
+          f((sample[i] as number) - f(sqrtAlphaProd * (original[i] as number))) / sqrtBetaProd,
+        );
       }
     }
-    const directionCoeff = Math.sqrt(1 - alphaProdPrev - stdDev * stdDev);
-    const sqrtAlphaProdPrev = Math.sqrt(alphaProdPrev);
+    const directionCoeff = f(Math.sqrt(f(f(1 - alphaProdPrev) - f(stdDev * stdDev))));
+    const sqrtAlphaProdPrev = f(Math.sqrt(alphaProdPrev));
     const noiseValues =
       eta > 0 ? resolveNoise(noise, n, () => this.scratch('noise', n), this.className) : null;
     const prevSample = out.prevSample;
     for (let i = 0; i < n; i++) {
-      let value =
-        sqrtAlphaProdPrev * (original[i] as number) + directionCoeff * (epsilon[i] as number);
-      if (noiseValues) value += stdDev * (noiseValues[i] as number);
+      let value = f(
+        f(sqrtAlphaProdPrev * (original[i] as number)) + f(directionCoeff * (epsilon[i] as number)),
+      );
+      if (noiseValues) value = f(value + f(stdDev * (noiseValues[i] as number)));
       prevSample[i] = value;
+    }
+    return out;
+  }
+}
+
+/**
+ * diffusers' DDIMParallelScheduler: DDIM with a batched step for parallel sampling (ParaDiGMS).
+ * Its sequential `step` is DDIM's, number for number, so it is DDIM under its own class name.
+ */
+export class DDIMParallelScheduler extends DDIMScheduler {
+  override readonly className: string = 'DDIMParallelScheduler';
+}
+
+/**
+ * DDIM inversion (Mokady et al. 2022), as diffusers' DDIMInverseScheduler: runs the deterministic
+ * DDIM update from a clean sample towards noise, over ascending timesteps. Config keys: the
+ * schedule keys, clip_sample, clip_sample_range, set_alpha_to_one (here: the alpha product before
+ * the first step is 1, else alphas_cumprod[0]), steps_offset, prediction_type, timestep_spacing
+ * ('leading' | 'trailing'), rescale_betas_zero_snr. One evaluation per step.
+ */
+export class DDIMInverseScheduler extends BaseScheduler {
+  readonly className = 'DDIMInverseScheduler';
+  readonly initialAlphaCumprod: number;
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json, DDIM_DEFAULTS);
+    this.initialAlphaCumprod = this.readFinalAlphaCumprod(json, true);
+    if (this.common.timestepSpacing === 'linspace') {
+      throw new SchedulerConfigError(
+        'timestep_spacing',
+        "DDIMInverseScheduler supports 'leading' and 'trailing'",
+      );
+    }
+    const all: number[] = [];
+    for (let t = 0; t < this.numTrainTimesteps; t++) all.push(t);
+    this.timesteps = Object.freeze(all);
+  }
+
+  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
+    this.rejectCustomTimesteps(options);
+    const n = this.requireStepCount(numInferenceSteps);
+    const descending = spacedTimesteps(
+      this.common.timestepSpacing,
+      n,
+      this.numTrainTimesteps,
+      this.common.stepsOffset,
+    );
+    this.installTimesteps(descending.reverse(), null);
+  }
+
+  protected takeStep(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    _noise?: NoiseInput,
+    options?: StepOptions,
+  ): StepOutput {
+    this.requireTimesteps();
+    const n = sample.length;
+    // diffusers: the step goes from timestep - stride (clamped below by the initial alpha) to timestep.
+    const target = timestep;
+    const source = Math.min(
+      timestep - Math.floor(this.numTrainTimesteps / this.numInferenceSteps),
+      this.numTrainTimesteps - 1,
+    );
+    const alphaProd = source >= 0 ? this.alphaCumprodAt(source) : this.initialAlphaCumprod;
+    const alphaProdNext = this.alphaCumprodAt(target);
+    const betaProd = f(1 - alphaProd);
+    const sqrtAlphaProd = f(Math.sqrt(alphaProd));
+    const sqrtBetaProd = f(Math.sqrt(betaProd));
+    const type = this.predictionType;
+    const original = this.originalBuffer(out, n);
+    const epsilon = this.scratch('epsilon', n);
+    for (let i = 0; i < n; i++) {
+      const x = sample[i] as number;
+      const m = modelOutput[i] as number;
+      if (type === 'epsilon') {
+        original[i] = f(f(x - f(sqrtBetaProd * m)) / sqrtAlphaProd);
+        epsilon[i] = m;
+      } else if (type === 'sample') {
+        original[i] = m;
+        epsilon[i] = f(f(x - f(sqrtAlphaProd * m)) / sqrtBetaProd);
+      } else {
+        original[i] = f(f(sqrtAlphaProd * x) - f(sqrtBetaProd * m));
+        epsilon[i] = f(f(sqrtAlphaProd * m) + f(sqrtBetaProd * x));
+      }
+    }
+    this.clipOrThreshold(original, options?.batchSize ?? 1, this.common.clipSample);
+    const directionCoeff = f(Math.sqrt(f(1 - alphaProdNext)));
+    const originalCoeff = f(Math.sqrt(alphaProdNext));
+    const prevSample = out.prevSample;
+    for (let i = 0; i < n; i++) {
+      prevSample[i] = f(
+        f(originalCoeff * (original[i] as number)) + f(directionCoeff * (epsilon[i] as number)),
+      );
     }
     return out;
   }

@@ -17,6 +17,8 @@ export const DDPM_VARIANCE_TYPES = Object.freeze([
 ] as const);
 export type DdpmVarianceType = (typeof DDPM_VARIANCE_TYPES)[number];
 
+const f = Math.fround;
+
 const DDPM_DEFAULTS: CommonDefaults = Object.freeze({
   betaStart: 0.0001,
   betaEnd: 0.02,
@@ -82,23 +84,7 @@ export class DDPMScheduler extends BaseScheduler {
     return timestep - 1;
   }
 
-  /**
-   * The variance term of diffusers' _get_variance for a fixed variance type: what multiplies the
-   * noise (a standard deviation), or for learned types the log-variance bounds.
-   */
-  private varianceBounds(timestep: number): { posteriorVariance: number; currentBeta: number } {
-    const prev = this.previousTimestep(timestep);
-    const alphaProd = this.alphaCumprodAt(timestep);
-    const alphaProdPrev = this.alphaCumprodPrevAt(prev, 1);
-    const currentBeta = 1 - alphaProd / alphaProdPrev;
-    const posteriorVariance = Math.max(
-      ((1 - alphaProdPrev) / (1 - alphaProd)) * currentBeta,
-      1e-20,
-    );
-    return { posteriorVariance, currentBeta };
-  }
-
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
@@ -106,16 +92,18 @@ export class DDPMScheduler extends BaseScheduler {
     noise?: NoiseInput,
     options?: StepOptions,
   ): StepOutput {
+    // Float32 throughout, as diffusers' tensors: current_beta_t = 1 - alpha ratio cancels, and
+    // float64 here moves a 1000-step loop by ~1e-4 relative.
     const n = sample.length;
     const prev = this.previousTimestep(timestep);
     const alphaProd = this.alphaCumprodAt(timestep);
     const alphaProdPrev = this.alphaCumprodPrevAt(prev, 1);
-    const betaProd = 1 - alphaProd;
-    const betaProdPrev = 1 - alphaProdPrev;
-    const currentAlpha = alphaProd / alphaProdPrev;
-    const currentBeta = 1 - currentAlpha;
-    const sqrtAlphaProd = Math.sqrt(alphaProd);
-    const sqrtBetaProd = Math.sqrt(betaProd);
+    const betaProd = f(1 - alphaProd);
+    const betaProdPrev = f(1 - alphaProdPrev);
+    const currentAlpha = f(alphaProd / alphaProdPrev);
+    const currentBeta = f(1 - currentAlpha);
+    const sqrtAlphaProd = f(Math.sqrt(alphaProd));
+    const sqrtBetaProd = f(Math.sqrt(betaProd));
 
     const original = this.originalBuffer(out, n);
     const type = this.predictionType;
@@ -124,15 +112,15 @@ export class DDPMScheduler extends BaseScheduler {
       const m = modelOutput[i] as number;
       original[i] =
         type === 'epsilon'
-          ? (x - sqrtBetaProd * m) / sqrtAlphaProd
+          ? f(f(x - f(sqrtBetaProd * m)) / sqrtAlphaProd)
           : type === 'sample'
             ? m
-            : sqrtAlphaProd * x - sqrtBetaProd * m;
+            : f(f(sqrtAlphaProd * x) - f(sqrtBetaProd * m));
     }
     this.clipOrThreshold(original, options?.batchSize ?? 1, this.common.clipSample);
 
-    const originalCoeff = (Math.sqrt(alphaProdPrev) * currentBeta) / betaProd;
-    const sampleCoeff = (Math.sqrt(currentAlpha) * betaProdPrev) / betaProd;
+    const originalCoeff = f(f(f(Math.sqrt(alphaProdPrev)) * currentBeta) / betaProd);
+    const sampleCoeff = f(f(f(Math.sqrt(currentAlpha)) * betaProdPrev) / betaProd);
 
     let noiseValues: Float32Array | null = null;
     let noiseScale = 0;
@@ -141,21 +129,22 @@ export class DDPMScheduler extends BaseScheduler {
     let maxLog = 0;
     if (timestep > 0) {
       noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
-      const { posteriorVariance, currentBeta: beta } = this.varianceBounds(timestep);
+      // diffusers' _get_variance.
+      const posteriorVariance = Math.max(f(f(betaProdPrev / betaProd) * currentBeta), 1e-20);
       switch (this.varianceType) {
         case 'fixed_small':
-          noiseScale = Math.sqrt(posteriorVariance);
+          noiseScale = f(Math.sqrt(posteriorVariance));
           break;
         case 'fixed_small_log':
           // diffusers multiplies by exp(0.5 * log(variance)) without a further sqrt.
-          noiseScale = Math.exp(0.5 * Math.log(posteriorVariance));
+          noiseScale = f(Math.exp(f(0.5 * f(Math.log(posteriorVariance)))));
           break;
         case 'fixed_large':
-          noiseScale = Math.sqrt(beta);
+          noiseScale = f(Math.sqrt(currentBeta));
           break;
         case 'fixed_large_log':
           // diffusers takes sqrt(log(beta)), which is NaN; we use the evident intent, sqrt(beta).
-          noiseScale = Math.sqrt(beta);
+          noiseScale = f(Math.sqrt(currentBeta));
           break;
         case 'learned':
         case 'learned_range':
@@ -165,28 +154,30 @@ export class DDPMScheduler extends BaseScheduler {
               `DDPMScheduler: variance_type '${this.varianceType}' needs options.predictedVariance`,
             );
           }
-          minLog = Math.log(posteriorVariance);
-          maxLog = Math.log(beta);
+          minLog = f(Math.log(posteriorVariance));
+          maxLog = f(Math.log(currentBeta));
           break;
       }
     }
 
     const prevSample = out.prevSample;
     for (let i = 0; i < n; i++) {
-      let value = originalCoeff * (original[i] as number) + sampleCoeff * (sample[i] as number);
+      let value = f(
+        f(originalCoeff * (original[i] as number)) + f(sampleCoeff * (sample[i] as number)),
+      );
       if (noiseValues) {
         let scale = noiseScale;
         if (learned) {
           const predicted = learned[i] as number;
           if (this.varianceType === 'learned') {
             // diffusers returns the predicted variance itself, then takes its sqrt.
-            scale = Math.sqrt(predicted);
+            scale = f(Math.sqrt(predicted));
           } else {
-            const fraction = (predicted + 1) / 2;
-            scale = Math.exp(0.5 * (fraction * maxLog + (1 - fraction) * minLog));
+            const fraction = f(f(predicted + 1) / 2);
+            scale = f(Math.exp(f(0.5 * f(f(fraction * maxLog) + f(f(1 - fraction) * minLog)))));
           }
         }
-        value += scale * (noiseValues[i] as number);
+        value = f(value + f(scale * (noiseValues[i] as number)));
       }
       prevSample[i] = value;
     }

@@ -46,7 +46,6 @@ export class DEISMultistepScheduler extends BaseScheduler {
     this.lowerOrderFinal = readBoolean(json, 'lower_order_final', true);
     this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
     rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
-    this.order = this.solverOrder;
     this.tables = trainSigmaTables(this.schedule);
     this.history = new ModelOutputHistory(this.solverOrder);
   }
@@ -62,7 +61,7 @@ export class DEISMultistepScheduler extends BaseScheduler {
     this.lowerOrderNums = 0;
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,

@@ -1,4 +1,10 @@
-import { readBoolean, readEnum, readInteger, readNumber, rejectEnabledFlags } from '../config.js';
+import {
+  readBoolean,
+  readEnum,
+  readExtendedNumber,
+  readInteger,
+  rejectEnabledFlags,
+} from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
@@ -34,6 +40,8 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
   readonly useKarrasSigmas: boolean;
   readonly finalSigmasType: 'zero' | 'sigma_min';
   readonly lambdaMinClipped: number;
+  /** Lu et al.'s uniform-logSNR step sizes (diffusers' use_lu_lambdas). */
+  readonly useLuLambdas: boolean;
   private readonly tables: TrainSigmaTables;
   private readonly lambdas: Float64Array;
   /** How many model outputs are stored (diffusers' lower_order_nums). */
@@ -61,8 +69,9 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       ['zero', 'sigma_min'] as const,
       'zero',
     );
-    this.lambdaMinClipped = readNumber(json, 'lambda_min_clipped', -Infinity);
-    rejectEnabledFlags(json, ['use_lu_lambdas', ...UNSUPPORTED_SIGMA_FLAGS]);
+    this.lambdaMinClipped = readExtendedNumber(json, 'lambda_min_clipped', -Infinity);
+    this.useLuLambdas = readBoolean(json, 'use_lu_lambdas', false);
+    rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
     // diffusers only acts on 'learned' / 'learned_range' here (it drops the variance channels)
     // and ignores any other value, such as a DDPM training config's 'fixed_small'.
     const variance = json['variance_type'];
@@ -72,7 +81,6 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
         `must be a string or null, not ${JSON.stringify(variance)}`,
       );
     }
-    this.order = this.solverOrder;
     this.history = new ModelOutputHistory(this.solverOrder);
     this.tables = trainSigmaTables(this.schedule);
     this.lambdas = Float64Array.from(this.tables.alphasCumprod, (a) =>
@@ -84,10 +92,10 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     const trainCount = this.numTrainTimesteps;
     let timesteps: number[];
     if (options?.timesteps) {
-      if (this.useKarrasSigmas) {
+      if (this.useKarrasSigmas || this.useLuLambdas) {
         throw new SchedulerConfigError(
           'timesteps',
-          'custom timesteps cannot be combined with use_karras_sigmas',
+          'custom timesteps cannot be combined with use_karras_sigmas or use_lu_lambdas',
         );
       }
       checkCustomTimesteps(options.timesteps, trainCount, true);
@@ -109,12 +117,13 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       this.tables,
       this.useKarrasSigmas,
       this.finalSigmasType,
+      this.useLuLambdas && !this.useKarrasSigmas && !options?.timesteps,
     );
     this.installTimesteps(result.timesteps, result.sigmas);
     this.lowerOrderNums = 0;
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,

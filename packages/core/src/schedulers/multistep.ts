@@ -67,11 +67,20 @@ export function multistepSigmas(
   tables: TrainSigmaTables,
   useKarrasSigmas: boolean,
   finalSigmaType: FinalSigmaType,
+  useLuLambdas = false,
 ): MultistepSigmas {
   const { trainSigmas, logTrainSigmas } = tables;
   let resultTimesteps: number[];
   let sigmas: number[];
-  if (useKarrasSigmas) {
+  if (useLuLambdas) {
+    // diffusers' _convert_to_lu (rho = 1): log-sigma uniform between the training extremes.
+    const logSigmaMax = logTrainSigmas[logTrainSigmas.length - 1] as number;
+    const logSigmaMin = logTrainSigmas[0] as number;
+    sigmas = Array.from(numpyLinspace(0, 1, timesteps.length), (r) =>
+      Math.exp(logSigmaMax + r * (logSigmaMin - logSigmaMax)),
+    );
+    resultTimesteps = sigmas.map((s) => roundHalfEven(sigmaToTimestep(s, logTrainSigmas)));
+  } else if (useKarrasSigmas) {
     const sigmaMin = trainSigmas[0] as number;
     const sigmaMax = trainSigmas[trainSigmas.length - 1] as number;
     sigmas = Array.from(karrasSigmas(sigmaMin, sigmaMax, timesteps.length));

@@ -95,7 +95,7 @@ export class PNDMScheduler extends BaseScheduler {
     return Math.floor(this.numTrainTimesteps / this.numInferenceSteps);
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
@@ -285,7 +285,7 @@ export class LCMScheduler extends BaseScheduler {
     );
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,

@@ -10,8 +10,10 @@ import {
   spacedFloatTimesteps,
 } from '../timesteps.js';
 import { torchLinspaceFloat32, trainSigmaTables } from '../schedules.js';
-import { BaseScheduler, checkCustomTimesteps } from './base.js';
+import { BaseScheduler, checkCustomTimesteps, checkLength } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+
+const f = Math.fround;
 
 const EULER_DEFAULTS: CommonDefaults = Object.freeze({
   betaStart: 0.0001,
@@ -21,7 +23,7 @@ const EULER_DEFAULTS: CommonDefaults = Object.freeze({
   clipSample: false,
 });
 
-const HEUN_DEFAULTS: CommonDefaults = Object.freeze({
+export const HEUN_DEFAULTS: CommonDefaults = Object.freeze({
   betaStart: 0.00085,
   betaEnd: 0.012,
   betaSchedule: 'linear',
@@ -77,9 +79,29 @@ export abstract class SigmaScheduler extends BaseScheduler {
     sample: Float32Array,
     timestep: number,
   ): Float32Array {
+    checkLength(this.className, 'out', out, sample.length);
     const sigma = this.currentSigmas[this.initStepIndex(timestep)] as number;
-    const scale = Math.sqrt(sigma * sigma + 1);
-    for (let i = 0; i < sample.length; i++) out[i] = (sample[i] as number) / scale;
+    const scale = f(Math.sqrt(f(f(sigma * sigma) + 1)));
+    for (let i = 0; i < sample.length; i++) out[i] = f((sample[i] as number) / scale);
+    return out;
+  }
+
+  /**
+   * diffusers' add_noise for the sigma schedulers: `original + noise * sigma`, with sigma the
+   * noise level of `timestep` (index_for_timestep: its second occurrence when it repeats).
+   */
+  override addNoise(
+    out: Float32Array,
+    original: Float32Array,
+    noise: Float32Array,
+    timestep: number,
+  ): Float32Array {
+    const n = original.length;
+    checkLength(this.className, 'noise', noise, n);
+    checkLength(this.className, 'out', out, n);
+    const sigma = this.currentSigmas[this.indexForTimestep(timestep)] as number;
+    for (let i = 0; i < n; i++)
+      out[i] = (original[i] as number) + Math.fround((noise[i] as number) * sigma);
     return out;
   }
 
@@ -134,18 +156,19 @@ export abstract class SigmaScheduler extends BaseScheduler {
     sigmaForEpsilon: number,
     sigmaForV: number,
   ): void {
+    // Float32 as diffusers' tensors: model_output * (-s / (s^2 + 1) ** 0.5) + sample / (s^2 + 1).
     const type = this.predictionType;
-    const vScale = -sigmaForV / Math.sqrt(sigmaForV * sigmaForV + 1);
-    const vSampleScale = 1 / (sigmaForV * sigmaForV + 1);
+    const variance = f(f(sigmaForV * sigmaForV) + 1);
+    const vScale = f(-sigmaForV / f(Math.sqrt(variance)));
     for (let i = 0; i < sample.length; i++) {
       const m = modelOutput[i] as number;
       const x = sample[i] as number;
       original[i] =
         type === 'epsilon'
-          ? x - sigmaForEpsilon * m
+          ? f(x - f(sigmaForEpsilon * m))
           : type === 'sample'
             ? m
-            : m * vScale + x * vSampleScale;
+            : f(f(m * vScale) + f(x / variance));
     }
   }
 }
@@ -207,7 +230,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     this.installSigmas(timesteps, sigmas, finalSigma);
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
@@ -225,24 +248,27 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     const sNoise = options?.sNoise ?? 1;
     const gamma =
       sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (sigmas.length - 1), Math.SQRT2 - 1) : 0;
-    const sigmaHat = sigma * (gamma + 1);
+    const sigmaHat = f(sigma * (gamma + 1));
 
     let current = sample;
     if (gamma > 0) {
       const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
       const churned = this.scratch('churned', n);
-      const noiseScale = Math.sqrt(sigmaHat * sigmaHat - sigma * sigma);
-      for (let i = 0; i < n; i++)
-        churned[i] = (sample[i] as number) + (noiseValues[i] as number) * sNoise * noiseScale;
+      const noiseScale = f(Math.sqrt(f(f(sigmaHat * sigmaHat) - f(sigma * sigma))));
+      for (let i = 0; i < n; i++) {
+        churned[i] = f(
+          (sample[i] as number) + f(f((noiseValues[i] as number) * sNoise) * noiseScale),
+        );
+      }
       current = churned;
     }
     const original = this.originalBuffer(out, n);
     this.writeOriginal(original, modelOutput, current, sigmaHat, sigma);
-    const dt = (sigmas[index + 1] as number) - sigmaHat;
+    const dt = f((sigmas[index + 1] as number) - sigmaHat);
     const prevSample = out.prevSample;
     for (let i = 0; i < n; i++) {
       const x = current[i] as number;
-      prevSample[i] = x + ((x - (original[i] as number)) / sigmaHat) * dt;
+      prevSample[i] = f(x + f(f(f(x - (original[i] as number)) / sigmaHat) * dt));
     }
     this.currentStepIndex = index + 1;
     return out;
@@ -273,7 +299,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     this.installSigmas(timesteps, sigmas, 0);
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
@@ -286,17 +312,17 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     const sigmaTo = this.currentSigmas[index + 1] as number;
     const original = this.originalBuffer(out, n);
     this.writeOriginal(original, modelOutput, sample, sigmaFrom, sigmaFrom);
-    const sigmaUp = Math.sqrt(
-      (sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)) / (sigmaFrom * sigmaFrom),
-    );
-    const sigmaDown = Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
-    const dt = sigmaDown - sigmaFrom;
+    const to2 = f(sigmaTo * sigmaTo);
+    const from2 = f(sigmaFrom * sigmaFrom);
+    const sigmaUp = f(Math.sqrt(f(f(to2 * f(from2 - to2)) / from2)));
+    const sigmaDown = f(Math.sqrt(f(to2 - f(sigmaUp * sigmaUp))));
+    const dt = f(sigmaDown - sigmaFrom);
     const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
     const prevSample = out.prevSample;
     for (let i = 0; i < n; i++) {
       const x = sample[i] as number;
-      prevSample[i] =
-        x + ((x - (original[i] as number)) / sigmaFrom) * dt + (noiseValues[i] as number) * sigmaUp;
+      const moved = f(x + f(f(f(x - (original[i] as number)) / sigmaFrom) * dt));
+      prevSample[i] = f(moved + f((noiseValues[i] as number) * sigmaUp));
     }
     this.currentStepIndex = index + 1;
     return out;
@@ -312,7 +338,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
  */
 export class HeunDiscreteScheduler extends SigmaScheduler {
   readonly className = 'HeunDiscreteScheduler';
-  override order = 2;
+  override readonly order: number = 2;
   private firstOrderDt: number | null = null;
 
   constructor(json: SchedulerConfigJson = {}) {
@@ -341,7 +367,7 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
     this.firstOrderDt = null;
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
@@ -364,21 +390,21 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
     const savedSample = this.scratch('firstOrderSample', n);
     const prevSample = out.prevSample;
     if (firstOrder) {
-      const dt = sigmaNext - sigma;
+      const dt = f(sigmaNext - sigma);
       for (let i = 0; i < n; i++) {
         const x = sample[i] as number;
-        const d = (x - (original[i] as number)) / sigma;
+        const d = f(f(x - (original[i] as number)) / sigma);
         derivative[i] = d;
         savedSample[i] = x;
-        prevSample[i] = x + d * dt;
+        prevSample[i] = f(x + f(d * dt));
       }
       this.firstOrderDt = dt;
     } else {
       const dt = this.firstOrderDt as number;
       for (let i = 0; i < n; i++) {
-        const d = ((sample[i] as number) - (original[i] as number)) / sigmaNext;
-        const averaged = ((derivative[i] as number) + d) / 2;
-        prevSample[i] = (savedSample[i] as number) + averaged * dt;
+        const d = f(f((sample[i] as number) - (original[i] as number)) / sigmaNext);
+        const averaged = f(f((derivative[i] as number) + d) / 2);
+        prevSample[i] = f((savedSample[i] as number) + f(averaged * dt));
       }
       this.firstOrderDt = null;
     }
@@ -400,8 +426,9 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
   readonly className = 'LMSDiscreteScheduler';
   private derivativeCount = 0;
   private derivativeHead = 0;
+  /** The last four derivatives, a ring indexed by derivativeHead (reused, so a step allocates nothing). */
+  private readonly derivatives: Float32Array[] = [];
   private readonly coefficients = new Float64Array(4);
-  private readonly pastDerivatives: Float32Array[] = [];
 
   constructor(json: SchedulerConfigJson = {}) {
     super(json, EULER_DEFAULTS);
@@ -417,27 +444,26 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
   /** Integral over [sigma_t, sigma_t+1] of the Lagrange basis polynomial `current` (diffusers' get_lms_coefficient). */
   lmsCoefficient(order: number, index: number, current: number): number {
     const sigmas = this.currentSigmas;
-    const basis = (tau: number): number => {
-      let product = 1;
-      for (let k = 0; k < order; k++) {
-        if (k === current) continue;
-        product *=
-          (tau - (sigmas[index - k] as number)) /
-          ((sigmas[index - current] as number) - (sigmas[index - k] as number));
-      }
-      return product;
-    };
     const a = sigmas[index] as number;
     const b = sigmas[index + 1] as number;
     const half = (b - a) / 2;
     const middle = (a + b) / 2;
+    const node = sigmas[index - current] as number;
     let sum = 0;
-    for (let j = 0; j < 3; j++)
-      sum += (GAUSS_WEIGHTS[j] as number) * basis(middle + half * (GAUSS_NODES[j] as number));
+    for (let j = 0; j < 3; j++) {
+      const tau = middle + half * (GAUSS_NODES[j] as number);
+      let product = 1;
+      for (let k = 0; k < order; k++) {
+        if (k === current) continue;
+        const other = sigmas[index - k] as number;
+        product *= (tau - other) / (node - other);
+      }
+      sum += (GAUSS_WEIGHTS[j] as number) * product;
+    }
     return sum * half;
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
@@ -454,27 +480,37 @@ export class LMSDiscreteScheduler extends SigmaScheduler {
     const sigma = this.currentSigmas[index] as number;
     const original = this.originalBuffer(out, n);
     this.writeOriginal(original, modelOutput, sample, sigma, sigma);
-    // A ring of the last four derivatives; slot names are fixed so the buffers are reused.
+    for (let k = this.derivatives.length; k < 4; k++) this.derivatives.push(new Float32Array(n));
+    for (let k = 0; k < 4; k++)
+      if ((this.derivatives[k] as Float32Array).length !== n)
+        this.derivatives[k] = new Float32Array(n);
     const slot = this.derivativeHead;
-    const derivative = this.scratch(`derivative${slot}`, n);
+    const derivative = this.derivatives[slot] as Float32Array;
     for (let i = 0; i < n; i++)
-      derivative[i] = ((sample[i] as number) - (original[i] as number)) / sigma;
+      derivative[i] = f(f((sample[i] as number) - (original[i] as number)) / sigma);
     this.derivativeHead = (slot + 1) % 4;
     this.derivativeCount = Math.min(this.derivativeCount + 1, maxOrder);
-    const order = Math.min(index + 1, maxOrder, this.derivativeCount);
-    for (let k = 0; k < order; k++) {
-      this.coefficients[k] = this.lmsCoefficient(order, index, k);
-      this.pastDerivatives[k] = this.scratch(`derivative${(slot - k + 4) % 4}`, n);
-    }
+    // diffusers: the coefficients of order min(step_index + 1, order), zipped with the derivatives
+    // stored so far (fewer when a run starts mid-schedule, as image-to-image does).
+    const order = Math.min(index + 1, maxOrder);
+    const used = Math.min(order, this.derivativeCount);
+    for (let k = 0; k < used; k++) this.coefficients[k] = f(this.lmsCoefficient(order, index, k));
+    const d0 = this.derivatives[slot] as Float32Array;
+    const d1 = this.derivatives[(slot + 3) % 4] as Float32Array;
+    const d2 = this.derivatives[(slot + 2) % 4] as Float32Array;
+    const d3 = this.derivatives[(slot + 1) % 4] as Float32Array;
+    const c0 = this.coefficients[0] as number;
+    const c1 = this.coefficients[1] as number;
+    const c2 = this.coefficients[2] as number;
+    const c3 = this.coefficients[3] as number;
     const prevSample = out.prevSample;
     for (let i = 0; i < n; i++) {
-      let value = sample[i] as number;
-      for (let k = 0; k < order; k++) {
-        value +=
-          (this.coefficients[k] as number) *
-          ((this.pastDerivatives[k] as Float32Array)[i] as number);
-      }
-      prevSample[i] = value;
+      // Python's sum() over coefficient * derivative, newest first, in float32.
+      let total = f(c0 * (d0[i] as number));
+      if (used > 1) total = f(total + f(c1 * (d1[i] as number)));
+      if (used > 2) total = f(total + f(c2 * (d2[i] as number)));
+      if (used > 3) total = f(total + f(c3 * (d3[i] as number)));
+      prevSample[i] = f((sample[i] as number) + total);
     }
     this.currentStepIndex = index + 1;
     return out;

@@ -87,7 +87,6 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     if (json['solver_p'] !== undefined && json['solver_p'] !== null) {
       throw new SchedulerConfigError('solver_p', 'is not supported (UniPC with another predictor)');
     }
-    this.order = this.solverOrder;
     this.tables = trainSigmaTables(this.schedule);
     this.history = new ModelOutputHistory(this.solverOrder + 1);
     this.ratios = new Float64Array(this.solverOrder);
@@ -112,7 +111,7 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     this.lastSample = null;
   }
 
-  step(
+  protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
