@@ -1,5 +1,7 @@
 export { SchedulerConfigError } from './errors.js';
 export type { SchedulerConfigJson } from './config.js';
+export { parseSchedulerConfig } from './config.js';
+export { TorchGenerator } from './torch-rng.js';
 export { NormalGenerator } from './rng.js';
 export type { NoiseSource } from './rng.js';
 export {
@@ -29,7 +31,18 @@ export type {
 } from './schedulers/base.js';
 export { DDPMScheduler, DDPM_VARIANCE_TYPES } from './schedulers/ddpm.js';
 export type { DdpmVarianceType } from './schedulers/ddpm.js';
-export { DDIMScheduler } from './schedulers/ddim.js';
+export {
+  DDIMInverseScheduler,
+  DDIMParallelScheduler,
+  DDIMScheduler,
+} from './schedulers/ddim.js';
+export { EDMEulerScheduler } from './schedulers/edm.js';
+export { IPNDMScheduler } from './schedulers/ipndm.js';
+export {
+  KDPM2AncestralDiscreteScheduler,
+  KDPM2DiscreteScheduler,
+} from './schedulers/karras.js';
+export { TCDScheduler } from './schedulers/tcd.js';
 export {
   EulerAncestralDiscreteScheduler,
   EulerDiscreteScheduler,

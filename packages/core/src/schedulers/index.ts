@@ -1,7 +1,7 @@
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { Scheduler } from './base.js';
-import { DDIMScheduler } from './ddim.js';
+import { DDIMInverseScheduler, DDIMParallelScheduler, DDIMScheduler } from './ddim.js';
 import { DDPMScheduler } from './ddpm.js';
 import { DEISMultistepScheduler } from './deis.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
@@ -13,6 +13,10 @@ import {
   LMSDiscreteScheduler,
 } from './sigma-schedulers.js';
 import { UniPCMultistepScheduler } from './unipc.js';
+import { EDMEulerScheduler } from './edm.js';
+import { IPNDMScheduler } from './ipndm.js';
+import { KDPM2AncestralDiscreteScheduler, KDPM2DiscreteScheduler } from './karras.js';
+import { TCDScheduler } from './tcd.js';
 
 type SchedulerConstructor = new (json: SchedulerConfigJson) => Scheduler;
 
@@ -29,6 +33,13 @@ export const SCHEDULER_CLASSES: Readonly<Record<string, SchedulerConstructor>> =
   LCMScheduler,
   UniPCMultistepScheduler,
   DEISMultistepScheduler,
+  KDPM2DiscreteScheduler,
+  KDPM2AncestralDiscreteScheduler,
+  EDMEulerScheduler,
+  IPNDMScheduler,
+  TCDScheduler,
+  DDIMInverseScheduler,
+  DDIMParallelScheduler,
 });
 
 /** Friendly names -> diffusers class name (and config overrides, e.g. Karras sigmas). */
@@ -51,6 +62,13 @@ export const SCHEDULER_NAMES = Object.freeze({
   lcm: { className: 'LCMScheduler' },
   unipc: { className: 'UniPCMultistepScheduler' },
   deis: { className: 'DEISMultistepScheduler' },
+  kdpm2: { className: 'KDPM2DiscreteScheduler' },
+  'kdpm2-ancestral': { className: 'KDPM2AncestralDiscreteScheduler' },
+  'edm-euler': { className: 'EDMEulerScheduler' },
+  ipndm: { className: 'IPNDMScheduler' },
+  tcd: { className: 'TCDScheduler' },
+  'ddim-inverse': { className: 'DDIMInverseScheduler' },
+  'ddim-parallel': { className: 'DDIMParallelScheduler' },
 } as const satisfies Record<string, { className: string; overrides?: SchedulerConfigJson }>);
 export type SchedulerName = keyof typeof SCHEDULER_NAMES;
 
@@ -74,11 +92,14 @@ export function createScheduler(
   let overrides: SchedulerConfigJson = {};
   const name = options.name;
   if (name !== undefined) {
-    const friendly = (
-      SCHEDULER_NAMES as Readonly<
-        Record<string, { className: string; overrides?: SchedulerConfigJson }>
-      >
-    )[name];
+    // Own keys only: `toString` and other Object.prototype names are not scheduler names.
+    const friendly = Object.hasOwn(SCHEDULER_NAMES, name)
+      ? (
+          SCHEDULER_NAMES as Readonly<
+            Record<string, { className: string; overrides?: SchedulerConfigJson }>
+          >
+        )[name]
+      : undefined;
     if (friendly) {
       className = friendly.className;
       overrides = friendly.overrides ?? {};

@@ -1,0 +1,126 @@
+import { readInteger } from '../config.js';
+import type { SchedulerConfigJson } from '../config.js';
+import { SchedulerConfigError } from '../errors.js';
+import { resolveNoise } from '../tensor-ops.js';
+import type { NoiseInput } from '../tensor-ops.js';
+import { numpyLinspace } from '../timesteps.js';
+import { BaseScheduler } from './base.js';
+import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+
+const f = Math.fround;
+
+const TCD_DEFAULTS: CommonDefaults = Object.freeze({
+  betaStart: 0.00085,
+  betaEnd: 0.012,
+  betaSchedule: 'scaled_linear',
+  timestepSpacing: 'leading',
+  clipSample: false,
+});
+
+/** Default gamma of TCD's strategic stochastic sampling (diffusers' step argument `eta`). */
+export const TCD_DEFAULT_ETA = 0.3;
+
+/**
+ * Trajectory consistency distillation (Zheng et al. 2024), as diffusers' TCDScheduler: each step
+ * predicts x0, moves it to an intermediate timestep s = floor((1 - gamma) * t_prev) and, with
+ * gamma > 0, noises it forward to t_prev. Config keys: the schedule keys (defaults
+ * scaled_linear 0.00085-0.012), original_inference_steps, prediction_type, timestep_spacing,
+ * steps_offset, rescale_betas_zero_snr. Step option `eta` is TCD's gamma (default 0.3, as
+ * diffusers' step); with eta > 0 every step but the last draws noise. `predOriginalSample`
+ * receives the x0 prediction. One evaluation per step.
+ */
+export class TCDScheduler extends BaseScheduler {
+  readonly className = 'TCDScheduler';
+  readonly originalInferenceSteps: number;
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json, TCD_DEFAULTS);
+    this.originalInferenceSteps = readInteger(json, 'original_inference_steps', 50, 1);
+    if (this.originalInferenceSteps > this.numTrainTimesteps) {
+      throw new SchedulerConfigError(
+        'original_inference_steps',
+        `exceeds num_train_timesteps (${this.numTrainTimesteps})`,
+      );
+    }
+  }
+
+  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
+    this.rejectCustomTimesteps(options);
+    const n = this.requireStepCount(numInferenceSteps);
+    const original = this.originalInferenceSteps;
+    if (n > original) {
+      throw new SchedulerConfigError(
+        'num_inference_steps',
+        `${n} exceeds original_inference_steps (${original})`,
+      );
+    }
+    const k = Math.floor(this.numTrainTimesteps / original);
+    const origin: number[] = [];
+    for (let i = original; i >= 1; i--) origin.push(i * k - 1);
+    const indices = numpyLinspace(0, origin.length, n, false);
+    this.installTimesteps(
+      Array.from(indices, (v) => origin[Math.floor(v)] as number),
+      null,
+    );
+  }
+
+  protected takeStep(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    out: StepOutput,
+    noise?: NoiseInput,
+    options?: StepOptions,
+  ): StepOutput {
+    this.requireTimesteps();
+    const n = sample.length;
+    const eta = options?.eta ?? TCD_DEFAULT_ETA;
+    if (!(eta >= 0 && eta <= 1))
+      throw new RangeError(`TCDScheduler: eta must be in [0, 1], got ${eta}`);
+    const index = this.initStepIndex(timestep);
+    const prevTimestep =
+      index + 1 < this.timesteps.length ? (this.timesteps[index + 1] as number) : 0;
+    const intermediate = Math.floor(f(f(1 - eta) * prevTimestep));
+    const alphaProd = this.alphaCumprodAt(timestep);
+    const alphaProdPrev = this.alphaCumprodAt(prevTimestep);
+    const alphaProdS = this.alphaCumprodAt(intermediate);
+    const sqrtAlphaProd = f(Math.sqrt(alphaProd));
+    const sqrtBetaProd = f(Math.sqrt(f(1 - alphaProd)));
+    const sqrtAlphaProdS = f(Math.sqrt(alphaProdS));
+    const sqrtBetaProdS = f(Math.sqrt(f(1 - alphaProdS)));
+    const type = this.predictionType;
+    const original = this.originalBuffer(out, n);
+    const noised = this.scratch('predNoisedSample', n);
+    for (let i = 0; i < n; i++) {
+      const x = sample[i] as number;
+      const m = modelOutput[i] as number;
+      let x0: number;
+      let epsilon: number;
+      if (type === 'epsilon') {
+        x0 = f(f(x - f(sqrtBetaProd * m)) / sqrtAlphaProd);
+        epsilon = m;
+      } else if (type === 'sample') {
+        x0 = m;
+        epsilon = f(f(x - f(sqrtAlphaProd * x0)) / sqrtBetaProd);
+      } else {
+        x0 = f(f(sqrtAlphaProd * x) - f(sqrtBetaProd * m));
+        epsilon = f(f(sqrtAlphaProd * m) + f(sqrtBetaProd * x));
+      }
+      original[i] = x0;
+      noised[i] = f(f(sqrtAlphaProdS * x0) + f(sqrtBetaProdS * epsilon));
+    }
+    const prevSample = out.prevSample;
+    if (eta > 0 && index !== this.numInferenceSteps - 1) {
+      const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      const ratio = f(alphaProdPrev / alphaProdS);
+      const keep = f(Math.sqrt(ratio));
+      const add = f(Math.sqrt(f(1 - ratio)));
+      for (let i = 0; i < n; i++)
+        prevSample[i] = f(f(keep * (noised[i] as number)) + f(add * (noiseValues[i] as number)));
+    } else {
+      prevSample.set(noised);
+    }
+    this.currentStepIndex = index + 1;
+    return out;
+  }
+}

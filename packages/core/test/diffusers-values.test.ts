@@ -1,0 +1,368 @@
+import { describe, expect, test } from 'vitest';
+import { createScheduler } from '../src/index.js';
+import type { Scheduler, SchedulerConfigJson } from '../src/index.js';
+import {
+  diffusersLoop,
+  dummyNoiseDeter,
+  dummySampleDeter,
+  scaleAll,
+  sumAndMean,
+} from './diffusers-harness.js';
+import type { LoopOptions } from './diffusers-harness.js';
+
+/**
+ * diffusers' own full-loop checks (tests/schedulers/test_scheduler_*.py in huggingface/diffusers):
+ * the same config, dummy model, dummy sample, noise and torch.manual_seed(0) generator, and the
+ * result_sum / result_mean diffusers pins. diffusers prints these to 4 or 5 significant digits and
+ * asserts them within 1e-2 (sum) and 1e-3 (mean); we assert them to the digits printed.
+ */
+interface DiffusersCase {
+  readonly name: string;
+  readonly className: string;
+  readonly config: SchedulerConfigJson;
+  readonly steps: number | null;
+  readonly loop?: LoopOptions;
+  /** Multiply the initial sample by init_noise_sigma (Karras-style tests). */
+  readonly scaleByInitSigma?: boolean;
+  /** test_full_loop_with_noise: add_noise(dummy_noise_deter) at timesteps[tStart * order], loop from there. */
+  readonly tStart?: number;
+  /** Loop from timesteps[from] without noising (test_full_uneven_loop). */
+  readonly from?: number;
+  /** Run the loop twice without setTimesteps in between (IPNDM's test). */
+  readonly twice?: boolean;
+  readonly sum?: number;
+  readonly mean: number;
+  /**
+   * The result is float32 round-off: the loop cancels the sample to ~1e-9 of its start, so only
+   * bit-identical arithmetic reproduces diffusers' digits. Asserted: ours and diffusers' both
+   * cancel to below 1e-7 of the initial sample's magnitude.
+   */
+  readonly roundOff?: boolean;
+  /** diffusers wrote a truncated mean (0.044 for 34.1855 / 768 = 0.04451): its sum is the check. */
+  readonly meanTruncated?: boolean;
+}
+
+const DDPM = {
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  variance_type: 'fixed_small',
+  clip_sample: true,
+};
+const DDIM = {
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  clip_sample: true,
+};
+const KARRAS = {
+  num_train_timesteps: 1100,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+};
+const TCD = {
+  num_train_timesteps: 1000,
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  prediction_type: 'epsilon',
+};
+const EDM = { num_train_timesteps: 256, sigma_min: 0.002, sigma_max: 80.0 };
+
+function ddimCases(className: string): DiffusersCase[] {
+  return [
+    {
+      name: 'full_loop_no_noise',
+      className,
+      config: DDIM,
+      steps: 10,
+      sum: 172.0067,
+      mean: 0.223967,
+    },
+    {
+      name: 'full_loop_with_v_prediction',
+      className,
+      config: { ...DDIM, prediction_type: 'v_prediction' },
+      steps: 10,
+      sum: 52.5302,
+      mean: 0.0684,
+    },
+    {
+      name: 'full_loop_with_set_alpha_to_one',
+      className,
+      config: { ...DDIM, set_alpha_to_one: true, beta_start: 0.01 },
+      steps: 10,
+      sum: 149.8295,
+      mean: 0.1951,
+    },
+    {
+      name: 'full_loop_with_no_set_alpha_to_one',
+      className,
+      config: { ...DDIM, set_alpha_to_one: false, beta_start: 0.01 },
+      steps: 10,
+      sum: 149.0784,
+      mean: 0.1941,
+    },
+    {
+      name: 'full_loop_with_noise',
+      className,
+      config: DDIM,
+      steps: 10,
+      tStart: 8,
+      sum: 354.5418,
+      mean: 0.4616,
+    },
+  ];
+}
+
+export const DIFFUSERS_CASES: readonly DiffusersCase[] = [
+  {
+    name: 'full_loop_no_noise',
+    className: 'DDPMScheduler',
+    config: DDPM,
+    steps: null,
+    loop: { seed: 0 },
+    sum: 258.9606,
+    mean: 0.3372,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'DDPMScheduler',
+    config: { ...DDPM, prediction_type: 'v_prediction' },
+    steps: null,
+    loop: { seed: 0 },
+    sum: 202.0296,
+    mean: 0.2631,
+  },
+  {
+    name: 'full_loop_with_noise',
+    className: 'DDPMScheduler',
+    config: DDPM,
+    steps: null,
+    tStart: 998,
+    loop: { seed: 0 },
+    sum: 387.9466,
+    mean: 0.5051,
+  },
+  ...ddimCases('DDIMScheduler'),
+  ...ddimCases('DDIMParallelScheduler'),
+  {
+    name: 'full_loop_no_noise',
+    className: 'DDIMInverseScheduler',
+    config: DDIM,
+    steps: 10,
+    sum: 671.6816,
+    mean: 0.8746,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'DDIMInverseScheduler',
+    config: { ...DDIM, prediction_type: 'v_prediction' },
+    steps: 10,
+    sum: 1394.2185,
+    mean: 1.8154,
+  },
+  {
+    name: 'full_loop_with_set_alpha_to_one',
+    className: 'DDIMInverseScheduler',
+    config: { ...DDIM, set_alpha_to_one: true, beta_start: 0.01 },
+    steps: 10,
+    sum: 539.9622,
+    mean: 0.7031,
+  },
+  {
+    name: 'full_loop_with_no_set_alpha_to_one',
+    className: 'DDIMInverseScheduler',
+    config: { ...DDIM, set_alpha_to_one: false, beta_start: 0.01 },
+    steps: 10,
+    sum: 542.6722,
+    mean: 0.7066,
+  },
+  {
+    name: 'full_loop_no_noise',
+    className: 'EulerDiscreteScheduler',
+    config: KARRAS,
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true, seed: 0 },
+    sum: 10.0807,
+    mean: 0.0131,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'EulerDiscreteScheduler',
+    roundOff: true,
+    config: { ...KARRAS, prediction_type: 'v_prediction' },
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true, seed: 0 },
+    sum: 0.0002,
+    mean: 2.2676e-6,
+  },
+  {
+    name: 'full_loop_device_karras_sigmas',
+    className: 'EulerDiscreteScheduler',
+    config: { ...KARRAS, use_karras_sigmas: true },
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true, seed: 0 },
+    sum: 124.52299499511719,
+    mean: 0.16213932633399963,
+  },
+  {
+    name: 'full_loop_no_noise',
+    className: 'KDPM2DiscreteScheduler',
+    config: KARRAS,
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true },
+    sum: 20.4125,
+    mean: 0.0266,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'KDPM2DiscreteScheduler',
+    roundOff: true,
+    config: { ...KARRAS, prediction_type: 'v_prediction' },
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true },
+    sum: 4.6934e-7,
+    mean: 6.1112e-10,
+  },
+  {
+    name: 'full_loop_with_noise',
+    className: 'KDPM2DiscreteScheduler',
+    config: KARRAS,
+    steps: 10,
+    scaleByInitSigma: true,
+    tStart: 8,
+    loop: { reassignScaled: true },
+    sum: 70408.4062,
+    mean: 91.6776,
+  },
+  {
+    name: 'full_loop_no_noise',
+    className: 'KDPM2AncestralDiscreteScheduler',
+    config: KARRAS,
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true, seed: 0 },
+    sum: 13979.9433,
+    mean: 18.203,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'KDPM2AncestralDiscreteScheduler',
+    config: { ...KARRAS, prediction_type: 'v_prediction' },
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true, seed: 0 },
+    sum: 331.8133,
+    mean: 0.432,
+  },
+  {
+    name: 'full_loop_with_noise',
+    className: 'KDPM2AncestralDiscreteScheduler',
+    config: KARRAS,
+    steps: 10,
+    scaleByInitSigma: true,
+    tStart: 8,
+    loop: { reassignScaled: true, seed: 0 },
+    sum: 93087.3437,
+    mean: 121.2074,
+  },
+  {
+    name: 'full_loop_no_noise',
+    className: 'EDMEulerScheduler',
+    config: EDM,
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { scaleForModelOnly: true },
+    sum: 34.1855,
+    mean: 0.044,
+    meanTruncated: true,
+  },
+  {
+    name: 'full_loop_no_noise',
+    className: 'IPNDMScheduler',
+    config: { num_train_timesteps: 1000 },
+    steps: 10,
+    twice: true,
+    mean: 2540529,
+  },
+  {
+    name: 'full_loop_onestep_deter',
+    className: 'TCDScheduler',
+    config: TCD,
+    steps: 1,
+    loop: { seed: 0, stepOptions: { eta: 0 } },
+    sum: 29.8715,
+    mean: 0.0389,
+  },
+  {
+    name: 'full_loop_multistep_deter',
+    className: 'TCDScheduler',
+    config: TCD,
+    steps: 10,
+    loop: { seed: 0, stepOptions: { eta: 0 } },
+    sum: 181.204,
+    mean: 0.2359,
+  },
+];
+
+/** Runs one case as diffusers' test does; returns the final sample. */
+export function runCase(c: DiffusersCase): Float32Array {
+  const scheduler: Scheduler = createScheduler(c.config, { name: c.className });
+  if (c.steps !== null) scheduler.setTimesteps(c.steps);
+  let sample = dummySampleDeter();
+  if (c.scaleByInitSigma) sample = scaleAll(sample, scheduler.initNoiseSigma);
+  let timesteps = [...scheduler.timesteps];
+  if (c.tStart !== undefined) {
+    timesteps = timesteps.slice(c.tStart * scheduler.order);
+    sample = scheduler.addNoise(sample, sample, dummyNoiseDeter(), timesteps[0] as number);
+  }
+  if (c.from !== undefined) timesteps = timesteps.slice(c.from);
+  let result = diffusersLoop(scheduler, { ...c.loop, sample, timesteps });
+  if (c.twice) result = diffusersLoop(scheduler, { ...c.loop, sample: result, timesteps });
+  return result;
+}
+
+/** Half a unit in the last digit diffusers printed (0.044 -> 5e-4, 2.2676e-6 -> 5e-11). */
+export function printedPrecision(value: number): number {
+  const [mantissa = '', exponent = '0'] = String(value).split('e');
+  const decimals = mantissa.includes('.') ? (mantissa.split('.')[1] as string).length : 0;
+  return 0.5 * 10 ** (-decimals + Number(exponent));
+}
+
+/**
+ * What float32 rounding allows on top of diffusers' printed digits: these loops shrink the sample
+ * by up to three orders of magnitude from its start (sigma_max ~ 157 times the dummy sample), so
+ * one float32 ulp there (6e-8 relative) becomes up to ~6e-5 of the result. We allow 1e-5.
+ */
+const FLOAT32_LOOP_TOLERANCE = 1e-5;
+
+describe("diffusers' full-loop values", () => {
+  test.each(DIFFUSERS_CASES.map((c) => [`${c.className} ${c.name}`, c] as const))('%s', (_, c) => {
+    const { sum, mean } = sumAndMean(runCase(c));
+    if (c.roundOff) {
+      const start = createScheduler(c.config, { name: c.className });
+      if (c.steps !== null) start.setTimesteps(c.steps);
+      const bound = 1e-7 * sumAndMean(scaleAll(dummySampleDeter(), start.initNoiseSigma)).sum;
+      expect(sum, 'ours cancels to round-off').toBeLessThan(bound);
+      expect(c.sum ?? c.mean * 768, "diffusers' value is round-off too").toBeLessThan(bound);
+      return;
+    }
+    if (c.sum !== undefined) {
+      expect(Math.abs(sum - c.sum), `sum ${sum} vs diffusers ${c.sum}`).toBeLessThanOrEqual(
+        printedPrecision(c.sum) + FLOAT32_LOOP_TOLERANCE * Math.abs(c.sum),
+      );
+    }
+    expect(Math.abs(mean - c.mean), `mean ${mean} vs diffusers ${c.mean}`).toBeLessThanOrEqual(
+      c.meanTruncated ? 1e-3 : printedPrecision(c.mean) + FLOAT32_LOOP_TOLERANCE * Math.abs(c.mean),
+    );
+  });
+});
