@@ -2,3 +2,8 @@
 // modules (`@genviz/elements/define`, or one element's `define.js`).
 export { GenvizLatentPad } from './latent-pad/latent-pad.js';
 export { GenvizDiffusionStepper } from './diffusion-stepper/diffusion-stepper.js';
+export type { DiffusionStepperMode, RaceLane } from './diffusion-stepper/diffusion-stepper.js';
+export { GenvizCancelEvent, GenvizErrorEvent, GenvizModelProgressEvent } from './kit/events.js';
+export type { CancelReason, DigitReading } from './kit/events.js';
+export { GenvizCompleteEvent, GenvizStepEvent } from './diffusion-stepper/events.js';
+export type { DiffusionRunKind } from './diffusion-stepper/events.js';

@@ -1,9 +1,7 @@
-import type {
-  DiffusionResult,
-  DiffusionStep,
-  GenvizErrorCode,
-  ModelProgress,
-} from '@genviz/runtime';
+import type { DiffusionResult, DiffusionStep, DigitReading } from '@genviz/runtime';
+
+export { GenvizCancelEvent, GenvizErrorEvent, GenvizModelProgressEvent } from '../kit/events.js';
+export type { CancelReason, DigitReading } from '../kit/events.js';
 
 /** Which run of `<genviz-diffusion-stepper>` an event belongs to. */
 export type DiffusionRunKind = 'reverse' | 'race';
@@ -24,16 +22,6 @@ export class GenvizStepEvent extends Event {
     this.run = run;
     this.scheduler = scheduler;
   }
-}
-
-/** The classifier's reading of a sampled image. */
-export interface DigitReading {
-  /** The most probable digit. */
-  digit: number;
-  /** Its probability. */
-  confidence: number;
-  /** All ten probabilities. */
-  probabilities: Float32Array;
 }
 
 /** A sampling run finished (in a race, one lane). */
@@ -59,39 +47,9 @@ export class GenvizCompleteEvent extends Event {
   }
 }
 
-/** Model download and warm-up progress. */
-export class GenvizModelProgressEvent extends Event {
-  static readonly eventName = 'genviz-model-progress' as const;
-  readonly progress: ModelProgress;
-
-  constructor(progress: ModelProgress) {
-    super(GenvizModelProgressEvent.eventName, init);
-    this.progress = progress;
-  }
-}
-
-/** Something failed or was rejected; the element shows the same message. */
-export class GenvizErrorEvent extends Event {
-  static readonly eventName = 'genviz-error' as const;
-  /** The runtime's error code, or `invalid-argument` for a rejected attribute or image. */
-  readonly code: GenvizErrorCode;
-  readonly message: string;
-  /** The underlying error, when there is one. */
-  readonly error: unknown;
-
-  constructor(code: GenvizErrorCode, message: string, error?: unknown) {
-    super(GenvizErrorEvent.eventName, init);
-    this.code = code;
-    this.message = message;
-    this.error = error;
-  }
-}
-
 declare global {
   interface GlobalEventHandlersEventMap {
     'genviz-step': GenvizStepEvent;
     'genviz-complete': GenvizCompleteEvent;
-    'genviz-model-progress': GenvizModelProgressEvent;
-    'genviz-error': GenvizErrorEvent;
   }
 }

@@ -19,10 +19,11 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
  * @csspart axis - Each of the two slider elements (also `axis-x` / `axis-y`).
  *
  * @cssproperty [--genviz-latent-pad-size=100%] - Inline size of the pad; it stays square.
- * @cssproperty [--genviz-latent-pad-background=light-dark(#f4f4f7, #1d1d24)] - Pad colour.
- * @cssproperty [--genviz-latent-pad-grid-color=light-dark(#d9d9e3, #34343f)] - Grid line colour.
- * @cssproperty [--genviz-latent-pad-handle-color=light-dark(#4f46e5, #a5b4fc)] - Handle colour.
- * @cssproperty [--genviz-focus-ring-color=light-dark(#1d4ed8, #93c5fd)] - Focus ring colour.
+ * @cssproperty [--genviz-latent-pad-background=var(--genviz-surface)] - Pad colour.
+ * @cssproperty [--genviz-latent-pad-grid-color=var(--genviz-bar-color)] - Grid line colour.
+ * @cssproperty [--genviz-latent-pad-handle-color=var(--genviz-accent-color)] - Handle colour.
+ * @cssproperty [--genviz-latent-pad-focus-ring-color=var(--genviz-focus-ring-color)] - Focus ring colour.
+ * @cssproperty [--genviz-latent-pad-radius=var(--genviz-radius)] - Corner radius.
  */
 export class GenvizLatentPad extends LitElement {
   static override styles = latentPadStyles;

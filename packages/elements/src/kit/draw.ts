@@ -1,32 +1,40 @@
 import { tensorToRgba } from '@genviz/core';
-import { SIDE } from './images.js';
 
 // Tiny canvases redrawn on every step: a CPU-backed context avoids a GPU texture upload per
 // canvas per step, which costs more than drawing 784 pixels (and, on software GL, blocks the
 // main thread for hundreds of milliseconds).
 const CONTEXT_OPTIONS: CanvasRenderingContext2DSettings = { willReadFrequently: true };
-const shape = { channels: 1, height: SIDE, width: SIDE } as const;
-const rgba = new Uint8ClampedArray(SIDE * SIDE * 4);
-const scaled = new Float32Array(SIDE * SIDE);
+/** Scratch buffers per canvas size, reused on every draw (canvases are redrawn per step). */
+const scratch = new Map<number, { rgba: Uint8ClampedArray<ArrayBuffer>; scaled: Float32Array }>();
 
 /**
- * Paints a 28x28 tensor on a 28x28 canvas (CSS scales it up, pixelated). Values are divided by
- * `range` and shown from black (-1) to white (+1), clamped.
+ * Paints a tensor on a canvas of its own size, one value per canvas pixel (CSS scales it up,
+ * pixelated): a 28x28 digit, a 7x7 latent channel. Values are divided by `range` and shown from
+ * black (-1) to white (+1), clamped. `offset` picks where in `tensor` the image starts.
  */
 export function drawTensor(
   canvas: HTMLCanvasElement | null,
   tensor: Float32Array | undefined,
   range = 1,
+  offset = 0,
 ): void {
   const context = canvas?.getContext('2d', CONTEXT_OPTIONS);
-  if (!context) return;
+  if (!canvas || !context) return;
+  const { width, height } = canvas;
   if (!tensor) {
-    context.clearRect(0, 0, SIDE, SIDE);
+    context.clearRect(0, 0, width, height);
     return;
   }
-  for (let i = 0; i < scaled.length; i++) scaled[i] = tensor[i]! / range;
-  tensorToRgba(rgba, scaled, shape, 'minus-one-to-one');
-  context.putImageData(new ImageData(rgba, SIDE, SIDE), 0, 0);
+  const size = width * height;
+  let buffers = scratch.get(size);
+  if (!buffers) {
+    buffers = { rgba: new Uint8ClampedArray(size * 4), scaled: new Float32Array(size) };
+    scratch.set(size, buffers);
+  }
+  const { rgba, scaled } = buffers;
+  for (let i = 0; i < size; i++) scaled[i] = tensor[offset + i]! / range;
+  tensorToRgba(rgba, scaled, { channels: 1, height, width }, 'minus-one-to-one');
+  context.putImageData(new ImageData(rgba, width, height), 0, 0);
 }
 
 /** Mean and (population) variance of the values. */
@@ -54,7 +62,7 @@ export function displayRange(sample: Float32Array): number {
  * palette in resolved colour properties (color, caret-color, column-rule-color,
  * text-decoration-color), which getComputedStyle returns as rgb() strings.
  */
-function palette(canvas: HTMLCanvasElement) {
+export function palette(canvas: HTMLCanvasElement) {
   const style = getComputedStyle(canvas);
   return {
     ink: style.color,
@@ -114,64 +122,74 @@ export function drawHistogram(canvas: HTMLCanvasElement | null, values: Float32A
   context.fillRect(0, plotHeight, width, 1);
 }
 
-export interface ScheduleCurves {
-  linear: { alphasCumprod: Float32Array; logSnr: Float32Array };
-  cosine: { alphasCumprod: Float32Array; logSnr: Float32Array };
+/** One line of a plot: values over x = index + `xOffset`, against the left or right axis. */
+export interface LineSeries {
+  readonly values: ArrayLike<number>;
+  readonly axis: 'left' | 'right';
+  /** A palette colour (see `palette`). */
+  readonly colour: 'ink' | 'accent' | 'second';
+  readonly dashed?: boolean;
 }
 
-const LOG_SNR_LIMIT = 12;
+export interface LinePlotOptions {
+  /** The x range is [0, xMax]. */
+  readonly xMax: number;
+  /** x of values[i] is i + xOffset (default 0). */
+  readonly xOffset?: number;
+  /** Draw every stride-th value (default 1). */
+  readonly stride?: number;
+  /** Value ranges of the axes; values outside are clipped. */
+  readonly left: readonly [number, number];
+  readonly right?: readonly [number, number];
+  readonly xTicks: readonly number[];
+  /** A vertical cursor at this x. */
+  readonly cursor?: number;
+}
 
-/**
- * alpha-bar (left axis, 0..1) and log-SNR (right axis, clipped to +-12) over t for the linear
- * and the cosine schedule, with a cursor at `cursor` (0..1000, undefined for none).
- */
-export function drawSchedule(
+/** Lines over a shared x axis, with a left and an optional right value axis, and a cursor. */
+export function drawLinePlot(
   canvas: HTMLCanvasElement | null,
-  curves: ScheduleCurves | undefined,
-  cursor: number | undefined,
-) {
+  series: readonly LineSeries[],
+  options: LinePlotOptions,
+): void {
   const context = canvas?.getContext('2d', CONTEXT_OPTIONS);
-  if (!canvas || !context || !curves) return;
+  if (!canvas || !context) return;
   const { width, height } = canvas;
   const colours = palette(canvas);
   context.clearRect(0, 0, width, height);
   const top = 6;
   const bottom = height - 14;
-  const count = curves.linear.alphasCumprod.length;
-  const x = (t: number) => (t / count) * width;
-  const yAlpha = (value: number) => bottom - value * (bottom - top);
-  const ySnr = (value: number) => {
-    const clipped = Math.max(-LOG_SNR_LIMIT, Math.min(LOG_SNR_LIMIT, value));
-    return bottom - ((clipped + LOG_SNR_LIMIT) / (2 * LOG_SNR_LIMIT)) * (bottom - top);
-  };
-  const line = (values: Float32Array, toY: (value: number) => number, dash: number[]) => {
-    context.setLineDash(dash);
+  const stride = options.stride ?? 1;
+  const offset = options.xOffset ?? 0;
+  const x = (value: number) => (value / options.xMax) * width;
+  const yOn =
+    ([min, max]: readonly [number, number]) =>
+    (value: number) => {
+      const clipped = Math.max(min, Math.min(max, value));
+      return bottom - ((clipped - min) / (max - min)) * (bottom - top);
+    };
+  context.lineWidth = 2;
+  for (const line of series) {
+    const y = yOn(line.axis === 'left' ? options.left : (options.right ?? options.left));
+    context.strokeStyle = colours[line.colour];
+    context.setLineDash(line.dashed ? [6, 4] : []);
     context.beginPath();
-    for (let t = 0; t < values.length; t += 2) {
-      // Timestep index t is the noise level after t + 1 steps.
-      if (t === 0) context.moveTo(x(t + 1), toY(values[t]!));
-      else context.lineTo(x(t + 1), toY(values[t]!));
+    for (let i = 0; i < line.values.length; i += stride) {
+      if (i === 0) context.moveTo(x(i + offset), y(line.values[i]!));
+      else context.lineTo(x(i + offset), y(line.values[i]!));
     }
     context.stroke();
-  };
-  context.lineWidth = 2;
-  context.strokeStyle = colours.accent;
-  line(curves.linear.alphasCumprod, yAlpha, []);
-  line(curves.cosine.alphasCumprod, yAlpha, [6, 4]);
-  context.strokeStyle = colours.second;
-  line(curves.linear.logSnr, ySnr, []);
-  line(curves.cosine.logSnr, ySnr, [6, 4]);
+  }
   context.setLineDash([]);
   context.fillStyle = colours.ink;
   context.fillRect(0, bottom, width, 1);
   context.font = '10px system-ui, sans-serif';
   context.textBaseline = 'bottom';
-  for (const tick of [0, 250, 500, 750, 1000]) {
+  for (const tick of options.xTicks) {
     const left = Math.min(width - 24, Math.max(0, x(tick) - 8));
     context.fillText(String(tick), left, height);
   }
-  if (cursor !== undefined) {
-    context.fillStyle = colours.ink;
-    context.fillRect(Math.min(width - 2, x(cursor)), top - 4, 2, bottom - top + 4);
+  if (options.cursor !== undefined) {
+    context.fillRect(Math.min(width - 2, x(options.cursor)), top - 4, 2, bottom - top + 4);
   }
 }

@@ -1,0 +1,66 @@
+import type { GenvizErrorCode, ModelProgress } from '@genviz/runtime';
+
+// The events every genviz element fires. Element-specific events live beside their element.
+
+export type { DigitReading } from '@genviz/runtime';
+
+const init: EventInit = { bubbles: true, composed: true };
+
+/** Model download and warm-up progress. */
+export class GenvizModelProgressEvent extends Event {
+  static readonly eventName = 'genviz-model-progress' as const;
+  readonly progress: ModelProgress;
+
+  constructor(progress: ModelProgress) {
+    super(GenvizModelProgressEvent.eventName, init);
+    this.progress = progress;
+  }
+}
+
+/** Something failed or was rejected; the element shows the same message. */
+export class GenvizErrorEvent extends Event {
+  static readonly eventName = 'genviz-error' as const;
+  /** The runtime's error code, or `invalid-argument` for a rejected attribute or image. */
+  readonly code: GenvizErrorCode;
+  readonly message: string;
+  /** The underlying error, when there is one. */
+  readonly error: unknown;
+
+  constructor(code: GenvizErrorCode, message: string, error?: unknown) {
+    super(GenvizErrorEvent.eventName, init);
+    this.code = code;
+    this.message = message;
+    this.error = error;
+  }
+}
+
+/** Why a run stopped before it finished. */
+export type CancelReason =
+  /** The element left the page (removed, or moved: it restarts when it is back). */
+  | 'disconnected'
+  /** A setting the run depends on changed. */
+  | 'settings'
+  /** `reset()`, or the reader pressed Stop. */
+  | 'stopped';
+
+/** A run stopped before it finished; the element says so too. */
+export class GenvizCancelEvent extends Event {
+  static readonly eventName = 'genviz-cancel' as const;
+  /** Which run (an element's own name for it: `reverse`, `race`, ...). */
+  readonly run: string;
+  readonly reason: CancelReason;
+
+  constructor(run: string, reason: CancelReason) {
+    super(GenvizCancelEvent.eventName, init);
+    this.run = run;
+    this.reason = reason;
+  }
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'genviz-model-progress': GenvizModelProgressEvent;
+    'genviz-error': GenvizErrorEvent;
+    'genviz-cancel': GenvizCancelEvent;
+  }
+}

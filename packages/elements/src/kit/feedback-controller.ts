@@ -1,0 +1,119 @@
+import { html, nothing } from 'lit';
+import type { ReactiveController, ReactiveControllerHost, TemplateResult } from 'lit';
+import { GenvizErrorEvent } from './events.js';
+import { devMode, emit, errorCode, isAborted, messageOf } from './format.js';
+
+type Host = ReactiveControllerHost & HTMLElement;
+
+/**
+ * What an element tells its reader and its page author, in one place:
+ * - rejected attribute values: shown (`part="message"`, an alert), warned in Lit's dev mode,
+ *   and fired as `genviz-error` each time a value becomes invalid (not once per element);
+ * - failures: `genviz-error` once per failure, whichever run saw it first;
+ * - a polite live region for what changes (a step, a result, a pause);
+ * - custom states (`:state(loading)`, ...), through ElementInternals.
+ */
+export class FeedbackController implements ReactiveController {
+  readonly #host: Host;
+  readonly #tag: string;
+  #internals: ElementInternals | undefined;
+  #problems: readonly string[] = [];
+  #announcement = '';
+  readonly #reported = new WeakSet<object>();
+
+  constructor(host: Host, tag: string) {
+    this.#host = host;
+    this.#tag = tag;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.#internals ??= this.#host.attachInternals();
+  }
+
+  /** The rejected values shown now. */
+  get problems(): readonly string[] {
+    return this.#problems;
+  }
+
+  get valid(): boolean {
+    return this.#problems.length === 0;
+  }
+
+  /** The live region's text. */
+  get announcement(): string {
+    return this.#announcement;
+  }
+
+  /**
+   * Sets the current list of rejected values (call it from `willUpdate`). A problem that was not
+   * in the last list is warned and fired; one that stays is not fired again.
+   */
+  setProblems(problems: readonly string[]): void {
+    const before = new Set(this.#problems);
+    this.#problems = problems;
+    for (const problem of problems) {
+      if (before.has(problem)) continue;
+      if (devMode()) console.warn(`<${this.#tag}>: ${problem}`);
+      // Validation runs inside an update; listeners get the event once the update is done.
+      void this.#host.updateComplete.then(() =>
+        emit(this.#host, new GenvizErrorEvent('invalid-argument', problem)),
+      );
+    }
+  }
+
+  /** Fires `genviz-error` once per failure (a failed load also fails the run that waited on it). */
+  report = (error: unknown): void => {
+    if (isAborted(error)) return;
+    if (typeof error === 'object' && error !== null) {
+      if (this.#reported.has(error)) return;
+      this.#reported.add(error);
+    }
+    const code = errorCode(error);
+    // A rejected input (an unreadable image, a scheduler the model's config refuses) is the page
+    // author's to fix: say so in the console too.
+    if (code === 'invalid-argument' && devMode()) {
+      console.warn(`<${this.#tag}>: ${messageOf(error)}`);
+    }
+    emit(this.#host, new GenvizErrorEvent(code, messageOf(error), error));
+  };
+
+  /** Says `text` in the polite live region. */
+  announce(text: string): void {
+    this.#announcement = text;
+    this.#host.requestUpdate();
+  }
+
+  /** Sets the element's custom states (`:state(name)`). */
+  setStates(states: Readonly<Record<string, boolean>>): void {
+    const set = this.#internals?.states;
+    if (!set) return;
+    for (const [name, on] of Object.entries(states)) {
+      if (on) set.add(name);
+      else set.delete(name);
+    }
+  }
+
+  /** The rejected values, as an alert list. */
+  renderProblems(): TemplateResult | typeof nothing {
+    if (this.#problems.length === 0) return nothing;
+    return html`<ul part="message" role="alert">
+      ${this.#problems.map((problem) => html`<li>${problem}</li>`)}
+    </ul>`;
+  }
+
+  /** A failure with a retry button. */
+  renderError(error: unknown, retry: () => void): TemplateResult | typeof nothing {
+    if (error === undefined) return nothing;
+    return html`<div part="error" role="alert">
+      <span>${messageOf(error)}</span>
+      <button part="button retry-button" type="button" @click=${retry}>Try again</button>
+    </div>`;
+  }
+
+  renderLiveRegion(): TemplateResult {
+    return html`<div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+      ${this.#announcement}
+    </div>`;
+  }
+}
