@@ -7,62 +7,79 @@ import {
 } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
+import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { BaseScheduler, checkCustomTimesteps } from './base.js';
-import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import { BaseScheduler, checkCustomTimesteps, checkLength } from './base.js';
+import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import {
+  DPM_ALGORITHM_TYPES,
+  alphaSigmaLambdaInto,
+  dpmMultistepUpdate,
+  isStochastic,
+  predictsData,
+} from './dpm-update.js';
+import type { DpmAlgorithmType, DpmSolverType } from './dpm-update.js';
 import {
   MULTISTEP_DEFAULTS,
   ModelOutputHistory,
   UNSUPPORTED_SIGMA_FLAGS,
-  alphaSigmaLambda,
   multistepSigmas,
   multistepTimesteps,
-  predictOriginal,
 } from './multistep.js';
 import { trainSigmaTables } from '../schedules.js';
 import type { TrainSigmaTables } from '../schedules.js';
 
+const f = Math.fround;
+
 /**
  * DPM-Solver++ / DPM-Solver multistep (Lu et al. 2022), as diffusers'
  * DPMSolverMultistepScheduler. Config keys: the schedule keys, solver_order (1-3),
- * prediction_type, thresholding, dynamic_thresholding_ratio, sample_max_value,
- * algorithm_type ('dpmsolver++' | 'dpmsolver'), solver_type ('midpoint' | 'heun'),
- * lower_order_final, euler_at_final, use_karras_sigmas, final_sigmas_type, lambda_min_clipped,
- * timestep_spacing, steps_offset, rescale_betas_zero_snr. Deterministic; one evaluation per step.
+ * prediction_type, thresholding, dynamic_thresholding_ratio, sample_max_value, algorithm_type
+ * ('dpmsolver++' | 'dpmsolver' | 'sde-dpmsolver++' | 'sde-dpmsolver'; the SDE variants draw noise
+ * every step and take solver_order 1-2), solver_type ('midpoint' | 'heun'), lower_order_final,
+ * euler_at_final, use_karras_sigmas, use_lu_lambdas, final_sigmas_type, lambda_min_clipped
+ * (-Infinity allowed), timestep_spacing, steps_offset, rescale_betas_zero_snr. One evaluation per
+ * step. `order` is 1 as diffusers' class attribute; the configured order is `solverOrder`.
  */
 export class DPMSolverMultistepScheduler extends BaseScheduler {
-  readonly className = 'DPMSolverMultistepScheduler';
+  readonly className: string = 'DPMSolverMultistepScheduler';
   readonly solverOrder: number;
-  readonly algorithmType: 'dpmsolver++' | 'dpmsolver';
-  readonly solverType: 'midpoint' | 'heun';
+  readonly algorithmType: DpmAlgorithmType;
+  readonly solverType: DpmSolverType;
   readonly lowerOrderFinal: boolean;
   readonly eulerAtFinal: boolean;
   readonly useKarrasSigmas: boolean;
+  /** Lu et al.'s uniform log-sigma step sizes (diffusers' use_lu_lambdas). */
+  readonly useLuLambdas: boolean;
   readonly finalSigmasType: 'zero' | 'sigma_min';
   readonly lambdaMinClipped: number;
-  /** Lu et al.'s uniform-logSNR step sizes (diffusers' use_lu_lambdas). */
-  readonly useLuLambdas: boolean;
-  private readonly tables: TrainSigmaTables;
-  private readonly lambdas: Float64Array;
+  protected readonly tables: TrainSigmaTables;
+  protected readonly lambdas: Float64Array;
   /** How many model outputs are stored (diffusers' lower_order_nums). */
-  private lowerOrderNums = 0;
+  protected lowerOrderNums = 0;
   /** The last solver_order converted outputs. */
-  private readonly history: ModelOutputHistory;
+  protected readonly history: ModelOutputHistory;
+  /** alpha, sigma, lambda at [t, s0, s1, s2] for the update in progress. */
+  protected readonly coefficients = new Float64Array(12);
+  /** EDM's parameterisation: alpha_t = 1 and sigma_t = sigma. */
+  protected readonly edm: boolean = false;
 
-  constructor(json: SchedulerConfigJson = {}) {
-    super(json, MULTISTEP_DEFAULTS);
+  constructor(json: SchedulerConfigJson = {}, defaults: CommonDefaults = MULTISTEP_DEFAULTS) {
+    super(json, defaults);
     this.solverOrder = readInteger(json, 'solver_order', 2, 1);
     if (this.solverOrder > 3) throw new SchedulerConfigError('solver_order', 'must be 1, 2 or 3');
-    this.algorithmType = readEnum(
-      json,
-      'algorithm_type',
-      ['dpmsolver++', 'dpmsolver'] as const,
-      'dpmsolver++',
-    );
+    this.algorithmType = readEnum(json, 'algorithm_type', DPM_ALGORITHM_TYPES, 'dpmsolver++');
+    if (isStochastic(this.algorithmType) && this.solverOrder > 2) {
+      throw new SchedulerConfigError(
+        'solver_order',
+        `${this.algorithmType} supports solver_order 1 or 2 (as diffusers)`,
+      );
+    }
     this.solverType = readEnum(json, 'solver_type', ['midpoint', 'heun'] as const, 'midpoint');
     this.lowerOrderFinal = readBoolean(json, 'lower_order_final', true);
     this.eulerAtFinal = readBoolean(json, 'euler_at_final', false);
     this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
+    this.useLuLambdas = readBoolean(json, 'use_lu_lambdas', false);
     this.finalSigmasType = readEnum(
       json,
       'final_sigmas_type',
@@ -70,7 +87,6 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       'zero',
     );
     this.lambdaMinClipped = readExtendedNumber(json, 'lambda_min_clipped', -Infinity);
-    this.useLuLambdas = readBoolean(json, 'use_lu_lambdas', false);
     rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
     // diffusers only acts on 'learned' / 'learned_range' here (it drops the variance channels)
     // and ignores any other value, such as a DDPM training config's 'fixed_small'.
@@ -83,9 +99,23 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     }
     this.history = new ModelOutputHistory(this.solverOrder);
     this.tables = trainSigmaTables(this.schedule);
+    // lambda_t = log(alpha_t) - log(sigma_t) per training timestep, float32 as diffusers.
     this.lambdas = Float64Array.from(this.tables.alphasCumprod, (a) =>
-      Math.fround(Math.log(Math.fround(Math.sqrt(a))) - Math.log(Math.fround(Math.sqrt(1 - a)))),
+      f(f(Math.log(f(Math.sqrt(a)))) - f(Math.log(f(Math.sqrt(f(1 - a)))))),
     );
+  }
+
+  /** How many of the noisiest training timesteps lambda_min_clipped removes (searchsorted on flipped lambdas). */
+  protected clippedCount(): number {
+    const trainCount = this.numTrainTimesteps;
+    let clipped = 0;
+    while (
+      clipped < trainCount &&
+      (this.lambdas[trainCount - 1 - clipped] as number) < this.lambdaMinClipped
+    ) {
+      clipped++;
+    }
+    return clipped;
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
@@ -102,15 +132,7 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
       timesteps = [...options.timesteps];
     } else {
       const n = this.requireStepCount(numInferenceSteps);
-      // searchsorted(flip(lambdas), lambda_min_clipped): how many of the lowest lambdas are clipped.
-      let clippedIndex = 0;
-      while (
-        clippedIndex < trainCount &&
-        (this.lambdas[trainCount - 1 - clippedIndex] as number) < this.lambdaMinClipped
-      ) {
-        clippedIndex++;
-      }
-      timesteps = multistepTimesteps(this.common, n, trainCount, trainCount - clippedIndex);
+      timesteps = multistepTimesteps(this.common, n, trainCount, trainCount - this.clippedCount());
     }
     const result = multistepSigmas(
       timesteps,
@@ -123,61 +145,146 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     this.lowerOrderNums = 0;
   }
 
+  /** diffusers' index_for_timestep of the multistep solvers: the last index when absent. */
+  protected multistepIndex(timestep: number): number {
+    let first = -1;
+    for (let i = 0; i < this.timesteps.length; i++) {
+      if (this.timesteps[i] !== timestep) continue;
+      if (first >= 0) return i;
+      first = i;
+    }
+    return first >= 0 ? first : this.timesteps.length - 1;
+  }
+
+  protected override initStepIndex(timestep: number): number {
+    if (this.currentStepIndex === null) this.currentStepIndex = this.multistepIndex(timestep);
+    return this.currentStepIndex;
+  }
+
+  /** diffusers' add_noise: alpha_t * original + sigma_t * noise at the sigma of `timestep`. */
+  override addNoise(
+    out: Float32Array,
+    original: Float32Array,
+    noise: Float32Array,
+    timestep: number,
+  ): Float32Array {
+    const n = original.length;
+    checkLength(this.className, 'noise', noise, n);
+    checkLength(this.className, 'out', out, n);
+    this.requireTimesteps();
+    const sigma = (this.sigmas as Float32Array)[this.multistepIndex(timestep)] as number;
+    alphaSigmaLambdaInto(this.coefficients, 0, sigma, this.edm);
+    const alpha = this.coefficients[0] as number;
+    const sigmaT = this.coefficients[1] as number;
+    for (let i = 0; i < n; i++) {
+      out[i] = f(f(alpha * (original[i] as number)) + f(sigmaT * (noise[i] as number)));
+    }
+    return out;
+  }
+
+  /** diffusers' lower_order_final condition for the last step. */
+  protected finalStepIsFirstOrder(stepCount: number): boolean {
+    return (
+      this.eulerAtFinal ||
+      (this.lowerOrderFinal && stepCount < 15) ||
+      this.finalSigmasType === 'zero'
+    );
+  }
+
   protected takeStep(
     modelOutput: Float32Array,
     timestep: number,
     sample: Float32Array,
     out: StepOutput,
-    _noise?: NoiseInput,
+    noise?: NoiseInput,
     options?: StepOptions,
   ): StepOutput {
     const n = sample.length;
     this.requireTimesteps();
     const index = this.initStepIndex(timestep);
     const stepCount = this.timesteps.length;
-    const lowerOrderFinal =
-      index === stepCount - 1 &&
-      (this.eulerAtFinal ||
-        (this.lowerOrderFinal && stepCount < 15) ||
-        this.finalSigmasType === 'zero');
+    const lowerOrderFinal = index === stepCount - 1 && this.finalStepIsFirstOrder(stepCount);
     const lowerOrderSecond = index === stepCount - 2 && this.lowerOrderFinal && stepCount < 15;
 
     const newest = this.history.advance(n);
     this.convertModelOutput(newest, modelOutput, sample, index, options?.batchSize ?? 1);
     if (out.predOriginalSample)
       this.writePredictedOriginal(out.predOriginalSample, newest, sample, index);
+    const noiseValues = isStochastic(this.algorithmType)
+      ? resolveNoise(noise, n, () => this.scratch('noise', n), this.className)
+      : null;
 
     let order: number;
     if (this.solverOrder === 1 || this.lowerOrderNums < 1 || lowerOrderFinal) order = 1;
     else if (this.solverOrder === 2 || this.lowerOrderNums < 2 || lowerOrderSecond) order = 2;
     else order = 3;
-    this.update(out.prevSample, sample, index, order);
+    const sigmas = this.sigmas as Float32Array;
+    const state = this.coefficients;
+    alphaSigmaLambdaInto(state, 0, sigmas[index + 1] as number, this.edm);
+    alphaSigmaLambdaInto(state, 3, sigmas[index] as number, this.edm);
+    if (order > 1) alphaSigmaLambdaInto(state, 6, sigmas[index - 1] as number, this.edm);
+    if (order > 2) alphaSigmaLambdaInto(state, 9, sigmas[index - 2] as number, this.edm);
+    dpmMultistepUpdate(
+      out.prevSample,
+      sample,
+      newest,
+      order > 1 ? this.history.at(1) : null,
+      order > 2 ? this.history.at(2) : null,
+      state,
+      order,
+      this.algorithmType,
+      this.solverType,
+      noiseValues,
+    );
     if (this.lowerOrderNums < this.solverOrder) this.lowerOrderNums++;
     this.currentStepIndex = index + 1;
     return out;
   }
 
-  /** x0 (dpmsolver++) or epsilon (dpmsolver) from the raw model output, as convert_model_output. */
-  private convertModelOutput(
+  /**
+   * diffusers' convert_model_output: x0 for the ++ algorithms (thresholded when configured),
+   * epsilon for the others; float32.
+   */
+  protected convertModelOutput(
     converted: Float32Array,
     modelOutput: Float32Array,
     sample: Float32Array,
     index: number,
     batchSize: number,
   ): void {
-    const [alpha, sigma] = alphaSigmaLambda(this.sigmas?.[index] as number);
+    const state = this.coefficients;
+    alphaSigmaLambdaInto(state, 0, (this.sigmas as Float32Array)[index] as number, this.edm);
+    const alpha = state[0] as number;
+    const sigma = state[1] as number;
     const type = this.predictionType;
     const n = sample.length;
-    predictOriginal(converted, modelOutput, sample, alpha, sigma, type);
-    if (this.common.thresholding) this.clipOrThreshold(converted, batchSize, false);
-    if (this.algorithmType === 'dpmsolver') {
-      // Back to epsilon: exact for epsilon models without thresholding, as diffusers returns the model output then.
-      const direct = type === 'epsilon' && !this.common.thresholding;
+    const thresholding = this.common.thresholding;
+    if (predictsData(this.algorithmType) || thresholding) {
       for (let i = 0; i < n; i++) {
-        converted[i] = direct
-          ? (modelOutput[i] as number)
-          : ((sample[i] as number) - alpha * (converted[i] as number)) / sigma;
+        const x = sample[i] as number;
+        const m = modelOutput[i] as number;
+        converted[i] =
+          type === 'epsilon'
+            ? f(f(x - f(sigma * m)) / alpha)
+            : type === 'sample'
+              ? m
+              : f(f(alpha * x) - f(sigma * m));
       }
+      if (thresholding) this.clipOrThreshold(converted, batchSize, false);
+      if (predictsData(this.algorithmType)) return;
+      for (let i = 0; i < n; i++)
+        converted[i] = f(f((sample[i] as number) - f(alpha * (converted[i] as number))) / sigma);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const x = sample[i] as number;
+      const m = modelOutput[i] as number;
+      converted[i] =
+        type === 'epsilon'
+          ? m
+          : type === 'sample'
+            ? f(f(x - f(alpha * m)) / sigma)
+            : f(f(alpha * m) + f(sigma * x));
     }
   }
 
@@ -187,81 +294,19 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     sample: Float32Array,
     index: number,
   ): void {
-    if (this.algorithmType === 'dpmsolver++') {
+    if (predictsData(this.algorithmType)) {
       target.set(converted);
       return;
     }
-    const [alpha, sigma] = alphaSigmaLambda(this.sigmas?.[index] as number);
+    alphaSigmaLambdaInto(
+      this.coefficients,
+      0,
+      (this.sigmas as Float32Array)[index] as number,
+      this.edm,
+    );
+    const alpha = this.coefficients[0] as number;
+    const sigma = this.coefficients[1] as number;
     for (let i = 0; i < sample.length; i++)
-      target[i] = ((sample[i] as number) - sigma * (converted[i] as number)) / alpha;
-  }
-
-  private update(
-    prevSample: Float32Array,
-    sample: Float32Array,
-    index: number,
-    order: number,
-  ): void {
-    const sigmas = this.sigmas as Float32Array;
-    const [alphaT, sigmaT, lambdaT] = alphaSigmaLambda(sigmas[index + 1] as number);
-    const [alphaS0, sigmaS0, lambdaS0] = alphaSigmaLambda(sigmas[index] as number);
-    const h = lambdaT - lambdaS0;
-    const m0 = this.history.at(0);
-    const plusPlus = this.algorithmType === 'dpmsolver++';
-    const n = sample.length;
-    // Coefficients of x_t = a * sample + b * D0 + c * D1 + d * D2 (see diffusers' *_update methods).
-    const expMinusH = Math.exp(-h);
-    const expH = Math.exp(h);
-    const sampleCoeff = plusPlus ? sigmaT / sigmaS0 : alphaT / alphaS0;
-    const firstCoeff = plusPlus ? -(alphaT * (expMinusH - 1)) : -(sigmaT * (expH - 1));
-    if (order === 1) {
-      for (let i = 0; i < n; i++)
-        prevSample[i] = sampleCoeff * (sample[i] as number) + firstCoeff * (m0[i] as number);
-      return;
-    }
-    const [, , lambdaS1] = alphaSigmaLambda(sigmas[index - 1] as number);
-    const m1 = this.history.at(1);
-    const h0 = lambdaS0 - lambdaS1;
-    const r0 = h0 / h;
-    if (order === 2) {
-      let d1Coeff: number;
-      if (plusPlus) {
-        d1Coeff =
-          this.solverType === 'midpoint'
-            ? -0.5 * (alphaT * (expMinusH - 1))
-            : alphaT * ((expMinusH - 1) / h + 1);
-      } else {
-        d1Coeff =
-          this.solverType === 'midpoint'
-            ? -0.5 * (sigmaT * (expH - 1))
-            : -(sigmaT * ((expH - 1) / h - 1));
-      }
-      const scale = 1 / r0;
-      for (let i = 0; i < n; i++) {
-        const d0 = m0[i] as number;
-        const d1 = scale * (d0 - (m1[i] as number));
-        prevSample[i] = sampleCoeff * (sample[i] as number) + firstCoeff * d0 + d1Coeff * d1;
-      }
-      return;
-    }
-    const [, , lambdaS2] = alphaSigmaLambda(sigmas[index - 2] as number);
-    const m2 = this.history.at(2);
-    const h1 = lambdaS1 - lambdaS2;
-    const r1 = h1 / h;
-    const d1Coeff = plusPlus
-      ? alphaT * ((expMinusH - 1) / h + 1)
-      : -(sigmaT * ((expH - 1) / h - 1));
-    const d2Coeff = plusPlus
-      ? -(alphaT * ((expMinusH - 1 + h) / (h * h) - 0.5))
-      : -(sigmaT * ((expH - 1 - h) / (h * h) - 0.5));
-    for (let i = 0; i < n; i++) {
-      const d0 = m0[i] as number;
-      const d10 = (1 / r0) * (d0 - (m1[i] as number));
-      const d11 = (1 / r1) * ((m1[i] as number) - (m2[i] as number));
-      const d1 = d10 + (r0 / (r0 + r1)) * (d10 - d11);
-      const d2 = (1 / (r0 + r1)) * (d10 - d11);
-      prevSample[i] =
-        sampleCoeff * (sample[i] as number) + firstCoeff * d0 + d1Coeff * d1 + d2Coeff * d2;
-    }
+      target[i] = f(f((sample[i] as number) - f(sigma * (converted[i] as number))) / alpha);
   }
 }
