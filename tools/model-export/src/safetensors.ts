@@ -171,7 +171,52 @@ async function readHeader(
     }
     tensors.set(name, parseEntry(path, name, entry, dataStart, dataSize));
   }
+  assertContiguous(path, [...tensors.values()], dataStart, dataSize);
   return { tensors, metadata };
+}
+
+/**
+ * The data section must be the tensors back to back, as every safetensors writer lays them out
+ * and the reference reader insists (its `validate`): an overlap means two tensors read the same
+ * bytes (wrong weights that only verify would notice), a gap bytes that belong to no tensor (a
+ * damaged or hand-edited header).
+ */
+function assertContiguous(
+  path: string,
+  tensors: readonly TensorInfo[],
+  dataStart: number,
+  dataSize: number,
+): void {
+  const ordered = [...tensors].sort(
+    (a, b) => a.fileOffset - b.fileOffset || a.byteLength - b.byteLength,
+  );
+  const span = (t: TensorInfo): string =>
+    `[${t.fileOffset - dataStart}, ${t.fileOffset - dataStart + t.byteLength}]`;
+  let end = 0;
+  let previous: TensorInfo | undefined;
+  for (const tensor of ordered) {
+    const begin = tensor.fileOffset - dataStart;
+    if (begin < end && previous !== undefined) {
+      throw new ExportError(
+        `data_offsets ${span(tensor)} overlap those of tensor "${previous.name}" ${span(previous)}`,
+        { file: path, tensor: tensor.name },
+      );
+    }
+    if (begin > end) {
+      throw new ExportError(
+        `data_offsets ${span(tensor)} leave bytes [${end}, ${begin}] ${previous === undefined ? 'at the start of the data section' : `after tensor "${previous.name}"`} unused (damaged header?)`,
+        { file: path, tensor: tensor.name },
+      );
+    }
+    end = begin + tensor.byteLength;
+    previous = tensor;
+  }
+  if (end !== dataSize) {
+    throw new ExportError(
+      `${dataSize - end} bytes after the last tensor${previous === undefined ? '' : ` ("${previous.name}")`} belong to no tensor (damaged header, or a truncated header that lost entries?)`,
+      { file: path },
+    );
+  }
 }
 
 function parseEntry(

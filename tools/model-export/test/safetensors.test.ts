@@ -85,6 +85,52 @@ describe('SafetensorsFile', () => {
       /tensor "w": .* span 8 bytes, but F32 \[3\] needs 12/,
     ],
     [
+      'overlapping offsets (two tensors reading the same bytes)',
+      () =>
+        fileWithHeader(
+          {
+            a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+            b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] },
+          },
+          24,
+        ),
+      /tensor "b": data_offsets \[8, 24\] overlap those of tensor "a" \[0, 16\]/,
+    ],
+    [
+      'two tensors at the same offsets',
+      () =>
+        fileWithHeader(
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          },
+          8,
+        ),
+      /tensor "b": data_offsets \[0, 8\] overlap those of tensor "a" \[0, 8\]/,
+    ],
+    [
+      'a gap between tensors',
+      () =>
+        fileWithHeader(
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [2], data_offsets: [12, 20] },
+          },
+          20,
+        ),
+      /tensor "b": data_offsets \[12, 20\] leave bytes \[8, 12\] after tensor "a" unused/,
+    ],
+    [
+      'a data section that does not start at the first tensor',
+      () => fileWithHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, 8),
+      /tensor "a": data_offsets \[4, 8\] leave bytes \[0, 4\] at the start of the data section unused/,
+    ],
+    [
+      'bytes after the last tensor',
+      () => fileWithHeader({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 12),
+      /8 bytes after the last tensor \("a"\) belong to no tensor/,
+    ],
+    [
       'a negative dimension',
       () => fileWithHeader({ w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4),
       /tensor "w": shape \[-1\]/,
