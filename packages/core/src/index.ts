@@ -36,7 +36,10 @@ export {
   DDIMParallelScheduler,
   DDIMScheduler,
 } from './schedulers/ddim.js';
-export { EDMEulerScheduler } from './schedulers/edm.js';
+export { EDMDPMSolverMultistepScheduler, EDMEulerScheduler } from './schedulers/edm.js';
+export { DPMSolverMultistepInverseScheduler } from './schedulers/dpm-inverse.js';
+export { DPMSolverSinglestepScheduler } from './schedulers/dpm-singlestep.js';
+export { DPMSolverSDEScheduler } from './schedulers/sde.js';
 export { IPNDMScheduler } from './schedulers/ipndm.js';
 export {
   KDPM2AncestralDiscreteScheduler,

@@ -7,6 +7,7 @@ import { torchLinspaceFloat32 } from '../schedules.js';
 import { checkStepCount, numpyLinspace } from '../timesteps.js';
 import { BaseScheduler, checkLength } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import { DPMSolverMultistepScheduler } from './dpm-solver.js';
 
 const f = Math.fround;
 
@@ -218,5 +219,84 @@ export class EDMEulerScheduler extends BaseScheduler {
     }
     this.currentStepIndex = index + 1;
     return out;
+  }
+}
+
+/**
+ * DPM-Solver++ in the EDM formulation, as diffusers' EDMDPMSolverMultistepScheduler: the
+ * multistep updates of DPMSolverMultistepScheduler with alpha_t = 1 and sigma_t = sigma on the EDM
+ * sigmas, the model output preconditioned by c_skip / c_out, the input by c_in. Config keys: the
+ * EDM keys (sigma_min, sigma_max, sigma_data, sigma_schedule, rho, final_sigmas_type), solver_order
+ * (1-3), prediction_type ('epsilon' | 'v_prediction'), thresholding, dynamic_thresholding_ratio,
+ * sample_max_value, algorithm_type ('dpmsolver++' | 'sde-dpmsolver++', the SDE variant drawing
+ * noise every step), solver_type, lower_order_final, euler_at_final. One evaluation per step.
+ */
+export class EDMDPMSolverMultistepScheduler extends DPMSolverMultistepScheduler {
+  override readonly className: string = 'EDMDPMSolverMultistepScheduler';
+  readonly edmConfig: EdmConfig;
+  protected override readonly edm: boolean = true;
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json, EDM_DEFAULTS);
+    this.edmConfig = readEdmConfig(json, 'EDMDPMSolverMultistepScheduler');
+    if (this.algorithmType !== 'dpmsolver++' && this.algorithmType !== 'sde-dpmsolver++') {
+      throw new SchedulerConfigError(
+        'algorithm_type',
+        "EDMDPMSolverMultistepScheduler supports 'dpmsolver++' and 'sde-dpmsolver++'",
+      );
+    }
+    this.sigmas = null;
+    this.timesteps = Object.freeze([]);
+  }
+
+  override get initNoiseSigma(): number {
+    return Math.sqrt(this.edmConfig.sigmaMax * this.edmConfig.sigmaMax + 1);
+  }
+
+  override setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
+    this.rejectCustomTimesteps(options);
+    if (numInferenceSteps === null) {
+      throw new SchedulerConfigError('num_inference_steps', 'is required');
+    }
+    checkStepCount(numInferenceSteps, Number.MAX_SAFE_INTEGER);
+    const sigmas = edmSigmas(this.edmConfig, numInferenceSteps, false);
+    const all = new Float32Array(numInferenceSteps + 1);
+    all.set(sigmas);
+    all[numInferenceSteps] =
+      this.edmConfig.finalSigmasType === 'sigma_min' ? this.edmConfig.sigmaMin : 0;
+    this.installTimesteps(edmTimesteps(sigmas, numInferenceSteps), all);
+    this.lowerOrderNums = 0;
+  }
+
+  override scaleModelInput(
+    out: Float32Array,
+    sample: Float32Array,
+    timestep: number,
+  ): Float32Array {
+    checkLength(this.className, 'out', out, sample.length);
+    this.requireTimesteps();
+    const sigma = (this.sigmas as Float32Array)[this.initStepIndex(timestep)] as number;
+    const scale = edmInputScale(sigma, this.edmConfig.sigmaData);
+    for (let i = 0; i < sample.length; i++) out[i] = f((sample[i] as number) * scale);
+    return out;
+  }
+
+  protected override convertModelOutput(
+    converted: Float32Array,
+    modelOutput: Float32Array,
+    sample: Float32Array,
+    index: number,
+    batchSize: number,
+  ): void {
+    const sigma = (this.sigmas as Float32Array)[index] as number;
+    edmDenoise(
+      converted,
+      sample,
+      modelOutput,
+      sigma,
+      this.edmConfig.sigmaData,
+      this.predictionType === 'v_prediction',
+    );
+    if (this.common.thresholding) this.clipOrThreshold(converted, batchSize, false);
   }
 }

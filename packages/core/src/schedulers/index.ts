@@ -13,7 +13,10 @@ import {
   LMSDiscreteScheduler,
 } from './sigma-schedulers.js';
 import { UniPCMultistepScheduler } from './unipc.js';
-import { EDMEulerScheduler } from './edm.js';
+import { EDMDPMSolverMultistepScheduler, EDMEulerScheduler } from './edm.js';
+import { DPMSolverMultistepInverseScheduler } from './dpm-inverse.js';
+import { DPMSolverSinglestepScheduler } from './dpm-singlestep.js';
+import { DPMSolverSDEScheduler } from './sde.js';
 import { IPNDMScheduler } from './ipndm.js';
 import { KDPM2AncestralDiscreteScheduler, KDPM2DiscreteScheduler } from './karras.js';
 import { TCDScheduler } from './tcd.js';
@@ -40,6 +43,10 @@ export const SCHEDULER_CLASSES: Readonly<Record<string, SchedulerConstructor>> =
   TCDScheduler,
   DDIMInverseScheduler,
   DDIMParallelScheduler,
+  DPMSolverSinglestepScheduler,
+  DPMSolverSDEScheduler,
+  EDMDPMSolverMultistepScheduler,
+  DPMSolverMultistepInverseScheduler,
 });
 
 /** Friendly names -> diffusers class name (and config overrides, e.g. Karras sigmas). */
@@ -69,6 +76,10 @@ export const SCHEDULER_NAMES = Object.freeze({
   tcd: { className: 'TCDScheduler' },
   'ddim-inverse': { className: 'DDIMInverseScheduler' },
   'ddim-parallel': { className: 'DDIMParallelScheduler' },
+  'dpmsolver-singlestep': { className: 'DPMSolverSinglestepScheduler' },
+  'dpmsolver-sde': { className: 'DPMSolverSDEScheduler' },
+  'edm-dpmsolver++': { className: 'EDMDPMSolverMultistepScheduler' },
+  'dpmsolver-inverse': { className: 'DPMSolverMultistepInverseScheduler' },
 } as const satisfies Record<string, { className: string; overrides?: SchedulerConfigJson }>);
 export type SchedulerName = keyof typeof SCHEDULER_NAMES;
 

@@ -6,6 +6,7 @@ import type { NoiseInput } from '../tensor-ops.js';
 import {
   interpolateByIndex,
   karrasSigmas,
+  numpyLinspace,
   sigmaToTimestep,
   spacedFloatTimesteps,
 } from '../timesteps.js';
@@ -110,7 +111,9 @@ export abstract class SigmaScheduler extends BaseScheduler {
     numInferenceSteps: number | null,
     options: SetTimestepsOptions | undefined,
     allowCustom: boolean,
+    float32Timesteps = true,
   ): { timesteps: number[]; sigmas: number[] } {
+    const round = float32Timesteps ? Math.fround : (t: number): number => t;
     let timesteps: number[];
     if (options?.timesteps) {
       if (!allowCustom) this.rejectCustomTimesteps(options);
@@ -121,22 +124,25 @@ export abstract class SigmaScheduler extends BaseScheduler {
         );
       }
       checkCustomTimesteps(options.timesteps, this.numTrainTimesteps, false);
-      timesteps = options.timesteps.map((t) => Math.fround(t));
+      timesteps = options.timesteps.map((t) => round(t));
     } else {
       const n = this.requireStepCount(numInferenceSteps);
-      timesteps = spacedFloatTimesteps(
-        this.common.timestepSpacing,
-        n,
-        this.numTrainTimesteps,
-        this.common.stepsOffset,
-      );
+      timesteps =
+        float32Timesteps || this.common.timestepSpacing !== 'linspace'
+          ? spacedFloatTimesteps(
+              this.common.timestepSpacing,
+              n,
+              this.numTrainTimesteps,
+              this.common.stepsOffset,
+            )
+          : Array.from(numpyLinspace(0, this.numTrainTimesteps - 1, n)).reverse();
     }
     let sigmas = timesteps.map((t) => interpolateByIndex(t, this.trainSigmas));
     if (this.useKarrasSigmas) {
       const sigmaMin = this.sigmaMinOverride ?? (sigmas[sigmas.length - 1] as number);
       const sigmaMax = this.sigmaMaxOverride ?? (sigmas[0] as number);
       sigmas = Array.from(karrasSigmas(sigmaMin, sigmaMax, timesteps.length));
-      timesteps = sigmas.map((s) => Math.fround(sigmaToTimestep(s, this.logTrainSigmas)));
+      timesteps = sigmas.map((s) => round(sigmaToTimestep(s, this.logTrainSigmas)));
     }
     return { timesteps, sigmas };
   }
