@@ -6,3 +6,5 @@ export { cnnClassifier } from './cnn-classifier.js';
 export { convVae } from './conv-vae.js';
 export { dcgan } from './dcgan.js';
 export { conditionalUnet } from './conditional-unet.js';
+export { convAutoencoder } from './conv-autoencoder.js';
+export { mlpDenoiser } from './mlp-denoiser.js';
