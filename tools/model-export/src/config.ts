@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ARCHITECTURES } from './architectures/registry.js';
 import { ExportError } from './errors.js';
 
 /** One input or output of a network, as config.json and the manifest describe it. */
@@ -23,7 +24,11 @@ export type ModelTask = 'classifier' | 'vae' | 'gan' | 'diffusion';
 export interface ModelConfig {
   readonly id: string;
   readonly task: ModelTask;
-  readonly architecture: Readonly<Record<string, unknown>> & { readonly type: string };
+  /**
+   * The builder and its hyperparameters, for networks given as .safetensors checkpoints. A model
+   * whose every network is an .onnx file (exported elsewhere) needs none.
+   */
+  readonly architecture?: Readonly<Record<string, unknown>> & { readonly type: string };
   readonly networks: Readonly<Record<string, NetworkConfig>>;
   readonly labels?: readonly string[];
   readonly scheduler?: Readonly<Record<string, unknown>>;
@@ -65,31 +70,82 @@ export function validateConfig(value: unknown, path: string): ModelConfig {
     fail(path, '"id" must be a lowercase id such as "mnist-vae"');
   if (!TASKS.includes(config['task'] as ModelTask))
     fail(path, `"task" must be one of ${TASKS.join(', ')}`);
-  const architecture = config['architecture'] as Record<string, unknown> | undefined;
-  if (architecture === undefined || typeof architecture['type'] !== 'string')
-    fail(path, '"architecture.type" is missing');
   const networks = config['networks'] as Record<string, unknown> | undefined;
-  if (networks === undefined || typeof networks !== 'object' || Object.keys(networks).length === 0)
+  if (
+    networks === null ||
+    typeof networks !== 'object' ||
+    Array.isArray(networks) ||
+    Object.keys(networks).length === 0
+  )
     fail(path, '"networks" must name at least one network');
+  const checkpoints: string[] = [];
   for (const [name, network] of Object.entries(networks)) {
+    if (network === null || typeof network !== 'object')
+      fail(path, `"networks.${name}" must be an object with "weights", "inputs" and "outputs"`);
     const net = network as Record<string, unknown>;
-    if (typeof net['weights'] !== 'string')
+    const weights = net['weights'];
+    if (typeof weights !== 'string' || !/\.(safetensors|onnx)$/.test(weights))
       fail(path, `"networks.${name}.weights" must name a .safetensors or .onnx file`);
+    if (weights.endsWith('.safetensors')) checkpoints.push(name);
     for (const side of ['inputs', 'outputs'] as const) {
       const specs = net[side];
       if (!Array.isArray(specs) || specs.length === 0)
         fail(path, `"networks.${name}.${side}" must list at least one tensor`);
       for (const spec of specs as Record<string, unknown>[]) {
-        if (typeof spec['name'] !== 'string')
+        if (spec === null || typeof spec !== 'object' || typeof spec['name'] !== 'string')
           fail(path, `every entry of "networks.${name}.${side}" needs a "name"`);
         if (spec['dtype'] !== 'float32' && spec['dtype'] !== 'int64')
           fail(path, `"networks.${name}.${side}.${spec['name']}.dtype" must be float32 or int64`);
-        if (!Array.isArray(spec['shape']))
-          fail(path, `"networks.${name}.${side}.${spec['name']}.shape" must be a list`);
+        if (
+          !Array.isArray(spec['shape']) ||
+          !spec['shape'].every(
+            (dim) => (Number.isInteger(dim) && (dim as number) > 0) || typeof dim === 'string',
+          )
+        )
+          fail(
+            path,
+            `"networks.${name}.${side}.${spec['name']}.shape" must be a list of positive integers and names (such as "batch")`,
+          );
       }
     }
   }
+  validateArchitecture(config['architecture'], checkpoints, path);
   return config as unknown as ModelConfig;
+}
+
+/**
+ * `architecture.type` must name a builder (src/architectures/) when a network comes as a
+ * .safetensors checkpoint, and that builder must make every such network. Networks given as .onnx
+ * files are passed on as they are, so a model made only of them needs no `architecture`; if it
+ * has one, its type must still be a known builder, so a typo never passes silently.
+ */
+function validateArchitecture(value: unknown, checkpoints: readonly string[], path: string): void {
+  const known = Object.keys(ARCHITECTURES).join(', ');
+  if (value === undefined) {
+    if (checkpoints.length > 0)
+      fail(
+        path,
+        `"architecture" is missing: networks ${checkpoints.join(', ')} come as .safetensors checkpoints, which need "architecture.type" (one of ${known}) and its hyperparameters`,
+      );
+    return;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail(path, '"architecture" must be an object with a "type"');
+  const type = (value as Record<string, unknown>)['type'];
+  if (typeof type !== 'string') fail(path, '"architecture.type" is missing');
+  const builders = ARCHITECTURES[type];
+  if (builders === undefined)
+    fail(
+      path,
+      `"architecture.type" "${type}" has no builder (known: ${known}); for a network exported elsewhere, name its .onnx file in "weights"${checkpoints.length === 0 ? ' and leave "architecture" out' : ''}`,
+    );
+  for (const network of checkpoints) {
+    if (builders[network] === undefined)
+      fail(
+        path,
+        `architecture "${type}" has no network "${network}" (it has: ${Object.keys(builders).join(', ')})`,
+      );
+  }
 }
 
 /** Typed reads of architecture hyperparameters, failing with the key's name. */

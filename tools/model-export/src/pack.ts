@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { replaceDirectoryAtomically, writeAtomically } from './atomic.js';
@@ -23,6 +24,8 @@ import { ONNX_OPSET } from './onnx/builder.js';
 import { quantizeFile } from './quantize.js';
 import { silentReporter } from './reporter.js';
 import type { Reporter } from './reporter.js';
+import { ArrayFilesReference, LayeredReference, SafetensorsReference } from './reference.js';
+import type { ArrayFile, ReferenceSource } from './reference.js';
 import { loadReference, referencePath, runOnnx, verifyVariant } from './verify.js';
 import type { FeedTensor, OutputTensor, VariantVerification } from './verify.js';
 
@@ -117,8 +120,14 @@ export async function stageModel(
       if (dtype === 'fp32') continue;
       reporter.step(`[${config.id}] quantize ${job.name} -> ${dtype}`);
       const target = join(stagingDir, variantFileName(job.name, dtype));
-      const written = await quantizeFile(fp32Path, target, dtype);
-      reporter.detail(`${basename(target)}: ${written.bytes} bytes`);
+      try {
+        const written = await quantizeFile(fp32Path, target, dtype);
+        reporter.detail(`${basename(target)}: ${written.bytes} bytes`);
+      } catch (error) {
+        // As with a variant that fails verify: the quantized variants are optional, fp32 is not.
+        if (!(error instanceof ExportError)) throw error;
+        reporter.warn(`dropping ${basename(target)} (${dtype}): ${error.message}`);
+      }
     }
   }
   return config;
@@ -131,6 +140,28 @@ export interface PackOptions {
    * 'drop' (build): a failing fp16/int8 variant is left out with a warning; a failing fp32 still fails.
    */
   readonly onQuantizedFailure: 'fail' | 'drop';
+  /**
+   * Reference arrays given by the author (`--ref`), used before the model folder's
+   * reference.safetensors; with them, that file may be absent.
+   */
+  readonly referenceArrays?: readonly ArrayFile[];
+}
+
+interface PackFilesOptions extends PackOptions {
+  /** verify only: check every variant, copy nothing, write no manifest. */
+  readonly verifyOnly?: boolean;
+}
+
+/** The references of a model: --ref arrays first, then reference.safetensors where it exists. */
+async function openReferences(
+  modelDir: string,
+  arrays: readonly ArrayFile[] = [],
+): Promise<ReferenceSource> {
+  const path = referencePath(modelDir);
+  const layers: ReferenceSource[] = [];
+  if (arrays.length > 0) layers.push(new ArrayFilesReference(arrays));
+  if (existsSync(path) || arrays.length === 0) layers.push(await SafetensorsReference.open(path));
+  return layers.length === 1 ? layers[0]! : new LayeredReference(layers);
 }
 
 export interface PackResult {
@@ -143,9 +174,29 @@ function describeFailure(v: VariantVerification): string {
   return `${basename(v.file)} (${v.dtype}) failed verify: ${v.failures.join('; ')}`;
 }
 
+/** Every file a manifest names (its variants, snapshots and data files, with external data). */
+function filesNamedBy(manifest: unknown): Set<string> {
+  const files = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === 'file' && typeof child === 'string') files.add(child).add(`${child}.data`);
+        else visit(child);
+      }
+    }
+  };
+  visit(manifest);
+  return files;
+}
+
 /**
  * verify + pack: checks every variant found in `variantsDir` against the PyTorch reference
- * outputs, copies those that pass into `outDir` with their sha256 and writes `manifest.json`.
+ * outputs, and writes those that pass with their sha256 and `manifest.json` as `outDir`. The
+ * folder is filled next to `outDir` and swapped in whole, so a failed pack leaves no file and a
+ * pack over an earlier one never leaves a manifest that disagrees with the files. Files in an
+ * earlier `outDir` that its manifest does not name are kept; a folder that holds files but no
+ * manifest.json is refused, since pack replaces its --out folder.
  */
 export async function packModel(
   modelDir: string,
@@ -153,14 +204,72 @@ export async function packModel(
   outDir: string,
   options: PackOptions,
 ): Promise<PackResult> {
+  let previous: Set<string> | undefined;
+  const entries = await readdir(outDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    if (error.code === 'ENOTDIR')
+      throw new ExportError('is a file, not a folder (pack writes a folder)', { file: outDir });
+    throw error;
+  });
+  if (entries.length > 0) {
+    const manifestPath = join(outDir, 'manifest.json');
+    if (!entries.includes('manifest.json'))
+      throw new ExportError(
+        'holds files but no manifest.json; pack replaces its output folder as a whole, so give it a new folder or one that pack wrote',
+        { file: outDir },
+      );
+    let manifest: unknown;
+    try {
+      manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    } catch (error) {
+      throw new ExportError(`cannot read the earlier manifest: ${(error as Error).message}`, {
+        file: manifestPath,
+        cause: error,
+      });
+    }
+    previous = filesNamedBy(manifest);
+  }
+  return replaceDirectoryAtomically(
+    outDir,
+    (staging) => packModelFiles(modelDir, variantsDir, staging, options),
+    previous === undefined
+      ? {}
+      : { keep: (entry) => entry !== 'manifest.json' && !previous.has(entry) },
+  );
+}
+
+/** verify: every variant in `variantsDir` against the references; writes nothing. */
+export async function verifyModel(
+  modelDir: string,
+  variantsDir: string,
+  options: PackOptions,
+): Promise<PackResult> {
+  return packModelFiles(modelDir, variantsDir, variantsDir, { ...options, verifyOnly: true });
+}
+
+/** packModel's work, writing straight into `outDir` (a staging folder). */
+async function packModelFiles(
+  modelDir: string,
+  variantsDir: string,
+  outDir: string,
+  options: PackFilesOptions,
+): Promise<PackResult> {
   const reporter = options.reporter ?? silentReporter;
   const config = await readModelConfig(modelDir);
-  const present = new Set(await readdir(variantsDir));
+  const present = new Set(
+    await readdir(variantsDir).catch((error: unknown) => {
+      throw new ExportError(`cannot read the variants folder: ${(error as Error).message}`, {
+        file: variantsDir,
+        cause: error,
+      });
+    }),
+  );
   const verifications: VariantVerification[] = [];
   const dropped: VariantVerification[] = [];
   // Collected, so one run names every failing variant rather than the first.
   const fatal: string[] = [];
-  await mkdir(outDir, { recursive: true });
+  const verifyOnly = options.verifyOnly === true;
+  if (!verifyOnly) await mkdir(outDir, { recursive: true });
 
   const accept = async (verification: VariantVerification): Promise<ModelVariant | undefined> => {
     verifications.push(verification);
@@ -175,7 +284,7 @@ export async function packModel(
       return undefined;
     }
     const name = basename(verification.file);
-    const target = join(outDir, name);
+    const target = verifyOnly ? verification.file : join(outDir, name);
     if (target !== verification.file)
       await writeAtomically(target, (temp) => copyFile(verification.file, temp));
     return {
@@ -229,82 +338,99 @@ export async function packModel(
     return variants;
   };
 
-  const refPath = referencePath(modelDir);
-  const networks: Record<string, NetworkManifest> = {};
-  for (const [network, net] of Object.entries(config.networks)) {
-    const reference = await loadReference(refPath, network, net);
-    networks[network] = {
-      inputs: net.inputs,
-      outputs: net.outputs,
-      variants: await verifyNetwork(network, net, network, reference.inputs, reference.outputs),
-    };
+  const references = await openReferences(modelDir, options.referenceArrays);
+  try {
+    return await packWithReferences(references);
+  } finally {
+    await references.close();
   }
 
-  let snapshots: GanSnapshot[] | undefined;
-  if (config.task === 'gan') {
-    const generator = config.networks['generator'];
-    if (generator === undefined)
-      throw new ExportError('a GAN needs a "generator" network', {
-        file: join(modelDir, 'config.json'),
-      });
-    const reference = await loadReference(refPath, 'generator', generator);
-    const history = await readGanHistory(modelDir, config);
-    snapshots = [];
-    for (const [position, entry] of history.entries()) {
-      const name = snapshotNetworkName(entry.index);
-      // The last snapshot holds the final weights (the contract), so PyTorch's outputs apply to it.
-      const expected = position === history.length - 1 ? reference.outputs : undefined;
-      const variants = await verifyNetwork(
-        name,
-        generator,
-        'generator',
-        reference.inputs,
-        expected,
-      );
-      snapshots.push({
-        index: entry.index,
-        epoch: entry.epoch,
-        iteration: entry.iteration,
-        d_real: entry.d_real,
-        d_fake: entry.d_fake,
-        variants,
-      });
+  async function packWithReferences(refPath: ReferenceSource): Promise<PackResult> {
+    const networks: Record<string, NetworkManifest> = {};
+    for (const [network, net] of Object.entries(config.networks)) {
+      const reference = await loadReference(refPath, network, net);
+      networks[network] = {
+        inputs: net.inputs,
+        outputs: net.outputs,
+        variants: await verifyNetwork(network, net, network, reference.inputs, reference.outputs),
+      };
     }
+
+    let snapshots: GanSnapshot[] | undefined;
+    if (config.task === 'gan') {
+      const generator = config.networks['generator'];
+      if (generator === undefined)
+        throw new ExportError('a GAN needs a "generator" network', {
+          file: join(modelDir, 'config.json'),
+        });
+      const reference = await loadReference(refPath, 'generator', generator);
+      const history = await readGanHistory(modelDir, config);
+      snapshots = [];
+      for (const [position, entry] of history.entries()) {
+        const name = snapshotNetworkName(entry.index);
+        // The last snapshot holds the final weights (the contract), so PyTorch's outputs apply to it.
+        const expected = position === history.length - 1 ? reference.outputs : undefined;
+        const variants = await verifyNetwork(
+          name,
+          generator,
+          'generator',
+          reference.inputs,
+          expected,
+        );
+        snapshots.push({
+          index: entry.index,
+          epoch: entry.epoch,
+          iteration: entry.iteration,
+          d_real: entry.d_real,
+          d_fake: entry.d_fake,
+          variants,
+        });
+      }
+    }
+
+    if (fatal.length > 0)
+      throw new ExportError(
+        `${config.id}: ${fatal.length} variant(s) failed verify: ${fatal.join(' | ')}`,
+      );
+    if (verifyOnly) return { manifest: manifestOf(networks, snapshots), verifications, dropped };
+
+    let data: Record<string, DataFile> | undefined;
+    if (config.heldout_latents !== undefined) {
+      reporter.step(`[${config.id}] pack ${config.heldout_latents}`);
+      const source = join(modelDir, config.heldout_latents);
+      data = {
+        heldout_latents: await packSafetensorsAsData(
+          source,
+          join(outDir, basename(source, '.safetensors') + '.bin'),
+        ),
+      };
+    }
+
+    const manifest = manifestOf(networks, snapshots, data);
+    await writeAtomically(join(outDir, 'manifest.json'), (temp) =>
+      writeFile(temp, JSON.stringify(manifest, null, 2) + '\n'),
+    );
+    return { manifest, verifications, dropped };
   }
 
-  if (fatal.length > 0)
-    throw new ExportError(
-      `${config.id}: ${fatal.length} variant(s) failed verify:\n  ${fatal.join('\n  ')}`,
-    );
-
-  let data: Record<string, DataFile> | undefined;
-  if (config.heldout_latents !== undefined) {
-    reporter.step(`[${config.id}] pack ${config.heldout_latents}`);
-    const source = join(modelDir, config.heldout_latents);
-    data = {
-      heldout_latents: await packSafetensorsAsData(
-        source,
-        join(outDir, basename(source, '.safetensors') + '.bin'),
-      ),
+  function manifestOf(
+    networks: Record<string, NetworkManifest>,
+    snapshots: GanSnapshot[] | undefined,
+    data?: Record<string, DataFile>,
+  ): ModelManifest {
+    return {
+      schemaVersion: MANIFEST_SCHEMA_VERSION,
+      id: config.id,
+      task: config.task,
+      networks,
+      ...(config.labels ? { labels: config.labels } : {}),
+      ...(config.scheduler ? { scheduler: config.scheduler } : {}),
+      ...(config.sampling ? { sampling: config.sampling } : {}),
+      ...(snapshots ? { snapshots } : {}),
+      ...(data ? { data } : {}),
+      producer: { ...PRODUCER, opset: ONNX_OPSET },
     };
   }
-
-  const manifest: ModelManifest = {
-    schemaVersion: MANIFEST_SCHEMA_VERSION,
-    id: config.id,
-    task: config.task,
-    networks,
-    ...(config.labels ? { labels: config.labels } : {}),
-    ...(config.scheduler ? { scheduler: config.scheduler } : {}),
-    ...(config.sampling ? { sampling: config.sampling } : {}),
-    ...(snapshots ? { snapshots } : {}),
-    ...(data ? { data } : {}),
-    producer: { ...PRODUCER, opset: ONNX_OPSET },
-  };
-  await writeAtomically(join(outDir, 'manifest.json'), (temp) =>
-    writeFile(temp, JSON.stringify(manifest, null, 2) + '\n'),
-  );
-  return { manifest, verifications, dropped };
 }
 
 export function formatVerification(v: VariantVerification): string {
@@ -359,45 +485,69 @@ export interface BuildResult {
   readonly dataset?: DatasetManifest;
 }
 
-/** Every model folder with a config.json: convert, quantize, verify, pack; the output appears whole or not at all. */
+/**
+ * Every model folder with a config.json: convert, quantize, verify, pack. The output appears whole
+ * or not at all. With `only`, the other entries of an existing output folder are kept as they are
+ * (the new folder gets hard links to them), so rebuilding one model does not delete the others.
+ */
 export async function buildAll(options: BuildOptions): Promise<BuildResult> {
   const reporter = options.reporter ?? silentReporter;
   const dtypes = options.dtypes ?? MODEL_DTYPES;
-  const entries = (await readdir(options.modelsDir, { withFileTypes: true }))
+  const entries = (
+    await readdir(options.modelsDir, { withFileTypes: true }).catch((error: unknown) => {
+      throw new ExportError(`cannot read the models folder: ${(error as Error).message}`, {
+        file: options.modelsDir,
+        cause: error,
+      });
+    })
+  )
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
+  const dataDir = join(options.modelsDir, 'mnist-data');
+  const hasData = existsSync(join(dataDir, 'heldout.safetensors'));
   const modelDirs: string[] = [];
   for (const name of entries) {
     if (options.only && !options.only.includes(name)) continue;
-    const hasConfig = await stat(join(options.modelsDir, name, 'config.json')).then(
-      () => true,
-      () => false,
-    );
-    if (hasConfig) modelDirs.push(name);
+    if (existsSync(join(options.modelsDir, name, 'config.json'))) modelDirs.push(name);
   }
+  const known = [
+    ...entries.filter((name) => existsSync(join(options.modelsDir, name, 'config.json'))),
+  ];
+  if (hasData) known.push('mnist-data');
+  for (const id of options.only ?? []) {
+    if (!known.includes(id))
+      throw new ExportError(
+        `--only ${id}: no such model folder (with a config.json) in ${options.modelsDir} (there are: ${known.join(', ')})`,
+      );
+  }
+  const configs = new Map<string, ModelConfig>();
+  for (const name of modelDirs)
+    configs.set(name, await readModelConfig(join(options.modelsDir, name)));
+  const buildData = hasData && (!options.only || options.only.includes('mnist-data'));
+  const rebuilt = new Set([...configs.values()].map((config) => config.id));
+  if (buildData) rebuilt.add('mnist-data');
+
   const models: PackResult[] = [];
   let dataset: DatasetManifest | undefined;
-  await replaceDirectoryAtomically(options.outDir, async (staging) => {
-    for (const name of modelDirs) {
-      const modelDir = join(options.modelsDir, name);
-      const variantsDir = join(staging, '.variants', name);
-      const config = await stageModel(modelDir, variantsDir, { dtypes, reporter });
-      models.push(
-        await packModel(modelDir, variantsDir, join(staging, config.id), {
-          reporter,
-          onQuantizedFailure: 'drop',
-        }),
-      );
-    }
-    const dataDir = join(options.modelsDir, 'mnist-data');
-    const hasData = await stat(join(dataDir, 'heldout.safetensors')).then(
-      () => true,
-      () => false,
-    );
-    if (hasData && (!options.only || options.only.includes('mnist-data')))
-      dataset = await packDataset(dataDir, join(staging, 'mnist-data'), reporter);
-    await rm(join(staging, '.variants'), { recursive: true, force: true });
-  });
+  await replaceDirectoryAtomically(
+    options.outDir,
+    async (staging) => {
+      for (const name of modelDirs) {
+        const modelDir = join(options.modelsDir, name);
+        const variantsDir = join(staging, '.variants', name);
+        const config = await stageModel(modelDir, variantsDir, { dtypes, reporter });
+        models.push(
+          await packModelFiles(modelDir, variantsDir, join(staging, config.id), {
+            reporter,
+            onQuantizedFailure: 'drop',
+          }),
+        );
+      }
+      if (buildData) dataset = await packDataset(dataDir, join(staging, 'mnist-data'), reporter);
+      await rm(join(staging, '.variants'), { recursive: true, force: true });
+    },
+    options.only ? { keep: (entry) => !rebuilt.has(entry) && entry !== '.variants' } : {},
+  );
   return { models, ...(dataset ? { dataset } : {}) };
 }

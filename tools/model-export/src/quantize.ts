@@ -1,3 +1,4 @@
+import type { OutputTransaction } from './atomic.js';
 import { writeOnnxModel } from './onnx/writer.js';
 import type { WrittenOnnx } from './onnx/writer.js';
 import { readOnnxModel } from './onnx/reader.js';
@@ -58,6 +59,26 @@ const NON_FLOAT_OUTPUT_OPS: ReadonlySet<string> = new Set([
   'Or',
 ]);
 
+/**
+ * Ops whose output has the type of their first (data) input whatever the others are: a Gather of
+ * int64 indices with float positions, or a Resize of an integer image with float scales, is not float.
+ */
+const OUTPUT_FOLLOWS_FIRST_INPUT: ReadonlySet<string> = new Set([
+  'Gather',
+  'GatherElements',
+  'GatherND',
+  'Resize',
+  'Upsample',
+  'Pad',
+]);
+/** Outputs, by position, that are indices or masks (int64, bool) next to a float first output. */
+const NON_FLOAT_OUTPUTS: Readonly<Record<string, readonly number[]>> = Object.freeze({
+  TopK: [1],
+  MaxPool: [1],
+  Dropout: [1],
+  Unique: [1, 2, 3],
+});
+
 type ValueKind = 'f32' | 'f16' | 'other';
 
 /** Round-to-nearest-even float32 -> float16 bits; values past fp16's range clamp to +-65504. */
@@ -107,6 +128,55 @@ function toFloat16Initializer(source: Initializer, name: string): Initializer {
   };
 }
 
+function kindOfDataType(dataType: number): ValueKind {
+  if (dataType === OnnxDataType.FLOAT) return 'f32';
+  if (dataType === OnnxDataType.FLOAT16) return 'f16';
+  return 'other';
+}
+
+function tensorAttributeKind(node: NodeObject, name: string): ValueKind | undefined {
+  const tensor = findAttribute(node, name)?.['t'] as { data_type?: number } | undefined;
+  return tensor === undefined ? undefined : kindOfDataType(tensor.data_type ?? 0);
+}
+
+/**
+ * The kind of value an op makes whatever its inputs are: by its `to`, `dtype` or `value`
+ * attribute. A Constant is float only when its tensor is: torch.onnx.export writes the shape of
+ * every `.view()`/`.reshape()` as an int64 Constant, and the int64 shape input of a Reshape must
+ * stay int64 (onnxruntime refuses a tensor(float16) there). Undefined: it follows the inputs.
+ */
+function declaredOutputKind(node: NodeObject): ValueKind | undefined {
+  const dtype = (): number | undefined => {
+    const attribute = findAttribute(node, 'dtype');
+    return attribute === undefined ? undefined : int64ToNumber(attribute.i);
+  };
+  switch (node.op_type) {
+    case 'Cast':
+      return kindOfDataType(int64ToNumber(findAttribute(node, 'to')?.i));
+    case 'Constant':
+      if (findAttribute(node, 'value') !== undefined)
+        return tensorAttributeKind(node, 'value') ?? 'other';
+      return findAttribute(node, 'value_float') !== undefined ||
+        findAttribute(node, 'value_floats') !== undefined
+        ? 'f32'
+        : 'other';
+    // Without a `value`, ConstantOfShape makes float32 zeros.
+    case 'ConstantOfShape':
+      return tensorAttributeKind(node, 'value') ?? 'f32';
+    case 'RandomNormal':
+    case 'RandomUniform':
+      return kindOfDataType(dtype() ?? OnnxDataType.FLOAT);
+    case 'RandomNormalLike':
+    case 'RandomUniformLike':
+    case 'EyeLike': {
+      const to = dtype();
+      return to === undefined ? undefined : kindOfDataType(to);
+    }
+    default:
+      return undefined;
+  }
+}
+
 export function keepsFp32(node: NodeObject): boolean {
   return node.doc_string === KEEP_FP32_MARK || FP16_KEEP_FP32_OPS.has(node.op_type);
 }
@@ -121,13 +191,10 @@ export function toFloat16(model: OnnxModel): OnnxModel {
   const initializers = new Map(graph.initializers.map((init) => [init.name, init]));
   const kinds = new Map<string, ValueKind>();
   for (const input of graph.inputs)
-    kinds.set(
-      input.name,
-      input.type?.tensor_type?.elem_type === OnnxDataType.FLOAT ? 'f32' : 'other',
-    );
+    kinds.set(input.name, kindOfDataType(input.type?.tensor_type?.elem_type ?? 0));
   const kindOf = (name: string): ValueKind => {
     const init = initializers.get(name);
-    if (init !== undefined) return init.dataType === OnnxDataType.FLOAT ? 'f32' : 'other';
+    if (init !== undefined) return kindOfDataType(init.dataType);
     return kinds.get(name) ?? 'other';
   };
 
@@ -139,6 +206,7 @@ export function toFloat16(model: OnnxModel): OnnxModel {
   let castCount = 0;
 
   const asFp16 = (name: string): string => {
+    if (kindOf(name) === 'f16') return name;
     const init = initializers.get(name);
     if (init !== undefined) {
       let converted = fp16Initializers.get(name);
@@ -149,15 +217,13 @@ export function toFloat16(model: OnnxModel): OnnxModel {
       }
       return converted;
     }
-    if (kindOf(name) === 'f16') return name;
     return cast(name, OnnxDataType.FLOAT16);
   };
   const asFp32 = (name: string): string => {
-    if (initializers.has(name)) {
-      usedAsFp32.add(name);
+    if (kindOf(name) === 'f32') {
+      if (initializers.has(name)) usedAsFp32.add(name);
       return name;
     }
-    if (kindOf(name) === 'f32') return name;
     return cast(name, OnnxDataType.FLOAT);
   };
   const cast = (name: string, to: number): string => {
@@ -194,20 +260,20 @@ export function toFloat16(model: OnnxModel): OnnxModel {
       return keep || float32Only.includes(index) ? asFp32(name) : asFp16(name);
     });
     let outputKind: ValueKind;
-    if (node.op_type === 'Cast') {
-      const to = int64ToNumber(findAttribute(node, 'to')?.i);
-      outputKind =
-        to === OnnxDataType.FLOAT ? 'f32' : to === OnnxDataType.FLOAT16 ? 'f16' : 'other';
-    } else if (node.op_type === 'Constant') {
-      outputKind = findAttribute(node, 'value')?.['t'] !== undefined ? 'f32' : 'other';
+    const declared = declaredOutputKind(node);
+    if (declared !== undefined) {
+      outputKind = declared;
     } else if (NON_FLOAT_OUTPUT_OPS.has(node.op_type) || !anyFloatInput) {
       outputKind = 'other';
-    } else if (node.op_type === 'Gather') {
+    } else if (OUTPUT_FOLLOWS_FIRST_INPUT.has(node.op_type)) {
       outputKind = kindOf(node.input[0] ?? '') === 'other' ? 'other' : keep ? 'f32' : 'f16';
     } else {
       outputKind = keep ? 'f32' : 'f16';
     }
-    for (const output of node.output) kinds.set(output, outputKind);
+    const otherOutputs = NON_FLOAT_OUTPUTS[node.op_type] ?? [];
+    node.output.forEach((output, index) =>
+      kinds.set(output, otherOutputs.includes(index) ? 'other' : outputKind),
+    );
     nodes.push(node);
   }
 
@@ -401,12 +467,24 @@ export function transformForDtype(model: OnnxModel, dtype: ModelDtype): OnnxMode
   return model;
 }
 
-/** Reads an fp32 ONNX file and writes the `dtype` variant of it. */
+/**
+ * Reads an fp32 ONNX file and writes the `dtype` variant of it (in `outputs`, when given, to
+ * appear when that transaction commits).
+ */
 export async function quantizeFile(
   inputPath: string,
   outputPath: string,
   dtype: Exclude<ModelDtype, 'fp32'>,
+  options: { readonly outputs?: OutputTransaction } = {},
 ): Promise<WrittenOnnx> {
   const model = await readOnnxModel(inputPath);
-  return writeOnnxModel(outputPath, transformForDtype(model, dtype));
+  let transformed: OnnxModel;
+  try {
+    transformed = transformForDtype(model, dtype);
+  } catch (error) {
+    if (error instanceof ExportError && error.file === undefined)
+      throw new ExportError(error.message, { file: inputPath, cause: error });
+    throw error;
+  }
+  return writeOnnxModel(outputPath, transformed, options);
 }

@@ -135,12 +135,78 @@ describe('build', () => {
     expect(await readdir(out)).toEqual(['previous.txt']);
   }, 60_000);
 
+  it('--only rebuilds the models it names and keeps the others in the output', async () => {
+    const before = await readFile(join(outDir, 'tiny-ddpm', 'manifest.json'), 'utf8');
+    await writeFile(join(outDir, 'README.md'), 'assets of the tiny models');
+    const rebuilt = await buildAll({ modelsDir, outDir, only: ['tiny-vae'], dtypes: ['fp32'] });
+    expect(rebuilt.models.map((m) => m.manifest.id)).toEqual(['tiny-vae']);
+    expect((await readdir(outDir)).sort()).toEqual([
+      'README.md',
+      'mnist-data',
+      'tiny-classifier',
+      'tiny-dcgan',
+      'tiny-ddpm',
+      'tiny-vae',
+    ]);
+    // The models it did not name are untouched; the one it named is new (fp32 only now).
+    expect(await readFile(join(outDir, 'tiny-ddpm', 'manifest.json'), 'utf8')).toBe(before);
+    expect((await readdir(join(outDir, 'tiny-vae'))).sort()).toEqual([
+      'decoder.onnx',
+      'encoder.onnx',
+      'manifest.json',
+    ]);
+    const error = await buildAll({ modelsDir, outDir, only: ['tiny-vea'] }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ExportError);
+    expect((error as Error).message).toMatch(/--only tiny-vea: no such model folder/);
+    // Put the full build back for the tests that follow.
+    result = await buildAll({ modelsDir, outDir });
+  }, 120_000);
+
+  it('drops a quantized variant that onnxruntime cannot load, with the reason, and keeps the rest', async () => {
+    const { packModel } = await import('../src/pack.js');
+    const { quantizeFile } = await import('../src/quantize.js');
+    const { convertNetwork } = await import('../src/convert.js');
+    const dir = join(modelsDir, 'tiny-classifier');
+    const variants = await temporaryDir();
+    await convertNetwork({
+      modelDir: dir,
+      config: TINY_CONFIGS['tiny-classifier']!,
+      network: 'classifier',
+      outPath: join(variants, 'classifier.onnx'),
+    });
+    await quantizeFile(
+      join(variants, 'classifier.onnx'),
+      join(variants, 'classifier_int8.onnx'),
+      'int8',
+    );
+    await writeFile(join(variants, 'classifier_fp16.onnx'), Buffer.from([8, 1, 18, 0]));
+    const warnings: string[] = [];
+    const packed = await packModel(dir, variants, join(await temporaryDir(), 'out'), {
+      onQuantizedFailure: 'drop',
+      reporter: { step: () => {}, detail: () => {}, warn: (m) => warnings.push(m) },
+    });
+    expect(packed.manifest.networks['classifier']!.variants.map((v) => v.dtype)).toEqual([
+      'fp32',
+      'int8',
+    ]);
+    expect(warnings.join()).toMatch(
+      /dropping classifier_fp16\.onnx \(fp16\) failed verify: onnxruntime cannot load/,
+    );
+  }, 60_000);
+
   it('removes the staging folders that killed builds left behind, and only those', async () => {
     const parent = await temporaryDir();
     // A pid above Linux's largest (2^22) belongs to no process: a build that was killed.
-    const abandoned = ['assets.99999999-0123456789ab.tmp', 'assets.99999999-ba9876543210.old'];
+    const abandoned = [
+      'assets.99999999-0123456789ab.tmp',
+      'assets.99999999-ba9876543210.old',
+      '.genviz-export-99999999-0123456789ab.assets.tmp',
+      '.genviz-export-99999999-0123456789ab.manifest.json.old',
+    ];
     // This process is alive: a build running next to this one keeps its folder.
-    const running = `assets.${process.pid}-0123456789ab.tmp`;
+    const running = `.genviz-export-${process.pid}-0123456789ab.assets.tmp`;
     for (const name of [...abandoned, running, 'assets-notes.tmp'])
       await mkdir(join(parent, name, 'mnist-dcgan'), { recursive: true });
     await buildAll({ modelsDir, outDir: join(parent, 'assets') });

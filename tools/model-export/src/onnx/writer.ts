@@ -1,10 +1,11 @@
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { onnxProto } from './proto.js';
 import type { Initializer, OnnxModel } from './ir.js';
-import { temporarySibling } from '../atomic.js';
+import { withOutputs } from '../atomic.js';
+import type { OutputTransaction } from '../atomic.js';
+import { ExportError } from '../errors.js';
 
 /**
  * Protobuf messages, and so ONNX files without external data, cannot exceed 2 GiB: protobuf's
@@ -23,6 +24,11 @@ const EXTERNAL_DATA_ALIGNMENT = 4096;
 export interface WriteOnnxOptions {
   /** 'auto' (default): external data only when the inline file would pass the protobuf limit. */
   readonly externalData?: 'auto' | 'always' | 'never';
+  /**
+   * Write under temporary names in this transaction, to appear when it commits (with the other
+   * files of the same command); without one, the file appears as soon as it is complete.
+   */
+  readonly outputs?: OutputTransaction;
 }
 
 export interface WrittenOnnx {
@@ -153,67 +159,76 @@ export async function writeOnnxModel(
     varint(graphLength).length +
     graphLength;
   if (fileLength > PROTOBUF_LIMIT_BYTES) {
-    throw new Error(
-      `${path}: the model is ${fileLength} bytes inline, over protobuf's 2 GiB limit; use external data`,
+    throw new ExportError(
+      `the model is ${fileLength} bytes inline, over protobuf's 2 GiB limit; use external data`,
+      { file: path },
     );
   }
 
-  await mkdir(dirname(path), { recursive: true });
-  const tempModel = temporarySibling(path);
+  const write = async (outputs: OutputTransaction): Promise<void> => {
+    // The data file is staged first, so it is renamed first: a model file never points at a data
+    // file that is not there.
+    const tempData = useExternal ? await outputs.stage(dataPath) : undefined;
+    const tempModel = await outputs.stage(path);
+    let modelHandle: FileHandle | undefined;
+    let dataHandle: FileHandle | undefined;
+    try {
+      modelHandle = await open(tempModel, 'w');
+      if (tempData !== undefined) dataHandle = await open(tempData, 'w');
+      const out = new SequentialWriter(modelHandle);
+      await out.write(modelWithoutGraph);
+      await out.write(tag(MODEL_GRAPH_FIELD));
+      await out.write(varint(graphLength));
+      await out.write(graphWithoutInitializers);
+      for (const tensor of planned) {
+        const bytes = await tensor.initializer.load();
+        if (bytes.byteLength !== tensor.initializer.byteLength) {
+          throw new ExportError(
+            `initializer produced ${bytes.byteLength} bytes, its dims need ${tensor.initializer.byteLength}`,
+            { file: path, tensor: tensor.initializer.name },
+          );
+        }
+        await out.write(tag(GRAPH_INITIALIZER_FIELD));
+        await out.write(varint(tensor.encodedLength));
+        await out.write(tensor.header);
+        if (tensor.inline) {
+          await out.write(tag(TENSOR_RAW_DATA_FIELD));
+          await out.write(varint(bytes.byteLength));
+          await out.write(bytes);
+        } else if (dataHandle !== undefined) {
+          await dataHandle.write(
+            bytes,
+            0,
+            bytes.byteLength,
+            externalPlacements.get(tensor.initializer.name),
+          );
+        }
+      }
+    } finally {
+      await modelHandle?.close();
+      await dataHandle?.close();
+    }
+  };
   const dataPath = join(dirname(path), dataFileName);
-  const tempData = useExternal ? temporarySibling(dataPath) : undefined;
-  let modelHandle: FileHandle | undefined;
-  let dataHandle: FileHandle | undefined;
-  try {
-    modelHandle = await open(tempModel, 'w');
-    if (tempData !== undefined) dataHandle = await open(tempData, 'w');
-    const out = new SequentialWriter(modelHandle);
-    await out.write(modelWithoutGraph);
-    await out.write(tag(MODEL_GRAPH_FIELD));
-    await out.write(varint(graphLength));
-    await out.write(graphWithoutInitializers);
-    for (const tensor of planned) {
-      const bytes = await tensor.initializer.load();
-      if (bytes.byteLength !== tensor.initializer.byteLength) {
-        throw new Error(
-          `${path}: initializer ${tensor.initializer.name} produced ${bytes.byteLength} bytes, expected ${tensor.initializer.byteLength}`,
-        );
-      }
-      await out.write(tag(GRAPH_INITIALIZER_FIELD));
-      await out.write(varint(tensor.encodedLength));
-      await out.write(tensor.header);
-      if (tensor.inline) {
-        await out.write(tag(TENSOR_RAW_DATA_FIELD));
-        await out.write(varint(bytes.byteLength));
-        await out.write(bytes);
-      } else if (dataHandle !== undefined) {
-        await dataHandle.write(
-          bytes,
-          0,
-          bytes.byteLength,
-          externalPlacements.get(tensor.initializer.name),
-        );
-      }
-    }
-    await modelHandle.close();
-    modelHandle = undefined;
-    if (dataHandle !== undefined) {
-      await dataHandle.close();
-      dataHandle = undefined;
-    }
-    // The data file goes first: a model file never points at a data file that is not there.
-    if (tempData !== undefined) await rename(tempData, dataPath);
-    await rename(tempModel, path);
-  } catch (error) {
-    await modelHandle?.close();
-    await dataHandle?.close();
-    await rm(tempModel, { force: true });
-    if (tempData !== undefined) await rm(tempData, { force: true });
-    throw error;
-  }
-  const written: WrittenOnnx = { path, bytes: (await stat(path)).size };
+  if (options.outputs !== undefined) await write(options.outputs);
+  else await withOutputs(write);
+  const written: WrittenOnnx = { path, bytes: fileLength };
   if (!useExternal) return written;
-  return { ...written, externalDataPath: dataPath, externalDataBytes: (await stat(dataPath)).size };
+  return {
+    ...written,
+    externalDataPath: dataPath,
+    externalDataBytes: planned.reduce(
+      (end, tensor) =>
+        tensor.inline
+          ? end
+          : Math.max(
+              end,
+              (externalPlacements.get(tensor.initializer.name) ?? 0) +
+                tensor.initializer.byteLength,
+            ),
+      0,
+    ),
+  };
 }
 
 /** Appends at the file's end, tracking the position so writes never race. */
