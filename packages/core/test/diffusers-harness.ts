@@ -13,17 +13,19 @@ import type { Scheduler, StepOptions } from '../src/index.js';
 export const ELEMENTS = 4 * 3 * 8 * 8;
 const f = Math.fround;
 
-function deterministic(flip: boolean): Float32Array {
-  const out = new Float32Array(ELEMENTS);
-  for (let logical = 0; logical < ELEMENTS; logical++) {
-    const flat = (logical % 192) * 4 + Math.floor(logical / 192);
-    out[logical] = f((flip ? ELEMENTS - 1 - flat : flat) / ELEMENTS);
+/** `perItem`: 192 for the [4, 3, 8, 8] tests, 24 for the [4, 3, 8] (1-D) ones. */
+function deterministic(flip: boolean, perItem: number): Float32Array {
+  const total = 4 * perItem;
+  const out = new Float32Array(total);
+  for (let logical = 0; logical < total; logical++) {
+    const flat = (logical % perItem) * 4 + Math.floor(logical / perItem);
+    out[logical] = f((flip ? total - 1 - flat : flat) / total);
   }
   return out;
 }
 
-export const dummySampleDeter = (): Float32Array => deterministic(false);
-export const dummyNoiseDeter = (): Float32Array => deterministic(true);
+export const dummySampleDeter = (perItem = 192): Float32Array => deterministic(false, perItem);
+export const dummyNoiseDeter = (perItem = 192): Float32Array => deterministic(true, perItem);
 
 /** dummy_model: sample * t / (t + 1), with t cast to the sample's dtype (float32). */
 export function dummyModel(
@@ -68,8 +70,9 @@ export interface LoopOptions {
 export function diffusersLoop(scheduler: Scheduler, options: LoopOptions = {}): Float32Array {
   let sample = options.sample ?? dummySampleDeter();
   const generator = options.seed === undefined ? undefined : new TorchGenerator(options.seed);
-  const modelInput = new Float32Array(ELEMENTS);
-  const modelOutput = new Float32Array(ELEMENTS);
+  const length = sample.length;
+  const modelInput = new Float32Array(length);
+  const modelOutput = new Float32Array(length);
   const timesteps = options.timesteps ?? [...scheduler.timesteps];
   for (const t of timesteps) {
     if (options.reassignScaled) {
@@ -81,7 +84,7 @@ export function diffusersLoop(scheduler: Scheduler, options: LoopOptions = {}): 
     } else {
       dummyModel(modelOutput, sample, t);
     }
-    const next = new Float32Array(ELEMENTS);
+    const next = new Float32Array(length);
     scheduler.step(modelOutput, t, sample, { prevSample: next }, generator, options.stepOptions);
     sample = next;
   }

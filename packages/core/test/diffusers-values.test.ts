@@ -28,6 +28,8 @@ interface DiffusersCase {
   readonly tStart?: number;
   /** Loop from timesteps[from] without noising (test_full_uneven_loop). */
   readonly from?: number;
+  /** Elements per batch item: 192 ([4, 3, 8, 8], the default) or 24 (UniPC's 1-D test). */
+  readonly perItem?: number;
   /** Run the loop twice without setTimesteps in between (IPNDM's test). */
   readonly twice?: boolean;
   readonly sum?: number;
@@ -39,8 +41,8 @@ interface DiffusersCase {
    */
   readonly roundOff?: boolean;
   /**
-   * A gap we could not explain: asserted within this absolute bound of diffusers' mean, and
-   * reported as not reproduced.
+   * A pin we do not reproduce to its digits (a stale pin, or a gap we could not explain: see the
+   * case's comment): asserted within this absolute bound of diffusers' mean only.
    */
   readonly unexplainedGap?: number;
   /** Builds the scheduler instead of createScheduler (a legacy variant, see LegacyKarrasDpm). */
@@ -130,6 +132,22 @@ const DPM_SINGLE = {
   lambda_min_clipped: -Infinity,
   variance_type: null,
 };
+const UNIPC = {
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  solver_order: 2,
+  solver_type: 'bh2',
+  final_sigmas_type: 'sigma_min',
+};
+const DEIS = {
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  solver_order: 2,
+};
 const THRESHOLDING = {
   thresholding: true,
   dynamic_thresholding_ratio: 0.87,
@@ -183,6 +201,206 @@ function ddimCases(className: string): DiffusersCase[] {
 }
 
 export const DIFFUSERS_CASES: readonly DiffusersCase[] = [
+  {
+    name: 'full_loop_no_noise',
+    className: 'UniPCMultistepScheduler',
+    config: UNIPC,
+    steps: 10,
+    mean: 0.2464,
+  },
+  {
+    name: 'full_loop_with_karras',
+    className: 'UniPCMultistepScheduler',
+    config: { ...UNIPC, use_karras_sigmas: true },
+    steps: 10,
+    mean: 0.2925,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'UniPCMultistepScheduler',
+    config: { ...UNIPC, prediction_type: 'v_prediction' },
+    steps: 10,
+    mean: 0.1014,
+  },
+  {
+    name: 'full_loop_with_karras_and_v_prediction',
+    className: 'UniPCMultistepScheduler',
+    config: { ...UNIPC, prediction_type: 'v_prediction', use_karras_sigmas: true },
+    steps: 10,
+    // Ours 0.1962. Like DPM-Solver++'s, this pin predates diffusers' alpha_t/sigma_t from the
+    // Karras sigma; its 1-D twin (0.1944, pinned later) is reproduced to its digits.
+    unexplainedGap: 1e-3,
+    mean: 0.1966,
+  },
+  {
+    name: 'full_loop_with_noise',
+    className: 'UniPCMultistepScheduler',
+    config: UNIPC,
+    steps: 10,
+    tStart: 8,
+    sum: 315.5757,
+    mean: 0.4109,
+  },
+  {
+    name: 'full_loop_no_noise (1-D)',
+    className: 'UniPCMultistepScheduler',
+    config: UNIPC,
+    steps: 10,
+    perItem: 24,
+    mean: 0.2441,
+  },
+  {
+    name: 'full_loop_with_karras (1-D)',
+    className: 'UniPCMultistepScheduler',
+    config: { ...UNIPC, use_karras_sigmas: true },
+    steps: 10,
+    perItem: 24,
+    mean: 0.2898,
+  },
+  {
+    name: 'full_loop_with_v_prediction (1-D)',
+    className: 'UniPCMultistepScheduler',
+    config: { ...UNIPC, prediction_type: 'v_prediction' },
+    steps: 10,
+    perItem: 24,
+    // Ours 0.10047: diffusers' 1-D test copies the 2-D pin (0.1014), which its 1e-3 tolerance admits.
+    unexplainedGap: 1e-3,
+    mean: 0.1014,
+  },
+  {
+    name: 'full_loop_with_karras_and_v_prediction (1-D)',
+    className: 'UniPCMultistepScheduler',
+    config: { ...UNIPC, prediction_type: 'v_prediction', use_karras_sigmas: true },
+    steps: 10,
+    perItem: 24,
+    mean: 0.1944,
+  },
+  {
+    name: 'full_loop_with_noise (1-D)',
+    className: 'UniPCMultistepScheduler',
+    config: UNIPC,
+    steps: 10,
+    tStart: 8,
+    perItem: 24,
+    sum: 39.087,
+    mean: 0.4072,
+  },
+  {
+    name: 'full_loop_no_noise',
+    className: 'DEISMultistepScheduler',
+    config: DEIS,
+    steps: 10,
+    mean: 0.23916,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'DEISMultistepScheduler',
+    config: { ...DEIS, prediction_type: 'v_prediction' },
+    steps: 10,
+    mean: 0.091,
+  },
+  {
+    name: 'full_loop_with_noise',
+    className: 'DEISMultistepScheduler',
+    config: DEIS,
+    steps: 10,
+    tStart: 8,
+    sum: 315.3016,
+    mean: 0.41054,
+  },
+  {
+    name: 'full_loop_no_noise',
+    className: 'EulerAncestralDiscreteScheduler',
+    config: KARRAS,
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true, seed: 0 },
+    sum: 152.3192,
+    mean: 0.1983,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'EulerAncestralDiscreteScheduler',
+    config: { ...KARRAS, prediction_type: 'v_prediction' },
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true, seed: 0 },
+    sum: 108.4439,
+    mean: 0.1412,
+  },
+  {
+    name: 'full_loop_with_noise',
+    className: 'EulerAncestralDiscreteScheduler',
+    config: KARRAS,
+    steps: 10,
+    scaleByInitSigma: true,
+    tStart: 8,
+    loop: { reassignScaled: true, seed: 0 },
+    sum: 56163.0508,
+    mean: 73.129,
+  },
+  {
+    name: 'full_loop_no_noise',
+    className: 'HeunDiscreteScheduler',
+    config: KARRAS,
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true },
+    sum: 0.1233,
+    mean: 0.0002,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'HeunDiscreteScheduler',
+    config: { ...KARRAS, prediction_type: 'v_prediction' },
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true },
+    roundOff: true,
+    sum: 4.6934e-7,
+    mean: 6.1112e-10,
+  },
+  {
+    name: 'full_loop_device_karras_sigmas',
+    className: 'HeunDiscreteScheduler',
+    config: { ...KARRAS, use_karras_sigmas: true },
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true },
+    sum: 0.00015,
+    mean: 1.9869554535034695e-7,
+  },
+  {
+    name: 'full_loop_no_noise',
+    className: 'LMSDiscreteScheduler',
+    config: KARRAS,
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true },
+    sum: 1006.388,
+    mean: 1.31,
+  },
+  {
+    name: 'full_loop_with_v_prediction',
+    className: 'LMSDiscreteScheduler',
+    config: { ...KARRAS, prediction_type: 'v_prediction' },
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true },
+    roundOff: true,
+    sum: 0.0017,
+    mean: 2.2676e-6,
+  },
+  {
+    name: 'full_loop_device_karras_sigmas',
+    className: 'LMSDiscreteScheduler',
+    config: { ...KARRAS, use_karras_sigmas: true },
+    steps: 10,
+    scaleByInitSigma: true,
+    loop: { reassignScaled: true },
+    sum: 3812.9927,
+    mean: 4.9648,
+  },
   {
     name: 'full_loop_no_noise',
     className: 'DPMSolverSinglestepScheduler',
@@ -553,12 +771,12 @@ export function runCase(c: DiffusersCase): Float32Array {
     ? c.make(c.config)
     : createScheduler(c.config, { name: c.className });
   if (c.steps !== null) scheduler.setTimesteps(c.steps);
-  let sample = dummySampleDeter();
+  let sample = dummySampleDeter(c.perItem);
   if (c.scaleByInitSigma) sample = scaleAll(sample, scheduler.initNoiseSigma);
   let timesteps = [...scheduler.timesteps];
   if (c.tStart !== undefined) {
     timesteps = timesteps.slice(c.tStart * scheduler.order);
-    sample = scheduler.addNoise(sample, sample, dummyNoiseDeter(), timesteps[0] as number);
+    sample = scheduler.addNoise(sample, sample, dummyNoiseDeter(c.perItem), timesteps[0] as number);
   }
   if (c.from !== undefined) timesteps = timesteps.slice(c.from);
   let result = diffusersLoop(scheduler, { ...c.loop, sample, timesteps });

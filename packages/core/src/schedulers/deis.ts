@@ -2,7 +2,7 @@ import { readBoolean, readEnum, readInteger, rejectEnabledFlags } from '../confi
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { BaseScheduler } from './base.js';
+import { BaseScheduler, checkLength } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import {
   MULTISTEP_DEFAULTS,
@@ -11,6 +11,8 @@ import {
   alphaSigmaLambda,
   multistepSigmas,
   multistepTimesteps,
+  addNoiseAtSigma,
+  multistepIndexOf,
   predictOriginal,
 } from './multistep.js';
 import { trainSigmaTables } from '../schedules.js';
@@ -48,6 +50,28 @@ export class DEISMultistepScheduler extends BaseScheduler {
     rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
     this.tables = trainSigmaTables(this.schedule);
     this.history = new ModelOutputHistory(this.solverOrder);
+  }
+
+  /** diffusers' add_noise: alpha_t * original + sigma_t * noise at the sigma of `timestep`. */
+  override addNoise(
+    out: Float32Array,
+    original: Float32Array,
+    noise: Float32Array,
+    timestep: number,
+  ): Float32Array {
+    checkLength(this.className, 'noise', noise, original.length);
+    checkLength(this.className, 'out', out, original.length);
+    this.requireTimesteps();
+    const sigma = (this.sigmas as Float32Array)[
+      multistepIndexOf(this.timesteps, timestep)
+    ] as number;
+    return addNoiseAtSigma(out, original, noise, sigma);
+  }
+
+  protected override initStepIndex(timestep: number): number {
+    if (this.currentStepIndex === null)
+      this.currentStepIndex = multistepIndexOf(this.timesteps, timestep);
+    return this.currentStepIndex;
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {

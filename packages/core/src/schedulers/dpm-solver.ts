@@ -24,6 +24,7 @@ import {
   ModelOutputHistory,
   UNSUPPORTED_SIGMA_FLAGS,
   multistepSigmas,
+  multistepIndexOf,
   multistepTimesteps,
 } from './multistep.js';
 import { trainSigmaTables } from '../schedules.js';
@@ -147,13 +148,7 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
 
   /** diffusers' index_for_timestep of the multistep solvers: the last index when absent. */
   protected multistepIndex(timestep: number): number {
-    let first = -1;
-    for (let i = 0; i < this.timesteps.length; i++) {
-      if (this.timesteps[i] !== timestep) continue;
-      if (first >= 0) return i;
-      first = i;
-    }
-    return first >= 0 ? first : this.timesteps.length - 1;
+    return multistepIndexOf(this.timesteps, timestep);
   }
 
   protected override initStepIndex(timestep: number): number {

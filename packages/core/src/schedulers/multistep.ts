@@ -158,3 +158,32 @@ export class ModelOutputHistory {
     return this.buffers[stepsBack] as Float32Array;
   }
 }
+
+/**
+ * diffusers' add_noise of the VP multistep solvers: alpha_t * original + sigma_t * noise at noise
+ * level `sigma` (float32, as diffusers' tensors). `out` may alias `original`.
+ */
+export function addNoiseAtSigma(
+  out: Float32Array,
+  original: Float32Array,
+  noise: Float32Array,
+  sigma: number,
+): Float32Array {
+  const f = Math.fround;
+  const alpha = f(1 / f(Math.sqrt(f(f(sigma * sigma) + 1))));
+  const sigmaT = f(sigma * alpha);
+  for (let i = 0; i < original.length; i++)
+    out[i] = f(f(alpha * (original[i] as number)) + f(sigmaT * (noise[i] as number)));
+  return out;
+}
+
+/** diffusers' index_for_timestep of the multistep solvers: the second match, else the first, else the last index. */
+export function multistepIndexOf(timesteps: readonly number[], timestep: number): number {
+  let first = -1;
+  for (let i = 0; i < timesteps.length; i++) {
+    if (timesteps[i] !== timestep) continue;
+    if (first >= 0) return i;
+    first = i;
+  }
+  return first >= 0 ? first : timesteps.length - 1;
+}
