@@ -325,10 +325,10 @@ def m_ldm(args, clf):
     ae_cfg, _, dec = load_autoencoder()
     unet = import_model("mnist-ldm").build(cfg)
     load_state_dict(p("mnist-ldm", "unet.safetensors"), unet).eval()
-    sch, smp, lat = cfg["scheduler"], cfg["sampling"], cfg["latent"]
+    sch, smp, lat = cfg["scheduler"], cfg["sampling"], cfg["sampling"]["latent"]
     scale, shape = lat["scaling_factor"], tuple(lat["shape"])
     if scale != ae_cfg["scaling_factor"]:
-        raise SystemExit(f"mnist-ldm latent.scaling_factor {scale} != mnist-autoencoder scaling_factor {ae_cfg['scaling_factor']}")
+        raise SystemExit(f"mnist-ldm sampling.latent.scaling_factor {scale} != mnist-autoencoder scaling_factor {ae_cfg['scaling_factor']}")
     steps, gs, null = smp["num_inference_steps"], smp["guidance_scale"], cfg["architecture"]["null_class"]
     n = args.ddpm_n
 
@@ -429,7 +429,7 @@ def m_vae_flow(args, clf):
     load_state_dict(p("mnist-vae", "encoder.safetensors"), venc).eval()
     load_state_dict(p("mnist-vae", "decoder.safetensors"), vdec).eval()
     sch, smp = cfg["scheduler"], cfg["sampling"]
-    scale = cfg["latent"]["scaling_factor"]
+    scale = cfg["sampling"]["latent"]["scaling_factor"]
     steps, null = smp["num_inference_steps"], cfg["architecture"]["null_class"]
     tr_x, tr_y, _, _ = load_split()
     X = torch.from_numpy(tr_x).float().div(255).unsqueeze(1)

@@ -4,7 +4,7 @@
 
 Data: the 9,000 training digits (fixed split, ../mnist-data) encoded once by ../mnist-vae's encoder; the
 points are the encoder means (the coordinates the latent map draws), unscaled (their std is already ~1:
-config.json "latent.scaling_factor" 1). Recipe: epsilon-prediction MSE, t uniform in 0..999 on mnist-ddpm's
+config.json "sampling.latent.scaling_factor" 1). Recipe: epsilon-prediction MSE, t uniform in 0..999 on mnist-ddpm's
 diffusers DDPM schedule (linear betas 1e-4..0.02), label replaced by the null label 10 with probability
 p_uncond, AdamW lr 2e-3 after 200 warm-up steps, cosine to 2%, batch 1024 (points drawn with replacement),
 EMA 0.999 ((1+n)/(10+n) warm-up); the EMA weights ship. Writes denoiser.safetensors, reference.safetensors,
@@ -72,7 +72,7 @@ def main():
     config = load_config("mnist-vae-flow")
     sched = config["scheduler"]
     null = config["architecture"]["null_class"]
-    scale = config["latent"]["scaling_factor"]
+    scale = config["sampling"]["latent"]["scaling_factor"]
     model = import_model("mnist-vae-flow").build(config)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
