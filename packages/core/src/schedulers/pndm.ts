@@ -7,6 +7,11 @@ import { numpyArange, numpyLinspace, roundHalfEven } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 
+const f = Math.fround;
+const SIXTH = Math.fround(1 / 6);
+const THIRD = Math.fround(1 / 3);
+const ONE_24TH = Math.fround(1 / 24);
+
 const PNDM_DEFAULTS: CommonDefaults = Object.freeze({
   betaStart: 0.0001,
   betaEnd: 0.02,
@@ -136,19 +141,21 @@ export class PNDMScheduler extends BaseScheduler {
     const currentSample = this.scratch('currentSample', n);
     const effective = this.scratch('effectiveModelOutput', n);
     const phase = this.counter % 4;
+    // diffusers accumulates cur_model_output (starting from 0) in float32 with float32 1/6, 1/3.
     if (phase === 0) {
-      for (let i = 0; i < n; i++) accumulated[i] = (1 / 6) * (modelOutput[i] as number);
+      for (let i = 0; i < n; i++)
+        accumulated[i] = f((accumulated[i] as number) + f(SIXTH * (modelOutput[i] as number)));
       this.pushEts(modelOutput);
       currentSample.set(sample);
       this.hasCurrentSample = true;
       effective.set(modelOutput);
     } else if (phase === 1 || phase === 2) {
       for (let i = 0; i < n; i++)
-        accumulated[i] = (accumulated[i] as number) + (1 / 3) * (modelOutput[i] as number);
+        accumulated[i] = f((accumulated[i] as number) + f(THIRD * (modelOutput[i] as number)));
       effective.set(modelOutput);
     } else {
       for (let i = 0; i < n; i++)
-        effective[i] = (accumulated[i] as number) + (1 / 6) * (modelOutput[i] as number);
+        effective[i] = f((accumulated[i] as number) + f(SIXTH * (modelOutput[i] as number)));
       accumulated.fill(0);
     }
     const source = this.hasCurrentSample ? currentSample : sample;
@@ -180,24 +187,30 @@ export class PNDMScheduler extends BaseScheduler {
       this.hasCurrentSample = true;
     } else if (this.etsCount === 1 && this.counter === 1) {
       for (let i = 0; i < n; i++)
-        effective[i] = ((modelOutput[i] as number) + (e0[i] as number)) / 2;
+        effective[i] = f(f((modelOutput[i] as number) + (e0[i] as number)) / 2);
       source = currentSample;
       this.hasCurrentSample = false;
     } else if (this.etsCount === 2) {
-      for (let i = 0; i < n; i++) effective[i] = (3 * (e0[i] as number) - (e1[i] as number)) / 2;
+      for (let i = 0; i < n; i++)
+        effective[i] = f(f(f(3 * (e0[i] as number)) - (e1[i] as number)) / 2);
     } else if (this.etsCount === 3) {
       for (let i = 0; i < n; i++) {
-        effective[i] =
-          (23 * (e0[i] as number) - 16 * (e1[i] as number) + 5 * (e2[i] as number)) / 12;
+        effective[i] = f(
+          f(f(f(23 * (e0[i] as number)) - f(16 * (e1[i] as number))) + f(5 * (e2[i] as number))) /
+            12,
+        );
       }
     } else {
       for (let i = 0; i < n; i++) {
-        effective[i] =
-          (1 / 24) *
-          (55 * (e0[i] as number) -
-            59 * (e1[i] as number) +
-            37 * (e2[i] as number) -
-            9 * (e3[i] as number));
+        effective[i] = f(
+          ONE_24TH *
+            f(
+              f(
+                f(f(55 * (e0[i] as number)) - f(59 * (e1[i] as number))) +
+                  f(37 * (e2[i] as number)),
+              ) - f(9 * (e3[i] as number)),
+            ),
+        );
       }
     }
     this.previousSample(out.prevSample, source, currentTimestep, prevTimestep, effective);
@@ -211,22 +224,25 @@ export class PNDMScheduler extends BaseScheduler {
     prevTimestep: number,
     modelOutput: Float32Array,
   ): void {
+    // Float32 as diffusers' tensors.
     const alphaProd = this.alphaCumprodAt(timestep);
     const alphaProdPrev = this.alphaCumprodPrevAt(prevTimestep, this.finalAlphaCumprod);
-    const betaProd = 1 - alphaProd;
-    const betaProdPrev = 1 - alphaProdPrev;
-    const sampleCoeff = Math.sqrt(alphaProdPrev / alphaProd);
-    const denominator =
-      alphaProd * Math.sqrt(betaProdPrev) + Math.sqrt(alphaProd * betaProd * alphaProdPrev);
-    const outputCoeff = (alphaProdPrev - alphaProd) / denominator;
+    const betaProd = f(1 - alphaProd);
+    const betaProdPrev = f(1 - alphaProdPrev);
+    const sampleCoeff = f(Math.sqrt(f(alphaProdPrev / alphaProd)));
+    const denominator = f(
+      f(alphaProd * f(Math.sqrt(betaProdPrev))) +
+        f(Math.sqrt(f(f(alphaProd * betaProd) * alphaProdPrev))),
+    );
+    const difference = f(alphaProdPrev - alphaProd);
     const vPrediction = this.predictionType === 'v_prediction';
-    const sqrtAlphaProd = Math.sqrt(alphaProd);
-    const sqrtBetaProd = Math.sqrt(betaProd);
+    const sqrtAlphaProd = f(Math.sqrt(alphaProd));
+    const sqrtBetaProd = f(Math.sqrt(betaProd));
     for (let i = 0; i < sample.length; i++) {
       const x = sample[i] as number;
       let m = modelOutput[i] as number;
-      if (vPrediction) m = sqrtAlphaProd * m + sqrtBetaProd * x;
-      prevSample[i] = sampleCoeff * x - outputCoeff * m;
+      if (vPrediction) m = f(f(sqrtAlphaProd * m) + f(sqrtBetaProd * x));
+      prevSample[i] = f(f(sampleCoeff * x) - f(f(difference * m) / denominator));
     }
   }
 }
