@@ -3,7 +3,7 @@ import type { StorybookConfig } from '@storybook/web-components-vite';
 const config: StorybookConfig = {
   // Stories live beside the code they show, in every package.
   stories: ['../../../packages/*/src/**/*.stories.ts'],
-  addons: ['@storybook/addon-vitest'],
+  addons: ['@storybook/addon-docs', '@storybook/addon-vitest'],
   // The static build serves the default models from /models/ (preview.ts points the runtime there).
   staticDirs: [{ from: '../../../packages/models/assets', to: '/models' }],
   framework: { name: '@storybook/web-components-vite', options: {} },

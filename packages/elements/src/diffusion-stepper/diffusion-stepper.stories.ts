@@ -2,7 +2,8 @@ import { GenvizRuntime } from '@genviz/runtime';
 import type { LoadedModel, ModelCallOptions, ModelProgress } from '@genviz/runtime';
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
-import { expect, userEvent, waitFor } from 'storybook/test';
+import { expect, waitFor } from 'storybook/test';
+import { part as partOf } from '../testing/dom.js';
 import './define.js';
 import { schedulerNames } from './diffusion-stepper.js';
 import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
@@ -22,6 +23,7 @@ interface Args {
 const meta: Meta<Args> = {
   title: 'Elements/Diffusion stepper',
   component: 'genviz-diffusion-stepper',
+  tags: ['autodocs'],
   args: {
     mode: 'forward',
     scheduler: 'ddim',
@@ -42,7 +44,7 @@ const meta: Meta<Args> = {
     },
     device: { control: 'inline-radio', options: ['auto', 'webgpu', 'wasm'] },
     steps: { control: { type: 'number', min: 1, max: 1000 } },
-    guidance: { control: { type: 'range', min: 0, max: 10, step: 0.5 } },
+    guidance: { control: { type: 'range', min: 0, max: 20, step: 0.5 } },
     timestep: { control: { type: 'range', min: 0, max: 1000, step: 1 } },
   },
   render: (args) =>
@@ -69,95 +71,102 @@ const stepperIn = async (canvasElement: HTMLElement) => {
   await element.updateComplete;
   return element;
 };
-const part = (element: GenvizDiffusionStepper, name: string) =>
-  element.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`)!;
+const part = (element: GenvizDiffusionStepper, name: string) => partOf(element, name)!;
 const variance = (element: GenvizDiffusionStepper) =>
   Number(part(element, 'readout').querySelector('[data-variance]')?.getAttribute('data-variance'));
 
-/** The forward process on a held-out digit: the milestones take t to pure noise. */
+/** The forward process on a held-out digit at t = 300: half signal, half noise. */
 export const Forward: Story = {
-  args: { digit: '7' },
+  args: { digit: '7', timestep: 300 },
   play: async ({ canvasElement }) => {
     const element = await stepperIn(canvasElement);
     await waitFor(
       () => expect(part(element, 'readout').querySelector('[data-variance]')).not.toBeNull(),
-      {
-        timeout: 30_000,
-      },
+      { timeout: 30_000 },
     );
-    await userEvent.click(element.shadowRoot!.querySelectorAll('[part~="milestone"]')[4]!);
-    await element.updateComplete;
-    await expect(element.timestep).toBe(1000);
-    await expect(variance(element)).toBeGreaterThan(0.85);
-    await expect(variance(element)).toBeLessThan(1.15);
+    await expect(part(element, 'source').textContent).toMatch(/held-out 7/);
+    await expect(part(element, 'readout').textContent).toMatch(/Signal-to-noise ratio at t = 300/);
+    await expect(variance(element)).toBeGreaterThan(0.3);
   },
 };
 
-/** The reverse process: play, pause, step and scrub a stored trajectory. */
+/** The reverse process, ready to sample: its controls, empty panels, the model loaded. */
 export const Reverse: Story = {
   args: { mode: 'reverse', steps: 20 },
   play: async ({ canvasElement }) => {
     const element = await stepperIn(canvasElement);
-    await userEvent.click(part(element, 'play-button'));
-    await waitFor(() => expect(element.matches(':state(complete)')).toBe(true), {
-      timeout: 60_000,
-    });
-    await expect(element.trajectory).toHaveLength(20);
-    await expect(part(element, 'counter').textContent).toMatch(/Model evaluations:\s*20/);
-    // Stepping back shows stored steps: no new evaluations.
-    await userEvent.click(part(element, 'back-button'));
-    await userEvent.click(part(element, 'back-button'));
-    await expect(element.currentStep).toBe(17);
-    await element.updateComplete;
-    await expect(part(element, 'counter').textContent).toMatch(/Step\s*18\s*of 20/);
-    await expect(element.evaluations).toBe(20);
+    await expect(part(element, 'play-button').textContent!.trim()).toBe('Play');
+    await expect(part(element, 'counter').textContent).toMatch(/Step\s*0\s*of 20/);
+    await expect(element.shadowRoot!.querySelectorAll('[part~="panel"]')).toHaveLength(3);
+    // The model loads when the view is shown, and the device line says where it runs.
+    await waitFor(() => expect(part(element, 'device')).not.toBeNull(), { timeout: 30_000 });
   },
 };
 
-/** DDPM (here 100 steps), DDIM 50 and DPM-Solver++ 20 on the same seed and digit. */
+/** The race's three lanes on one seed and digit: DDPM (here 100 steps), DDIM 50, DPM-Solver++ 20. */
 export const Race: Story = {
   args: { mode: 'race', raceSteps: 100, digit: '1' },
   play: async ({ canvasElement }) => {
     const element = await stepperIn(canvasElement);
-    await userEvent.click(part(element, 'race-button'));
-    await waitFor(
-      () => expect(element.raceLanes.map((lane) => lane.status)).toEqual(['done', 'done', 'done']),
-      { timeout: 120_000 },
-    );
-    await expect(element.raceLanes.map((lane) => lane.evaluations)).toEqual([100, 50, 20]);
+    const lanes = [...element.shadowRoot!.querySelectorAll('[part~="lane"]')];
+    await expect(lanes.map((lane) => lane.querySelector('strong')!.textContent)).toEqual([
+      'DDPM',
+      'DDIM',
+      'DPM-Solver++',
+    ]);
+    await expect(lanes.map((lane) => lane.getAttribute('data-status'))).toEqual([
+      'waiting',
+      'waiting',
+      'waiting',
+    ]);
+    await expect(part(element, 'race-button').textContent!.trim()).toBe('Start the race');
   },
 };
 
-/** Guidance made visible: the unconditional and conditional noise and their combination. */
+/** Guidance made visible: a sampled 7 at guidance 5, with the two noise predictions. */
 export const Guidance: Story = {
   args: { mode: 'reverse', steps: 10, digit: '7', guidance: 5 },
+  render: (args) =>
+    html`<div style="max-inline-size: 860px">
+      <genviz-diffusion-stepper
+        mode="reverse"
+        steps=${args.steps}
+        digit=${args.digit}
+        guidance=${args.guidance}
+        autoplay
+      ></genviz-diffusion-stepper>
+    </div>`,
   play: async ({ canvasElement }) => {
     const element = await stepperIn(canvasElement);
-    element.play();
-    await waitFor(() => expect(element.trajectory).toHaveLength(10), { timeout: 60_000 });
-    element.currentStep = 3;
-    await element.updateComplete;
-    await expect(part(element, 'guidance').querySelector('h3')!.textContent).toMatch(/step 4/);
+    await waitFor(() => expect(element.matches(':state(complete)')).toBe(true), {
+      timeout: 60_000,
+    });
     await expect(element.shadowRoot!.querySelectorAll('[part~="guidance-panel"]')).toHaveLength(4);
-    await expect(element.trajectory[3]!.conditionalNoise).toHaveLength(784);
+    await expect(part(element, 'guidance').querySelector('h3')!.textContent).toMatch(/step 10/);
   },
 };
 
-/** The reader's own image: picked, dropped or pasted, any size, resized to 28x28 grey. */
-export const UploadedImage: Story = {
-  play: async ({ canvasElement }) => {
-    const element = await stepperIn(canvasElement);
-    const canvas = new OffscreenCanvas(120, 80);
+/** Any image, not only digits: a drawn letter, letterboxed to 28x28 grey, then noised. */
+export const OwnImage: Story = {
+  render: () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 120;
+    canvas.height = 80;
     const context = canvas.getContext('2d')!;
     context.fillStyle = '#fff';
     context.font = 'bold 70px sans-serif';
     context.fillText('A', 35, 70);
-    const blob = await canvas.convertToBlob({ type: 'image/png' });
-    const input = element.shadowRoot!.querySelector<HTMLInputElement>('input[type="file"]')!;
-    await userEvent.upload(input, new File([blob], 'letter-a.png', { type: 'image/png' }));
-    await waitFor(() => expect(part(element, 'source').textContent).toMatch(/letter-a\.png/), {
+    return html`<genviz-diffusion-stepper
+      image=${canvas.toDataURL('image/png')}
+      timestep="100"
+    ></genviz-diffusion-stepper>`;
+  },
+  play: async ({ canvasElement }) => {
+    const element = await stepperIn(canvasElement);
+    await waitFor(() => expect(part(element, 'source').textContent).toMatch(/an embedded image/), {
       timeout: 30_000,
     });
+    await expect(part(element, 'source').textContent).toMatch(/Use a held-out digit/);
   },
 };
 
@@ -199,14 +208,14 @@ export const EveryScheduler: Story = {
   },
 };
 
-/** Themed through the public custom properties, in dark mode. */
+/** Themed in dark mode: a page-wide token (the accent) and one of the element's own (its background). */
 export const Themed: Story = {
   args: { mode: 'reverse', steps: 10 },
   render: (args) =>
     html`<div
       style="color-scheme: dark; max-inline-size: 720px;
+        --genviz-accent-color: #22c55e;
         --genviz-diffusion-stepper-background: #0b1320;
-        --genviz-diffusion-stepper-accent-color: #22c55e;
         --genviz-diffusion-stepper-radius: 0;"
     >
       <genviz-diffusion-stepper mode=${args.mode} steps=${args.steps}></genviz-diffusion-stepper>

@@ -112,9 +112,18 @@ export const diffusionStepperStyles = [
       border-radius: var(--_radius);
       font-size: 0.9em;
     }
+    [part~='source'] > * {
+      min-inline-size: 0;
+      max-inline-size: 100%;
+    }
+    .file {
+      display: grid;
+      gap: 0.15rem;
+    }
     .file input {
       font: inherit;
-      max-inline-size: 100%;
+      inline-size: 100%;
+      min-inline-size: 0;
     }
     .schedule figcaption {
       display: flex;

@@ -7,6 +7,7 @@ import { userEvent } from 'vitest/browser';
 import './define.js';
 import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
 import type { GenvizCompleteEvent, GenvizErrorEvent } from './events.js';
+import { inState, mount as mountElement, once, part, pixels, unmountAll } from '../testing/dom.js';
 
 // Against the real default models (@genviz/models), in the runtime's worker, on WASM: the
 // machine is small and shared, so runs are short (DDIM 50, a 20-step race).
@@ -18,37 +19,13 @@ let host: HTMLElement | undefined;
 afterEach(() => {
   host?.remove();
   host = undefined;
+  unmountAll();
   vi.restoreAllMocks();
 });
 
-async function mount(template: TemplateResult, width = 640): Promise<GenvizDiffusionStepper> {
-  host = document.createElement('div');
-  host.style.width = `${width}px`;
-  document.body.append(host);
-  render(template, host);
-  const element = host.querySelector('genviz-diffusion-stepper')!;
-  await element.updateComplete;
-  return element;
-}
-
-const part = (element: GenvizDiffusionStepper, name: string) =>
-  element.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
-
-const once = <K extends keyof GlobalEventHandlersEventMap>(
-  element: HTMLElement,
-  name: K,
-): Promise<GlobalEventHandlersEventMap[K]> =>
-  new Promise((resolve) =>
-    element.addEventListener(name, (event) => resolve(event), { once: true }),
-  );
-
-const matches = (element: Element, state: string) => element.matches(`:state(${state})`);
-
-/** The canvas's pixels as grey levels. */
-function pixels(canvas: HTMLCanvasElement): number[] {
-  const data = canvas.getContext('2d')!.getImageData(0, 0, 28, 28).data;
-  return Array.from({ length: 784 }, (_, i) => data[i * 4]!);
-}
+const mount = (template: TemplateResult, width = 640) =>
+  mountElement<GenvizDiffusionStepper>(template, 'genviz-diffusion-stepper', width);
+const matches = inState;
 
 describe('<genviz-diffusion-stepper> forward process', () => {
   test('noises a held-out digit; at t = 1000 the pixels are standard normal', async () => {

@@ -129,7 +129,9 @@ export class ForwardProcess implements ReactiveController {
       source = this.#imageOverride.name;
     } else if (host.image) {
       image = await imageToTensor(host.image, signal);
-      source = host.image.split('/').at(-1) || host.image;
+      source = host.image.startsWith('data:')
+        ? 'an embedded image'
+        : host.image.split('/').at(-1) || host.image;
     } else {
       const picked = pickDigit(await runtime.data.heldOutDigits({ signal }), host.digit);
       image = picked.image;

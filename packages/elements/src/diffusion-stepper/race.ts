@@ -74,6 +74,7 @@ export class Race {
   }
 
   start(): void {
+    if (this.run.pending) this.reset('stopped');
     this.#key = raceKey(this.#host);
     void this.run.run((signal) => this.#race(signal));
   }

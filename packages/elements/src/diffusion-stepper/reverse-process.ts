@@ -85,7 +85,13 @@ export class ReverseProcess {
     return this.run.status === 'initial' && this.trajectory.steps.length === 0;
   }
 
+  /** Forgets a run of other settings than the element's now (changed since, not yet updated). */
+  #forgetStale(): void {
+    if (this.#key !== undefined && this.#key !== reverseKey(this.#host)) this.reset('settings');
+  }
+
   play(): void {
+    this.#forgetStale();
     if (this.run.pending) {
       this.trajectory.resume();
       this.#services.feedback.announce('Sampling resumed.');
@@ -110,6 +116,7 @@ export class ReverseProcess {
   }
 
   stepForward(): void {
+    this.#forgetStale();
     const { trajectory } = this;
     trajectory.stopReplay();
     if (trajectory.shown < trajectory.steps.length - 1) {

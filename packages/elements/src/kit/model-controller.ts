@@ -133,12 +133,12 @@ export class ModelController {
     const progress = this.#progress;
     const fraction =
       progress && progress.totalBytes > 0 ? progress.loadedBytes / progress.totalBytes : undefined;
+    const label = `Loading ${this.#options.label ?? 'the model'}${
+      fraction === undefined ? '…' : ` (${Math.round(fraction * 100)}%)`
+    }`;
     return html`<div class="loading">
       <label>
-        Loading
-        ${this.#options.label ?? 'the model'}${
-          fraction === undefined ? '…' : ` (${Math.round(fraction * 100)}%)`
-        }
+        ${label}
         <progress part="progress" max="1" .value=${fraction ?? null}></progress>
       </label>
     </div>`;

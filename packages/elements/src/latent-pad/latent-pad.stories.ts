@@ -1,12 +1,14 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import { expect, userEvent } from 'storybook/test';
+import { part } from '../testing/dom.js';
 import './define.js';
 import type { GenvizLatentPad } from './latent-pad.js';
 
 const meta: Meta = {
   title: 'Parts/Latent pad',
   component: 'genviz-latent-pad',
+  tags: ['autodocs'],
   args: { x: 0, y: 0, min: -3, max: 3, step: 0.1, label: 'Latent point' },
   render: (args) =>
     html`<div style="max-inline-size: 280px">
@@ -31,11 +33,11 @@ export const KeyboardOperable: Story = {
   play: async ({ canvasElement }) => {
     const pad = canvasElement.querySelector<GenvizLatentPad>('genviz-latent-pad')!;
     await pad.updateComplete;
-    pad.shadowRoot!.querySelector<HTMLElement>('[part~="axis-x"]')!.focus();
+    part(pad, 'axis-x')!.focus();
     await userEvent.keyboard('{ArrowRight}{ArrowRight}{ArrowDown}');
     await expect(pad.x).toBe(1);
     await expect(pad.y).toBe(-0.5);
-    const vertical = pad.shadowRoot!.querySelector('[part~="axis-y"]')!;
+    const vertical = part(pad, 'axis-y')!;
     await expect(vertical.getAttribute('aria-valuenow')).toBe('-0.5');
   },
 };

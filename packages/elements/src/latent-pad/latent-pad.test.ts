@@ -1,24 +1,16 @@
-import { html, render } from 'lit';
+import { html } from 'lit';
+import type { TemplateResult } from 'lit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import './define.js';
 import type { GenvizLatentPad } from './latent-pad.js';
+import { mount as mountElement, part as partOf, unmountAll } from '../testing/dom.js';
 
-let host: HTMLElement;
-afterEach(() => host?.remove());
+afterEach(unmountAll);
 
-async function mount(template: unknown) {
-  host = document.createElement('div');
-  host.style.width = '200px';
-  document.body.append(host);
-  render(template, host);
-  const pad = host.querySelector('genviz-latent-pad')!;
-  await pad.updateComplete;
-  return pad;
-}
-
-const part = (pad: GenvizLatentPad, name: string) =>
-  pad.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`)!;
+const mount = (template: TemplateResult) =>
+  mountElement<GenvizLatentPad>(template, 'genviz-latent-pad', 200);
+const part = (pad: GenvizLatentPad, name: string) => partOf(pad, name)!;
 
 describe('<genviz-latent-pad>', () => {
   test('renders a pair of ARIA sliders for the current point', async () => {
