@@ -98,3 +98,93 @@ describe('quantize', () => {
     }
   });
 });
+
+describe('fp16 on graphs exported elsewhere', () => {
+  it('casts only float values: int64 Constants, ConstantOfShape and index outputs keep their type', async () => {
+    const { toFloat16 } = await import('../src/quantize.js');
+    const { OnnxDataType, AttributeType, tensorValueInfo, attributeInt } =
+      await import('../src/onnx/ir.js');
+    const tensor = (dataType: number, bytes: Uint8Array, dims: number[]) => ({
+      name: 'value',
+      type: AttributeType.TENSOR,
+      t: { data_type: dataType, dims, raw_data: bytes },
+    });
+    const model = {
+      irVersion: 8,
+      opsetImports: [{ domain: '', version: 17 }],
+      producerName: 'pytorch',
+      producerVersion: '2.5.1',
+      metadata: [],
+      extra: {},
+      graph: {
+        name: 'g',
+        extra: {},
+        initializers: [],
+        inputs: [tensorValueInfo('x', OnnxDataType.FLOAT, ['batch', 6])],
+        outputs: [
+          tensorValueInfo('y', OnnxDataType.FLOAT, ['batch', 2, 3]),
+          tensorValueInfo('indices', OnnxDataType.INT64, ['batch', 1]),
+          tensorValueInfo('zeros', OnnxDataType.FLOAT, [2]),
+        ],
+        nodes: [
+          {
+            name: 'shape',
+            op_type: 'Constant',
+            input: [],
+            output: ['shape'],
+            attribute: [tensor(7, new Uint8Array(BigInt64Array.from([-1n, 2n, 3n]).buffer), [3])],
+          },
+          {
+            name: 'reshape',
+            op_type: 'Reshape',
+            input: ['x', 'shape'],
+            output: ['y'],
+            attribute: [],
+          },
+          {
+            name: 'k',
+            op_type: 'Constant',
+            input: [],
+            output: ['k'],
+            attribute: [{ name: 'value_ints', type: AttributeType.INTS, ints: [1] }],
+          },
+          {
+            name: 'topk',
+            op_type: 'TopK',
+            input: ['x', 'k'],
+            output: ['values', 'indices'],
+            attribute: [attributeInt('axis', 1)],
+          },
+          {
+            name: 'size',
+            op_type: 'Constant',
+            input: [],
+            output: ['size'],
+            attribute: [tensor(7, new Uint8Array(BigInt64Array.from([2n]).buffer), [1])],
+          },
+          {
+            name: 'zeros',
+            op_type: 'ConstantOfShape',
+            input: ['size'],
+            output: ['zeros'],
+            attribute: [],
+          },
+        ],
+      },
+    };
+    const converted = toFloat16(model);
+    const casts = converted.graph.nodes.filter((node) => node.op_type === 'Cast');
+    // x goes to fp16 once, y comes back to fp32; nothing int64 is cast.
+    expect(casts.map((node) => node.input[0])).toEqual(['x', 'y__fp16']);
+    expect(converted.graph.nodes.find((n) => n.op_type === 'Reshape')!.input[1]).toBe('shape');
+    expect(converted.graph.nodes.find((n) => n.op_type === 'TopK')!.input[1]).toBe('k');
+    const path = join(await temporaryDir(), 'g_fp16.onnx');
+    const { writeOnnxModel } = await import('../src/onnx/writer.js');
+    await writeOnnxModel(path, converted);
+    const x = Float32Array.from({ length: 12 }, (_, i) => i - 5);
+    const out = await runOnnx(path, { x: { dtype: 'float32', shape: [2, 6], data: x } });
+    expect(Array.from(out['y']!.data)).toEqual(Array.from(x));
+    expect(Array.from(out['indices']!.data as unknown as BigInt64Array)).toEqual([5n, 5n]);
+    expect(Array.from(out['zeros']!.data)).toEqual([0, 0]);
+  });
+});
