@@ -1,4 +1,5 @@
 // Registers every genviz element. The one module of this package with side effects, besides
 // each element's own define.ts.
 import './latent-pad/define.js';
+import './drawing-pad/define.js';
 import './diffusion-stepper/define.js';

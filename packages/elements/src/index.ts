@@ -1,6 +1,7 @@
 // Classes only: importing this module registers nothing. Registration lives in the `define`
 // modules (`@genviz/elements/define`, or one element's `define.js`).
 export { GenvizLatentPad } from './latent-pad/latent-pad.js';
+export { GenvizDrawingPad } from './drawing-pad/drawing-pad.js';
 export { GenvizDiffusionStepper } from './diffusion-stepper/diffusion-stepper.js';
 export type { DiffusionStepperMode, RaceLane } from './diffusion-stepper/diffusion-stepper.js';
 export { GenvizCancelEvent, GenvizErrorEvent, GenvizModelProgressEvent } from './kit/events.js';
