@@ -3,12 +3,15 @@ import type { NoiseSource } from './rng.js';
 /** Noise for a stochastic step: a ready array of standard normals, or a generator to draw from. */
 export type NoiseInput = Float32Array | NoiseSource;
 
-/** Clamps every element of `values` to [-range, range] in place. */
+/** Clamps every element of `values` to [-range, range] in place. Allocates nothing. */
 export function clipInPlace(values: Float32Array, range: number): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    values[i] = v > range ? range : v < -range ? -range : v;
-  }
+  // Math.min/Math.max keep every value an unboxed double; a conditional that mixes the `range`
+  // parameter with element values made V8 box a HeapNumber per element (100+ minor GCs per
+  // 800 clips of 32k floats).
+  const high = Math.max(range, -range);
+  const low = -high;
+  for (let i = 0; i < values.length; i++)
+    values[i] = Math.min(Math.max(values[i] as number, low), high);
 }
 
 /**
@@ -33,18 +36,52 @@ export function thresholdInPlace(
   for (let b = 0; b < batchSize; b++) {
     const start = b * itemLength;
     for (let i = 0; i < itemLength; i++) sorted[i] = Math.abs(values[start + i] as number);
-    sorted.sort();
     const rank = ratio * (itemLength - 1);
     const below = Math.floor(rank);
-    const above = Math.min(below + 1, itemLength - 1);
-    const low = sorted[below] as number;
-    const quantile = low + (rank - below) * ((sorted[above] as number) - low);
+    // The two order statistics the quantile interpolates, found by selection in place:
+    // TypedArray#sort would copy the item into boxed numbers (V8), allocating per element.
+    const low = selectInPlace(sorted, below);
+    let high = low;
+    if (below + 1 < itemLength) {
+      high = Infinity;
+      for (let i = below + 1; i < itemLength; i++) high = Math.min(high, sorted[i] as number);
+    }
+    const quantile = low + (rank - below) * (high - low);
     const s = Math.min(Math.max(quantile, 1), maxValue);
     for (let i = start; i < start + itemLength; i++) {
       const v = values[i] as number;
       values[i] = (v > s ? s : v < -s ? -s : v) / s;
     }
   }
+}
+
+/**
+ * Hoare's selection (quickselect) in place: reorders `values` so that values[k] is the k-th
+ * smallest, everything before it <= it and everything after >= it; returns values[k].
+ */
+function selectInPlace(values: Float32Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (left < right) {
+    const pivot = values[(left + right) >> 1] as number;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const held = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = held;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k] as number;
 }
 
 /** `out = uncond + scale * (cond - uncond)`: classifier-free guidance. `out` may alias either input. */

@@ -73,9 +73,9 @@ export class TorchGenerator implements NoiseSource {
 
   /** torch's uniform_real_distribution<double>(0, 1): 53 bits of random64(). */
   private nextUniformDouble(): number {
-    const low = this.nextUint32();
+    // random64() = (first << 32) | second; the low 53 bits are (first & 0x1fffff) * 2^32 + second.
     const high = this.nextUint32();
-    // random64() = (high << 32) | low; the low 53 bits are (high & 0x1fffff) * 2^32 + low.
+    const low = this.nextUint32();
     return ((high & 0x1fffff) * 4294967296 + low) / 9007199254740992;
   }
 

@@ -223,6 +223,25 @@ export abstract class BaseScheduler implements Scheduler {
   }
 
   /**
+   * The standard normals of a stochastic step: the caller's array (checked for length) or a
+   * scratch buffer filled from the caller's NoiseSource. Throws when there is no noise.
+   */
+  protected noiseFor(noise: NoiseInput | undefined, n: number): Float32Array {
+    if (noise === undefined) {
+      throw new TypeError(
+        `${this.className}: this step is stochastic and needs noise (a Float32Array or a NoiseSource)`,
+      );
+    }
+    if (noise instanceof Float32Array) {
+      checkLength(this.className, 'noise', noise, n);
+      return noise;
+    }
+    const buffer = this.scratch('noise', n);
+    noise.fill(buffer);
+    return buffer;
+  }
+
+  /**
    * Throws a clear error when `modelOutput` or `out.prevSample` is shorter than `sample` (a
    * shorter model output would otherwise read undefined and give NaN).
    */

@@ -1,6 +1,5 @@
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { spacedTimesteps } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
@@ -110,8 +109,7 @@ export class DDIMScheduler extends BaseScheduler {
     }
     const directionCoeff = f(Math.sqrt(f(f(1 - alphaProdPrev) - f(stdDev * stdDev))));
     const sqrtAlphaProdPrev = f(Math.sqrt(alphaProdPrev));
-    const noiseValues =
-      eta > 0 ? resolveNoise(noise, n, () => this.scratch('noise', n), this.className) : null;
+    const noiseValues = eta > 0 ? this.noiseFor(noise, n) : null;
     const prevSample = out.prevSample;
     for (let i = 0; i < n; i++) {
       let value = f(

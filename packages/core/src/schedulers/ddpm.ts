@@ -1,7 +1,6 @@
 import { readEnum } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { spacedTimesteps } from '../timesteps.js';
 import { BaseScheduler, checkCustomTimesteps } from './base.js';
@@ -128,7 +127,7 @@ export class DDPMScheduler extends BaseScheduler {
     let minLog = 0;
     let maxLog = 0;
     if (timestep > 0) {
-      noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      noiseValues = this.noiseFor(noise, n);
       // diffusers' _get_variance.
       const posteriorVariance = Math.max(f(f(betaProdPrev / betaProd) * currentBeta), 1e-20);
       switch (this.varianceType) {

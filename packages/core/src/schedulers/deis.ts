@@ -8,13 +8,13 @@ import {
   MULTISTEP_DEFAULTS,
   ModelOutputHistory,
   UNSUPPORTED_SIGMA_FLAGS,
-  alphaSigmaLambda,
   multistepSigmas,
   multistepTimesteps,
   addNoiseAtSigma,
   multistepIndexOf,
   predictOriginal,
 } from './multistep.js';
+import { alphaSigmaLambdaInto } from './dpm-update.js';
 import { trainSigmaTables } from '../schedules.js';
 import type { TrainSigmaTables } from '../schedules.js';
 
@@ -34,6 +34,8 @@ export class DEISMultistepScheduler extends BaseScheduler {
   readonly lowerOrderFinal: boolean;
   readonly useKarrasSigmas: boolean;
   private readonly tables: TrainSigmaTables;
+  /** alpha, sigma, lambda of the noise level in hand (no tuple per call, so a step allocates nothing). */
+  private readonly triple = new Float64Array(3);
   /** How many model outputs are stored (diffusers' lower_order_nums). */
   private lowerOrderNums = 0;
   /** The last solver_order epsilons (DEIS works on the noise prediction). */
@@ -103,7 +105,9 @@ export class DEISMultistepScheduler extends BaseScheduler {
     // convert_model_output: x0 (thresholded if asked), then back to epsilon.
     const epsilon = this.history.advance(n);
     const sigmas = this.sigmas as Float32Array;
-    const [alpha, sigma] = alphaSigmaLambda(sigmas[index] as number);
+    alphaSigmaLambdaInto(this.triple, 0, sigmas[index] as number, false);
+    const alpha = this.triple[0] as number;
+    const sigma = this.triple[1] as number;
     predictOriginal(epsilon, modelOutput, sample, alpha, sigma, this.predictionType);
     if (this.common.thresholding) this.clipOrThreshold(epsilon, options?.batchSize ?? 1, false);
     if (out.predOriginalSample) out.predOriginalSample.set(epsilon);
@@ -127,8 +131,14 @@ export class DEISMultistepScheduler extends BaseScheduler {
     order: number,
   ): void {
     const sigmas = this.sigmas as Float32Array;
-    const [alphaT, sigmaT, lambdaT] = alphaSigmaLambda(sigmas[index + 1] as number);
-    const [alphaS0, sigmaS0, lambdaS0] = alphaSigmaLambda(sigmas[index] as number);
+    alphaSigmaLambdaInto(this.triple, 0, sigmas[index + 1] as number, false);
+    const alphaT = this.triple[0] as number;
+    const sigmaT = this.triple[1] as number;
+    const lambdaT = this.triple[2] as number;
+    alphaSigmaLambdaInto(this.triple, 0, sigmas[index] as number, false);
+    const alphaS0 = this.triple[0] as number;
+    const sigmaS0 = this.triple[1] as number;
+    const lambdaS0 = this.triple[2] as number;
     const n = sample.length;
     const m0 = this.history.at(0);
     if (order === 1) {
@@ -143,7 +153,9 @@ export class DEISMultistepScheduler extends BaseScheduler {
     // rho = sigma_t / alpha_t; the coefficients integrate Lagrange bases in log(rho) exactly.
     const logRhoT = Math.log(sigmaT / alphaT);
     const logRhoS0 = Math.log(sigmaS0 / alphaS0);
-    const [alphaS1, sigmaS1] = alphaSigmaLambda(sigmas[index - 1] as number);
+    alphaSigmaLambdaInto(this.triple, 0, sigmas[index - 1] as number, false);
+    const alphaS1 = this.triple[0] as number;
+    const sigmaS1 = this.triple[1] as number;
     const logRhoS1 = Math.log(sigmaS1 / alphaS1);
     const m1 = this.history.at(1);
     if (order === 2) {
@@ -162,7 +174,9 @@ export class DEISMultistepScheduler extends BaseScheduler {
       }
       return;
     }
-    const [alphaS2, sigmaS2] = alphaSigmaLambda(sigmas[index - 2] as number);
+    alphaSigmaLambdaInto(this.triple, 0, sigmas[index - 2] as number, false);
+    const alphaS2 = this.triple[0] as number;
+    const sigmaS2 = this.triple[1] as number;
     const logRhoS2 = Math.log(sigmaS2 / alphaS2);
     const m2 = this.history.at(2);
     const coefficient0 =

@@ -7,7 +7,6 @@ import {
 } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { BaseScheduler, checkCustomTimesteps, checkLength } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
@@ -205,9 +204,7 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     this.convertModelOutput(newest, modelOutput, sample, index, options?.batchSize ?? 1);
     if (out.predOriginalSample)
       this.writePredictedOriginal(out.predOriginalSample, newest, sample, index);
-    const noiseValues = isStochastic(this.algorithmType)
-      ? resolveNoise(noise, n, () => this.scratch('noise', n), this.className)
-      : null;
+    const noiseValues = isStochastic(this.algorithmType) ? this.noiseFor(noise, n) : null;
 
     let order: number;
     if (this.solverOrder === 1 || this.lowerOrderNums < 1 || lowerOrderFinal) order = 1;

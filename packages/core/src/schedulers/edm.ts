@@ -1,7 +1,6 @@
 import { readEnum, readNumber } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { torchLinspaceFloat32 } from '../schedules.js';
 import { checkStepCount, numpyLinspace } from '../timesteps.js';
@@ -192,7 +191,7 @@ export class EDMEulerScheduler extends BaseScheduler {
     const sigmaHat = f(sigma * (gamma + 1));
     let current = sample;
     if (gamma > 0) {
-      const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      const noiseValues = this.noiseFor(noise, n);
       const churned = this.scratch('churned', n);
       const noiseScale = f(Math.sqrt(f(f(sigmaHat * sigmaHat) - f(sigma * sigma))));
       for (let i = 0; i < n; i++) {

@@ -1,6 +1,5 @@
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { sigmaToTimestep } from '../timesteps.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
@@ -268,7 +267,7 @@ export class KDPM2AncestralDiscreteScheduler extends KDPM2DiscreteScheduler {
       }
     } else {
       const dt = f(sigmaDown - sigma);
-      const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      const noiseValues = this.noiseFor(noise, n);
       for (let i = 0; i < n; i++) {
         const derivative = f(f((sample[i] as number) - (original[i] as number)) / sigmaInterpol);
         const moved = f((saved[i] as number) + f(derivative * dt));

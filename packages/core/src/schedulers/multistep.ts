@@ -95,16 +95,6 @@ export function multistepSigmas(
   return { timesteps: resultTimesteps, sigmas: all };
 }
 
-/**
- * alpha_t, sigma_t (float32, as diffusers' tensors) and lambda_t = log(alpha_t) - log(sigma_t) of the
- * VP process at noise level sigma (diffusers' _sigma_to_alpha_sigma_t). sigma = 0 gives lambda = +Infinity.
- */
-export function alphaSigmaLambda(sigma: number): [alpha: number, sigmaT: number, lambda: number] {
-  const alpha = Math.fround(1 / Math.sqrt(sigma * sigma + 1));
-  const sigmaT = Math.fround(sigma * alpha);
-  return [alpha, sigmaT, Math.log(alpha) - Math.log(sigmaT)];
-}
-
 /** x0 from a raw model output at (alpha_t, sigma_t), per prediction_type (convert_model_output). */
 export function predictOriginal(
   out: Float32Array,
@@ -138,6 +128,8 @@ export const UNSUPPORTED_SIGMA_FLAGS = Object.freeze([
  */
 export class ModelOutputHistory {
   private readonly buffers: Float32Array[] = [];
+  /** Index in `buffers` of the newest output. */
+  private head = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -148,14 +140,13 @@ export class ModelOutputHistory {
       if ((this.buffers[k] as Float32Array).length !== length)
         this.buffers[k] = new Float32Array(length);
     }
-    const newest = this.buffers.pop() as Float32Array;
-    this.buffers.unshift(newest);
-    return newest;
+    this.head = (this.head + this.capacity - 1) % this.capacity;
+    return this.buffers[this.head] as Float32Array;
   }
 
   /** The output `stepsBack` steps ago (0 = newest). */
   at(stepsBack: number): Float32Array {
-    return this.buffers[stepsBack] as Float32Array;
+    return this.buffers[(this.head + stepsBack) % this.capacity] as Float32Array;
   }
 }
 

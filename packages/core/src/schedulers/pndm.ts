@@ -1,7 +1,6 @@
 import { readBoolean, readInteger, readNumber } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { numpyArange, numpyLinspace, roundHalfEven } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
@@ -340,7 +339,7 @@ export class LCMScheduler extends BaseScheduler {
       denoised[i] = cOut * (original[i] as number) + cSkip * (sample[i] as number);
     const prevSample = out.prevSample;
     if (index !== this.numInferenceSteps - 1) {
-      const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      const noiseValues = this.noiseFor(noise, n);
       const a = Math.sqrt(alphaProdPrev);
       const b = Math.sqrt(1 - alphaProdPrev);
       for (let i = 0; i < n; i++)

@@ -1,6 +1,5 @@
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { sigmaToTimestep } from '../timesteps.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
@@ -125,7 +124,7 @@ export class DPMSolverSDEScheduler extends SigmaScheduler {
       const sampleScale = f(f(Math.exp(-ancestralT)) / sigmaFrom);
       const originalScale = f(Math.expm1(f(t - ancestralT)));
       const sNoise = options?.sNoise ?? 1;
-      const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      const noiseValues = this.noiseFor(noise, n);
       for (let i = 0; i < n; i++) {
         const x = start[i] as number;
         const moved = f(f(sampleScale * x) - f(originalScale * (original[i] as number)));

@@ -1,7 +1,6 @@
 import { readBoolean, readEnum, readOptionalNumber, rejectEnabledFlags } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import {
   interpolateByIndex,
@@ -258,7 +257,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
 
     let current = sample;
     if (gamma > 0) {
-      const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      const noiseValues = this.noiseFor(noise, n);
       const churned = this.scratch('churned', n);
       const noiseScale = f(Math.sqrt(f(f(sigmaHat * sigmaHat) - f(sigma * sigma))));
       for (let i = 0; i < n; i++) {
@@ -323,7 +322,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     const sigmaUp = f(Math.sqrt(f(f(to2 * f(from2 - to2)) / from2)));
     const sigmaDown = f(Math.sqrt(f(to2 - f(sigmaUp * sigmaUp))));
     const dt = f(sigmaDown - sigmaFrom);
-    const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+    const noiseValues = this.noiseFor(noise, n);
     const prevSample = out.prevSample;
     for (let i = 0; i < n; i++) {
       const x = sample[i] as number;

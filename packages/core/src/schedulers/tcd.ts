@@ -1,7 +1,6 @@
 import { readInteger } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import { resolveNoise } from '../tensor-ops.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { numpyLinspace } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
@@ -111,7 +110,7 @@ export class TCDScheduler extends BaseScheduler {
     }
     const prevSample = out.prevSample;
     if (eta > 0 && index !== this.numInferenceSteps - 1) {
-      const noiseValues = resolveNoise(noise, n, () => this.scratch('noise', n), this.className);
+      const noiseValues = this.noiseFor(noise, n);
       const ratio = f(alphaProdPrev / alphaProdS);
       const keep = f(Math.sqrt(ratio));
       const add = f(Math.sqrt(f(1 - ratio)));

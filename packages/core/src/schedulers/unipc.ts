@@ -14,13 +14,13 @@ import {
   MULTISTEP_DEFAULTS,
   ModelOutputHistory,
   UNSUPPORTED_SIGMA_FLAGS,
-  alphaSigmaLambda,
   multistepSigmas,
   multistepTimesteps,
   addNoiseAtSigma,
   multistepIndexOf,
   predictOriginal,
 } from './multistep.js';
+import { alphaSigmaLambdaInto } from './dpm-update.js';
 import { trainSigmaTables } from '../schedules.js';
 import type { TrainSigmaTables } from '../schedules.js';
 
@@ -44,12 +44,16 @@ export class UniPCMultistepScheduler extends BaseScheduler {
   readonly useKarrasSigmas: boolean;
   readonly finalSigmasType: 'zero' | 'sigma_min';
   private readonly tables: TrainSigmaTables;
+  /** alpha, sigma, lambda of the noise level in hand (no tuple per call, so a step allocates nothing). */
+  private readonly triple = new Float64Array(3);
   /** How many model outputs are stored (diffusers' lower_order_nums). */
   private lowerOrderNums = 0;
   /** Order of the last predictor step (diffusers' this_order), which the corrector repeats. */
   private lastOrder = 0;
   /** The sample the last predictor started from (diffusers' last_sample); null before the first step. */
   private lastSample: Float32Array | null = null;
+  /** Whether lastSample holds this run's sample (the buffer is kept across runs). */
+  private hasLastSample = false;
   /**
    * solver_order + 1 converted outputs: the corrector needs the previous solver_order outputs
    * while the current one is already converted.
@@ -132,7 +136,7 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     this.installTimesteps(result.timesteps, result.sigmas);
     this.lowerOrderNums = 0;
     this.lastOrder = 0;
-    this.lastSample = null;
+    this.hasLastSample = false;
   }
 
   protected takeStep(
@@ -151,12 +155,15 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     const useCorrector =
       index > 0 &&
       !this.disableCorrector.includes(index - 1) &&
+      this.hasLastSample &&
       lastSample !== null &&
       lastSample.length === n;
 
     // The current output is converted at the uncorrected sample, as diffusers does.
     const converted = this.history.advance(n);
-    const [alpha, sigma] = alphaSigmaLambda(sigmas[index] as number);
+    alphaSigmaLambdaInto(this.triple, 0, sigmas[index] as number, false);
+    const alpha = this.triple[0] as number;
+    const sigma = this.triple[1] as number;
     predictOriginal(converted, modelOutput, sample, alpha, sigma, this.predictionType);
     if (this.common.thresholding && this.predictX0)
       this.clipOrThreshold(converted, options?.batchSize ?? 1, false);
@@ -167,6 +174,7 @@ export class UniPCMultistepScheduler extends BaseScheduler {
       lastSample = new Float32Array(n);
       this.lastSample = lastSample;
     }
+    this.hasLastSample = true;
     if (useCorrector) {
       // UniC: redo the last step from last_sample with the output evaluated at its result.
       this.correct(lastSample, index, this.lastOrder);
@@ -281,12 +289,19 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     current: Float32Array | null,
   ): void {
     const sigmas = this.sigmas as Float32Array;
-    const [alphaT, sigmaT, lambdaT] = alphaSigmaLambda(sigmas[to] as number);
-    const [alphaS0, sigmaS0, lambdaS0] = alphaSigmaLambda(sigmas[from] as number);
+    alphaSigmaLambdaInto(this.triple, 0, sigmas[to] as number, false);
+    const alphaT = this.triple[0] as number;
+    const sigmaT = this.triple[1] as number;
+    const lambdaT = this.triple[2] as number;
+    alphaSigmaLambdaInto(this.triple, 0, sigmas[from] as number, false);
+    const alphaS0 = this.triple[0] as number;
+    const sigmaS0 = this.triple[1] as number;
+    const lambdaS0 = this.triple[2] as number;
     const h = lambdaT - lambdaS0;
     const historyCount = order - 1;
     for (let k = 1; k <= historyCount; k++) {
-      const [, , lambdaSk] = alphaSigmaLambda(sigmas[from - k] as number);
+      alphaSigmaLambdaInto(this.triple, 0, sigmas[from - k] as number, false);
+      const lambdaSk = this.triple[2] as number;
       this.ratios[k - 1] = (lambdaSk - lambdaS0) / h;
     }
     const hh = this.predictX0 ? -h : h;
