@@ -1,0 +1,216 @@
+import { describe, expect, test } from 'vitest';
+import {
+  DPMSolverMultistepScheduler,
+  EulerDiscreteScheduler,
+  KDPM2DiscreteScheduler,
+  LMSDiscreteScheduler,
+  NormalGenerator,
+  SCHEDULER_CLASSES,
+  SchedulerConfigError,
+  TorchGenerator,
+  createScheduler,
+  parseSchedulerConfig,
+} from '../src/index.js';
+import { expectAllClose } from './matchers.js';
+
+function configError(run: () => unknown): SchedulerConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof SchedulerConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a SchedulerConfigError');
+}
+
+describe('config files as diffusers writes them', () => {
+  test("parseSchedulerConfig reads Python's -Infinity, Infinity and NaN tokens", () => {
+    const text = `{
+      "_class_name": "DPMSolverMultistepScheduler",
+      "lambda_min_clipped": -Infinity,
+      "note": "the string \\"-Infinity\\" and NaN stay text",
+      "big": Infinity, "nothing": NaN, "list": [1, -Infinity]
+    }`;
+    const json = parseSchedulerConfig(text);
+    expect(json['lambda_min_clipped']).toBe(-Infinity);
+    expect(json['big']).toBe(Infinity);
+    expect(Number.isNaN(json['nothing'])).toBe(true);
+    expect(json['list']).toEqual([1, -Infinity]);
+    expect(json['note']).toBe('the string "-Infinity" and NaN stay text');
+    expect(() => JSON.parse(text)).toThrow();
+    expect(createScheduler(json).className).toBe('DPMSolverMultistepScheduler');
+    expect(() => parseSchedulerConfig('{"a": -Infinty}')).toThrow(SyntaxError);
+    expect(configError(() => parseSchedulerConfig('[1, 2]')).message).toMatch(/JSON object/);
+  });
+
+  test('lambda_min_clipped takes -Infinity (the default), clips with a finite value, refuses NaN', () => {
+    const open = new DPMSolverMultistepScheduler({ lambda_min_clipped: -Infinity });
+    open.setTimesteps(10);
+    expect(open.timesteps[0]).toBe(999);
+    // The cosine schedule's lambda falls below -5.1 near t = 999: those timesteps are clipped.
+    const clipped = new DPMSolverMultistepScheduler({
+      beta_schedule: 'squaredcos_cap_v2',
+      lambda_min_clipped: -5.1,
+    });
+    clipped.setTimesteps(10);
+    expect(clipped.timesteps[0]).toBeLessThan(999);
+    expect(
+      configError(() => new DPMSolverMultistepScheduler({ lambda_min_clipped: NaN })).field,
+    ).toBe('lambda_min_clipped');
+  });
+
+  test('use_lu_lambdas spaces log-sigma uniformly between the training extremes', () => {
+    const lu = new DPMSolverMultistepScheduler({ use_lu_lambdas: true });
+    lu.setTimesteps(8);
+    const sigmas = lu.sigmas as Float32Array;
+    const logs = Array.from(sigmas.subarray(0, 8), (s) => Math.log(s));
+    const step = (logs[7] as number) - (logs[0] as number);
+    expectAllClose(
+      logs,
+      logs.map((_, i) => (logs[0] as number) + (step * i) / 7),
+      { abs: 1e-6, rel: 1e-5 },
+      'log sigma',
+    );
+    expect(lu.timesteps[0]).toBe(999);
+    expect(lu.timesteps[7]).toBe(0);
+  });
+});
+
+describe("order keeps diffusers' meaning", () => {
+  test('class attribute: 1, and 2 for the two-evaluation schedulers; the solver order is solverOrder', () => {
+    for (const name of Object.keys(SCHEDULER_CLASSES)) {
+      const scheduler = createScheduler({ solver_order: 3 }, { name });
+      const expected = [
+        'HeunDiscreteScheduler',
+        'KDPM2DiscreteScheduler',
+        'KDPM2AncestralDiscreteScheduler',
+        'DPMSolverSDEScheduler',
+      ].includes(name)
+        ? 2
+        : 1;
+      expect(scheduler.order, name).toBe(expected);
+    }
+    expect(new DPMSolverMultistepScheduler({ solver_order: 3 }).solverOrder).toBe(3);
+  });
+
+  test("image-to-image slicing timesteps[tStart * order:] keeps the pipeline's steps", () => {
+    const scheduler = createScheduler({ solver_order: 3 }, { name: 'dpmsolver++' });
+    scheduler.setTimesteps(10);
+    expect(scheduler.timesteps.slice(4 * scheduler.order)).toHaveLength(6);
+  });
+});
+
+describe('addNoise', () => {
+  test('sigma schedulers: original + noise * sigma at the timestep (its second occurrence for KDPM2)', () => {
+    const original = Float32Array.from({ length: 8 }, (_, i) => i / 8 - 0.4);
+    const noise = new NormalGenerator(4).fill(new Float32Array(8));
+    const euler = new EulerDiscreteScheduler({});
+    euler.setTimesteps(5);
+    const t = euler.timesteps[2] as number;
+    const sigma = (euler.sigmas as Float32Array)[2] as number;
+    expectAllClose(
+      euler.addNoise(new Float32Array(8), original, noise, t),
+      Array.from(original, (x, i) => x + (noise[i] as number) * sigma),
+      { abs: 1e-6, rel: 1e-6 },
+    );
+    const kdpm2 = new KDPM2DiscreteScheduler({});
+    kdpm2.setTimesteps(5);
+    // timesteps [t0, ti1, t1, ...]: t1 (index 2) is the sigma at layout index 2.
+    const kdpmSigma = (kdpm2.sigmas as Float32Array)[2] as number;
+    expectAllClose(
+      kdpm2.addNoise(new Float32Array(8), original, noise, kdpm2.timesteps[2] as number),
+      Array.from(original, (x, i) => x + (noise[i] as number) * kdpmSigma),
+      { abs: 1e-6, rel: 1e-6 },
+    );
+  });
+
+  test('every class has it (IPNDM, which diffusers gives none, says so)', () => {
+    for (const name of Object.keys(SCHEDULER_CLASSES)) {
+      const scheduler = createScheduler({}, { name });
+      scheduler.setTimesteps(name === 'LCMScheduler' || name === 'TCDScheduler' ? 4 : 10);
+      const t = scheduler.timesteps[1] as number;
+      const x = new Float32Array(4).fill(0.5);
+      const noise = new Float32Array(4).fill(1);
+      if (name === 'IPNDMScheduler') {
+        expect(() => scheduler.addNoise(x, x, noise, t)).toThrow(/no add_noise/);
+        continue;
+      }
+      const noisy = scheduler.addNoise(new Float32Array(4), x, noise, t);
+      expect(
+        noisy.every((v) => Number.isFinite(v) && v !== 0.5),
+        name,
+      ).toBe(true);
+    }
+  });
+});
+
+describe('clear errors for bad input', () => {
+  test('a model output (or output buffer, or noise) shorter than the sample', () => {
+    for (const name of Object.keys(SCHEDULER_CLASSES)) {
+      const scheduler = createScheduler({}, { name });
+      scheduler.setTimesteps(name === 'LCMScheduler' || name === 'TCDScheduler' ? 4 : 10);
+      const t = scheduler.timesteps[0] as number;
+      const sample = new Float32Array(16);
+      const noise = new NormalGenerator(1);
+      expect(() =>
+        scheduler.step(new Float32Array(15), t, sample, { prevSample: sample }, noise),
+      ).toThrow(new RegExp(`${name}: modelOutput has 15 values, fewer than the sample's 16`));
+      expect(() =>
+        scheduler.step(new Float32Array(16), t, sample, { prevSample: new Float32Array(8) }, noise),
+      ).toThrow(/out.prevSample has 8 values/);
+    }
+    const ddpm = createScheduler({}, { name: 'ddpm' });
+    ddpm.setTimesteps(10);
+    const x = new Float32Array(16);
+    expect(() => ddpm.step(x, 900, x, { prevSample: x }, new Float32Array(4))).toThrow(
+      /noise has 4 values/,
+    );
+  });
+
+  test('unknown names, including Object.prototype keys, are named in the error', () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      const error = configError(() => createScheduler({}, { name }));
+      expect(error.field).toBe('name');
+      expect(error.message).toContain(`unknown scheduler "${name}"`);
+      const fromClass = configError(() => createScheduler({ _class_name: name }));
+      expect(fromClass.field).toBe('_class_name');
+    }
+  });
+});
+
+test('LMS from mid-schedule takes order-min(step + 1, 4) coefficients with the derivatives it has', () => {
+  const scheduler = new LMSDiscreteScheduler({});
+  scheduler.setTimesteps(10);
+  const sample = Float32Array.from({ length: 6 }, (_, i) => 3 + i);
+  const output = Float32Array.from({ length: 6 }, (_, i) => 0.5 - i / 10);
+  const t = scheduler.timesteps[3] as number;
+  const sigma = (scheduler.sigmas as Float32Array)[3] as number;
+  const next = new Float32Array(6);
+  scheduler.step(output, t, sample, { prevSample: next });
+  // diffusers: order = min(3 + 1, 4) = 4, zipped with the single stored derivative.
+  const coefficient = Math.fround(scheduler.lmsCoefficient(4, 3, 0));
+  const euler = ((scheduler.sigmas as Float32Array)[4] as number) - sigma;
+  expect(Math.abs(coefficient - euler)).toBeGreaterThan(1e-3);
+  expectAllClose(
+    next,
+    Array.from(sample, (x, i) => x + coefficient * (output[i] as number)),
+    { abs: 1e-5, rel: 1e-6 },
+  );
+});
+
+test('TorchGenerator gives torch.manual_seed(0) + torch.randn values', () => {
+  // torch.randn(2, 3) (under 16 elements: float64 Box-Muller) and torch.randn(4, 4) (normal_fill).
+  expectAllClose(
+    new TorchGenerator(0).fill(new Float32Array(6)),
+    [1.541, -0.2934, -2.1788, 0.5684, -1.0845, -1.3986],
+    { abs: 5e-5, rel: 0 },
+  );
+  expectAllClose(
+    new TorchGenerator(0).fill(new Float32Array(16)),
+    [
+      -1.1258, -1.1524, -0.2506, -0.4339, 0.8487, 0.692, -0.316, -2.1152, 0.3223, -1.2633, 0.35,
+      0.3081, 0.1198, 1.2377, 1.1168, -0.2473,
+    ],
+    { abs: 5e-5, rel: 0 },
+  );
+});
