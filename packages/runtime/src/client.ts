@@ -8,6 +8,7 @@ import type {
   ProgressCallback,
   DiffusionResult,
   DiffusionSampleOptions,
+  DataTensors,
   DiffusionStep,
   DigitReading,
   ForwardResult,
@@ -344,6 +345,11 @@ export class GenvizRuntime {
   };
 
   readonly data = {
+    /** A data file a model's manifest lists (`data.<name>`), as typed arrays by tensor name. */
+    modelData: (model: ModelRef, name: string, options: DataOptions = {}): Promise<DataTensors> =>
+      this.#call(options.signal, (api, callId) =>
+        api.modelData(this.#callOptions({ model }, model, callId), name),
+      ),
     /**
      * The real held-out MNIST digits that ship with the default models (1,000 images and their
      * labels), fetched once, cached by the Cache API and checked against their sha256 like every
@@ -373,6 +379,31 @@ export class GenvizRuntime {
   };
 
   readonly vae = {
+    /**
+     * The VAE's encoded held-out digits (`mnist-vae`'s `heldout_latents`): `mean` [1000, D] and
+     * `labels` [1000], for drawing the latent space's class clusters.
+     */
+    heldOutLatents: (
+      options: ModelCallOptions = {},
+    ): Promise<{ mean: Float32Array; labels: Uint8Array; dims: number }> =>
+      this.#call(options.signal, (api, callId) =>
+        api.modelData(this.#callOptions(options, DEFAULTS.vae, callId), 'heldout_latents'),
+      ).then((tensors) => {
+        const mean = tensors['mean'];
+        const labels = tensors['labels'];
+        if (mean?.dtype !== 'float32' || labels?.dtype !== 'uint8' || mean.shape.length !== 2) {
+          throw new GenvizError(
+            'invalid-argument',
+            'heldout_latents must hold float32 "mean" [N, D] and uint8 "labels" [N].',
+            { detail: 'heldout_latents' },
+          );
+        }
+        return {
+          mean: mean.data as Float32Array,
+          labels: labels.data as Uint8Array,
+          dims: mean.shape[1]!,
+        };
+      }),
     /** Posterior mean and log-variance [N, D] of images [N, 1, 28, 28] with values in [0, 1]. */
     encode: (
       images: Float32Array,

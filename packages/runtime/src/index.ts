@@ -31,6 +31,7 @@ export { DTYPE_SUFFIXES } from '@genviz/core';
 export { clearModelCache } from './model-store.js';
 export type { FileProgress } from './model-store.js';
 export type {
+  DataTensors,
   DiffusionResult,
   DiffusionStep,
   DigitReading,

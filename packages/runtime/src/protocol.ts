@@ -114,3 +114,13 @@ export interface ForwardResult {
   snr: number[];
   alphasCumprod: Float32Array;
 }
+
+/** A model's data file as typed arrays, by tensor name. */
+export type DataTensors = Record<
+  string,
+  {
+    dtype: 'uint8' | 'float32' | 'int64';
+    shape: number[];
+    data: Uint8Array | Float32Array | BigInt64Array;
+  }
+>;

@@ -7,13 +7,14 @@ import { detectEnvironment } from './environment.js';
 import type { EnvironmentReport } from './environment.js';
 import { ModelHost } from './model-host.js';
 import * as classifier from './pipelines/classifier.js';
-import { heldOutDigits } from './pipelines/dataset.js';
+import { heldOutDigits, modelData } from './pipelines/dataset.js';
 import * as diffusion from './pipelines/diffusion.js';
 import * as gan from './pipelines/gan.js';
 import * as vae from './pipelines/vae.js';
 import type {
   CallOptions,
   DiffusionResult,
+  DataTensors,
   DiffusionSampleOptions,
   DigitReading,
   ForwardRequest,
@@ -93,6 +94,14 @@ export class WorkerApi {
   async heldOutDigits(manifestUrl: string): Promise<HeldOutDigits> {
     const digits = await heldOutDigits(this.#host, manifestUrl);
     return transfer(digits, [digits.images.buffer, digits.labels.buffer]);
+  }
+
+  async modelData(options: CallOptions, name: string): Promise<DataTensors> {
+    const tensors = await modelData(this.#host, options, name);
+    return transfer(
+      tensors,
+      Object.values(tensors).map((tensor) => tensor.data.buffer),
+    );
   }
 
   async vaeEncode(

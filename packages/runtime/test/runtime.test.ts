@@ -273,6 +273,17 @@ describe('held-out digits and readings come from the worker', () => {
     );
   });
 
+  test("vae.heldOutLatents: the VAE's packed means of the held-out digits, as its encoder gives them", async () => {
+    const { mean, labels, dims } = await runtime.vae.heldOutLatents();
+    expect(dims).toBe(2);
+    expect(mean).toHaveLength(2000);
+    const { images, labels: direct } = await heldOutDigits(8);
+    expect(Array.from(labels.subarray(0, 8))).toEqual(Array.from(direct));
+    const encoded = await runtime.vae.encode(images);
+    expectClose(mean.subarray(0, 16), encoded.mean, 1e-3, 'packed vs encoded means');
+    await expectCode(runtime.data.modelData('mnist-vae', 'nope'), 'invalid-argument');
+  });
+
   test('classifier.read: digit, confidence and probabilities, from [0, 1] or [-1, 1]', async () => {
     const { images, labels } = await heldOutDigits(8);
     const probabilities = await runtime.classifier.classify(images);

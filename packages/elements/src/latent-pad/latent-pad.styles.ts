@@ -26,6 +26,14 @@ export const latentPadStyles = [
       background-position: center;
       cursor: crosshair;
     }
+    [part~='points'] {
+      position: absolute;
+      inset: 0;
+      inline-size: 100%;
+      block-size: 100%;
+      pointer-events: none;
+      color: var(--genviz-latent-pad-mark-color, var(--_text));
+    }
     [part='handle'] {
       position: absolute;
       inline-size: 1.25rem;

@@ -1,6 +1,6 @@
 import { GenvizError } from '../errors.js';
 import type { ModelHost } from '../model-host.js';
-import type { HeldOutDigits } from '../protocol.js';
+import type { CallOptions, DataTensors, HeldOutDigits } from '../protocol.js';
 
 /**
  * The real held-out digits that `@genviz/models` ships beside the default models (the dataset
@@ -37,4 +37,42 @@ export async function heldOutDigits(host: ModelHost, manifestUrl: string): Promi
     count,
     side,
   };
+}
+
+const TYPED = {
+  uint8: (bytes: Uint8Array) => bytes.slice(),
+  float32: (bytes: Uint8Array) => new Float32Array(bytes.slice().buffer),
+  int64: (bytes: Uint8Array) => new BigInt64Array(bytes.slice().buffer),
+} as const;
+const BYTES_PER = { uint8: 1, float32: 4, int64: 8 } as const;
+
+/**
+ * A data file that belongs to a model (`manifest.data.<name>`, such as the VAE's encoded
+ * held-out digits), as typed arrays by tensor name, fetched and checked like the model's files.
+ */
+export async function modelData(
+  host: ModelHost,
+  options: CallOptions,
+  name: string,
+): Promise<DataTensors> {
+  const manifest = await host.manifest(options.manifestUrl);
+  const { entry, bytes } = await host.dataFile(options.manifestUrl, manifest, name);
+  const tensors: DataTensors = {};
+  for (const tensor of entry.tensors) {
+    const count = tensor.shape.reduce((a, b) => a * b, 1);
+    const end = tensor.byteOffset + count * BYTES_PER[tensor.dtype];
+    if (end > bytes.length) {
+      throw new GenvizError(
+        'invalid-argument',
+        `${entry.file}: tensor ${tensor.name} ends at byte ${end}, past the file's ${bytes.length}.`,
+        { detail: name },
+      );
+    }
+    tensors[tensor.name] = {
+      dtype: tensor.dtype,
+      shape: [...tensor.shape],
+      data: TYPED[tensor.dtype](bytes.subarray(tensor.byteOffset, end)),
+    };
+  }
+  return tensors;
 }
