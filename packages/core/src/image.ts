@@ -84,3 +84,26 @@ export function rgbaToTensor(
   }
   return out;
 }
+
+/**
+ * Sharpness of a grey image as its mean gradient magnitude: the average over interior pixels of
+ * sqrt(dx^2 + dy^2) with central differences. A blurry image (a VAE's reconstruction, which
+ * averages the digits a code could be) scores lower than a crisp one of the same range.
+ */
+export function meanGradientMagnitude(
+  image: ArrayLike<number>,
+  width: number,
+  height: number,
+  offset = 0,
+): number {
+  let sum = 0;
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      const i = offset + y * width + x;
+      const dx = ((image[i + 1] as number) - (image[i - 1] as number)) / 2;
+      const dy = ((image[i + width] as number) - (image[i - width] as number)) / 2;
+      sum += Math.sqrt(dx * dx + dy * dy);
+    }
+  }
+  return sum / ((width - 2) * (height - 2));
+}

@@ -61,7 +61,7 @@ export type { CreateSchedulerOptions, SchedulerName } from './schedulers/index.j
 export { addNoise, forwardTrajectory, noiseFromSample, snrAt } from './forward.js';
 export { latentGrid, lerp, slerp } from './latent.js';
 export type { LatentRange } from './latent.js';
-export { LUMA_WEIGHTS, rgbaToTensor, tensorToRgba } from './image.js';
+export { LUMA_WEIGHTS, meanGradientMagnitude, rgbaToTensor, tensorToRgba } from './image.js';
 export type { ImageShape, ValueRange } from './image.js';
 export { DTYPE_SUFFIXES, MODEL_DTYPES, isModelDtype, variantFileName } from './model-dtypes.js';
 export type { ModelDtype } from './model-dtypes.js';

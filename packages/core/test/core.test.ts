@@ -258,3 +258,21 @@ describe('latent and image helpers', () => {
     );
   });
 });
+
+describe('meanGradientMagnitude', () => {
+  test('scores a thin stroke above the same stroke blurred, and a flat image 0', async () => {
+    const { meanGradientMagnitude } = await import('../src/index.js');
+    const sharp = new Float32Array(16 * 16);
+    const blurred = new Float32Array(16 * 16);
+    for (let y = 0; y < 16; y++) {
+      sharp[y * 16 + 8] = 1;
+      blurred[y * 16 + 7] = 0.25;
+      blurred[y * 16 + 8] = 0.5;
+      blurred[y * 16 + 9] = 0.25;
+    }
+    expect(meanGradientMagnitude(new Float32Array(256), 16, 16)).toBe(0);
+    // |dx| = 0.5 on each side of the stroke, on 14 interior rows of 14 interior pixels.
+    expect(meanGradientMagnitude(sharp, 16, 16)).toBeCloseTo((2 * 0.5 * 14) / 196, 6);
+    expect(meanGradientMagnitude(blurred, 16, 16)).toBeCloseTo((0.75 * 14) / 196, 6);
+  });
+});
