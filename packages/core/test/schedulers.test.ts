@@ -33,6 +33,19 @@ import {
   refUniPcLoop,
 } from './reference.js';
 import type { RefUniPcOptions } from './reference.js';
+import {
+  refDdimInverseLoop,
+  refDpmInverseLoop,
+  refDpmSdeLoop,
+  refDpmSinglestepLoop,
+  refEdmDpmLoop,
+  refEdmEulerLoop,
+  refEdmSigmas,
+  refIpndmLoop,
+  refKdpm2AncestralLoop,
+  refKdpm2Loop,
+  refTcdLoop,
+} from './reference-extra.js';
 
 const N = 12;
 const linearAlphasCumprod = refAlphasCumprod(refLinearBetas(0.0001, 0.02, 1000));
@@ -617,4 +630,108 @@ describe('a DDPM training config drives every sampler', () => {
       expect(scheduler.timesteps.length).toBeGreaterThan(0);
     });
   }
+});
+
+describe('the added schedulers match float64 transcriptions of diffusers', () => {
+  const base = (steps: number): number[] =>
+    Array.from({ length: steps }, (_, i) => Math.fround(999 - (999 * i) / (steps - 1)));
+
+  test.each([false, true])('KDPM2 (ancestral %s)', (ancestral) => {
+    const scheduler = createScheduler({}, { name: ancestral ? 'kdpm2-ancestral' : 'kdpm2' });
+    const result = runLoop(scheduler, 8);
+    const sigmas = refEulerSigmas(heunAlphasCumprod, base(8));
+    const loop = ancestral ? refKdpm2AncestralLoop : refKdpm2Loop;
+    expect(scheduler.timesteps).toHaveLength(15);
+    expectAllClose(result, loop(sigmas, [...scheduler.timesteps], refInitialSample(N)), {
+      abs: 1e-4,
+      rel: 2e-4,
+    });
+  });
+
+  test('DPM-Solver++ SDE with caller-supplied noise', () => {
+    const scheduler = createScheduler({}, { name: 'dpmsolver-sde' });
+    const result = runLoop(scheduler, 8);
+    const sigmas = refEulerSigmas(heunAlphasCumprod, base(8));
+    expectAllClose(result, refDpmSdeLoop(sigmas, [...scheduler.timesteps], refInitialSample(N)), {
+      abs: 1e-4,
+      rel: 2e-4,
+    });
+  });
+
+  test.each(['edm-euler', 'edm-dpmsolver++'])('%s', (name) => {
+    const scheduler = createScheduler({}, { name });
+    const result = runLoop(scheduler, 12);
+    const loop = name === 'edm-euler' ? refEdmEulerLoop : refEdmDpmLoop;
+    expectAllClose(result, loop(refEdmSigmas(12), refInitialSample(N)), { abs: 1e-4, rel: 2e-4 });
+  });
+
+  test('iPNDM', () => {
+    const scheduler = createScheduler({}, { name: 'ipndm' });
+    const result = runLoop(scheduler, 12);
+    expectAllClose(result, refIpndmLoop(12, refInitialSample(N)), { abs: 2e-5, rel: 2e-4 });
+  });
+
+  test.each([0, 0.3, 1])('TCD (gamma %s)', (eta) => {
+    const scheduler = createScheduler({}, { name: 'tcd' });
+    const result = runLoop(scheduler, 6, { eta });
+    const alphasCumprod = refAlphasCumprod(
+      refLinearBetas(Math.sqrt(0.00085), Math.sqrt(0.012), 1000).map((b) => b * b),
+    );
+    expectAllClose(
+      result,
+      refTcdLoop(alphasCumprod, [...scheduler.timesteps], refInitialSample(N), eta),
+      { abs: 2e-5, rel: 2e-4 },
+    );
+  });
+
+  test('DDIM inverse (and DDIM parallel equals DDIM)', () => {
+    const scheduler = createScheduler({}, { name: 'ddim-inverse' });
+    const result = runLoop(scheduler, 10);
+    expect(scheduler.timesteps).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+    expectAllClose(
+      result,
+      refDdimInverseLoop(linearAlphasCumprod, [...scheduler.timesteps], 100, refInitialSample(N)),
+      { abs: 2e-5, rel: 2e-4 },
+    );
+    const parallel = runLoop(
+      createScheduler({ clip_sample: false }, { name: 'ddim-parallel' }),
+      20,
+      {
+        eta: 0.5,
+      },
+    );
+    const ddim = runLoop(new DDIMScheduler({ clip_sample: false }), 20, { eta: 0.5 });
+    expectAllClose(parallel, ddim, { abs: 0, rel: 0 });
+  });
+
+  test('DPM-Solver singlestep (order 2)', () => {
+    const scheduler = createScheduler({}, { name: 'dpmsolver-singlestep' });
+    const result = runLoop(scheduler, 10);
+    const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+    expectAllClose(
+      result,
+      refDpmSinglestepLoop(
+        sigmas,
+        [...scheduler.timesteps],
+        refInitialSample(N),
+        [1, 2, 1, 2, 1, 2, 1, 2, 1, 1],
+      ),
+      { abs: 2e-5, rel: 2e-4 },
+    );
+  });
+
+  test('DPM-Solver++ inverse', () => {
+    const scheduler = createScheduler({}, { name: 'dpmsolver-inverse' });
+    const result = runLoop(scheduler, 10);
+    expect(scheduler.timesteps).toEqual([0, 100, 200, 300, 400, 500, 599, 699, 799, 899]);
+    const sigmas = [
+      ...refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]).slice(0, -1),
+      refTrainSigmas(linearAlphasCumprod)[999] as number,
+    ];
+    expectAllClose(
+      result,
+      refDpmInverseLoop(sigmas, [...scheduler.timesteps], refInitialSample(N)),
+      { abs: 2e-5, rel: 2e-4 },
+    );
+  });
 });
