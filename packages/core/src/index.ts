@@ -31,20 +31,13 @@ export type {
 } from './schedulers/base.js';
 export { DDPMScheduler, DDPM_VARIANCE_TYPES } from './schedulers/ddpm.js';
 export type { DdpmVarianceType } from './schedulers/ddpm.js';
-export {
-  DDIMInverseScheduler,
-  DDIMParallelScheduler,
-  DDIMScheduler,
-} from './schedulers/ddim.js';
+export { DDIMInverseScheduler, DDIMParallelScheduler, DDIMScheduler } from './schedulers/ddim.js';
 export { EDMDPMSolverMultistepScheduler, EDMEulerScheduler } from './schedulers/edm.js';
 export { DPMSolverMultistepInverseScheduler } from './schedulers/dpm-inverse.js';
 export { DPMSolverSinglestepScheduler } from './schedulers/dpm-singlestep.js';
 export { DPMSolverSDEScheduler } from './schedulers/sde.js';
 export { IPNDMScheduler } from './schedulers/ipndm.js';
-export {
-  KDPM2AncestralDiscreteScheduler,
-  KDPM2DiscreteScheduler,
-} from './schedulers/karras.js';
+export { KDPM2AncestralDiscreteScheduler, KDPM2DiscreteScheduler } from './schedulers/karras.js';
 export { TCDScheduler } from './schedulers/tcd.js';
 export {
   EulerAncestralDiscreteScheduler,
