@@ -1,0 +1,398 @@
+import { GenvizRuntime } from '@genviz/runtime';
+import { html } from 'lit';
+import type { TemplateResult } from 'lit';
+import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
+import { commands, userEvent } from 'vitest/browser';
+import type { GenvizDrawingPad } from '../drawing-pad/drawing-pad.js';
+import { PIXELS, digitImage } from '../kit/digits.js';
+import { seededLatents } from '../kit/random.js';
+import {
+  inState,
+  mount as mountElement,
+  once,
+  part,
+  parts,
+  pixels,
+  unmountAll,
+} from '../testing/dom.js';
+import type {} from '../testing/node-commands.js';
+import { traceDigit } from '../testing/strokes.js';
+import './define.js';
+import type { GenvizErrorEvent, GenvizRoundEvent, GenvizSnapshotEvent } from './events.js';
+import type { GenvizGanDuel } from './gan-duel.js';
+
+// Against the real default models (@genviz/models) in the runtime's worker, on WASM; verdicts
+// and images are checked against onnxruntime-node on the same files and inputs.
+
+const runtime = new GenvizRuntime({ idleTimeoutMs: 120_000, device: 'wasm' });
+afterAll(() => runtime.terminate());
+afterEach(() => {
+  unmountAll();
+  vi.restoreAllMocks();
+});
+
+const TOLERANCE = 1e-4;
+const mount = (template: TemplateResult, width = 720) =>
+  mountElement<GenvizGanDuel>(template, 'genviz-gan-duel', width);
+const roundOf = async (element: GenvizGanDuel) => {
+  await vi.waitFor(() => expect(element.round).toBeDefined(), { timeout: 60_000 });
+  await element.updateComplete;
+  return element.round!;
+};
+const sigmoid = (logit: number) => 1 / (1 + Math.exp(-logit));
+
+async function nodeVerdicts(model: string, images: Float32Array): Promise<number[]> {
+  const count = images.length / PIXELS;
+  const output = await commands.ortNodeRun(model, 'discriminator.onnx', {
+    image: { dtype: 'float32', dims: [count, 1, 28, 28], data: Array.from(images) },
+  });
+  return output.logit!.data.map(sigmoid);
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string) {
+  expect(actual.length, what).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    expect(Math.abs(actual[i]! - expected[i]!), `${what} at ${i}`).toBeLessThan(TOLERANCE);
+  }
+}
+
+describe('<genviz-gan-duel> the duel', () => {
+  test('half real digits, half fakes, each judged by the discriminator as onnxruntime-node judges it', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} seed="5" grid-size="12"></genviz-gan-duel>`,
+    );
+    const round = await roundOf(element);
+    expect(round.cells).toHaveLength(12);
+    expect(round.cells.filter((cell) => cell.real)).toHaveLength(6);
+    const images = new Float32Array(12 * PIXELS);
+    round.cells.forEach((cell, i) => images.set(cell.image, i * PIXELS));
+    expectClose(
+      round.cells.map((cell) => cell.verdict),
+      await nodeVerdicts('mnist-dcgan', images),
+      'P(real)',
+    );
+    // The fakes are the final generator's images of the seed's latents, as onnxruntime-node makes them.
+    const generated = await commands.ortNodeRun('mnist-dcgan', 'generator.onnx', {
+      latent: { dtype: 'float32', dims: [6, 64], data: Array.from(seededLatents(5, 6, 64)) },
+    });
+    const references = Array.from({ length: 6 }, (_, i) =>
+      generated.image!.data.slice(i * PIXELS, (i + 1) * PIXELS),
+    );
+    for (const cell of round.cells.filter((candidate) => !candidate.real)) {
+      const distances = references.map((reference) =>
+        Math.max(...reference.map((value: number, i: number) => Math.abs(value - cell.image[i]!))),
+      );
+      expect(Math.min(...distances)).toBeLessThan(TOLERANCE);
+    }
+    // Each badge says the verdict; each cell's label says it for a screen reader.
+    const badges = parts(element, 'verdict');
+    expect(badges).toHaveLength(12);
+    expect(Number(badges[0]!.dataset.verdict)).toBeCloseTo(round.cells[0]!.verdict, 6);
+    expect(parts(element, 'cell')[0]!.getAttribute('aria-label')).toMatch(
+      /Image 1 of 12, the discriminator says \d+(\.\d)?% real/,
+    );
+    // The canvases show the images.
+    const canvas = parts(element, 'cell-image')[0] as HTMLCanvasElement;
+    expect(new Set(pixels(canvas)).size).toBeGreaterThan(2);
+
+    // Reveal: which were real, and the discriminator's score.
+    const revealed = once(element, 'genviz-round');
+    await userEvent.click(part(element, 'reveal-button')!);
+    const event: GenvizRoundEvent = await revealed;
+    const right = round.cells.filter((cell) => cell.verdict >= 0.5 === cell.real).length;
+    expect(event.discriminatorScore).toBeCloseTo(right / 12, 9);
+    expect(event.readerScore).toBeNull();
+    expect(event.cells.map((cell) => cell.real)).toEqual(round.cells.map((cell) => cell.real));
+    await element.updateComplete;
+    expect(inState(element, 'revealed')).toBe(true);
+    expect(parts(element, 'truth').map((truth) => truth.textContent!.trim())).toEqual(
+      round.cells.map((cell) => (cell.real ? 'Real' : 'Fake')),
+    );
+    expect(part(element, 'score')!.textContent).toMatch(new RegExp(`${right} of 12`));
+  });
+
+  test('verdicts follow the images: a new seed brings new images and new verdicts; the same seed, the same fakes', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} seed="3"></genviz-gan-duel>`,
+    );
+    const first = await roundOf(element);
+    await userEvent.click(part(element, 'seed-button')!);
+    expect(element.seed).toBe(4);
+    await vi.waitFor(() => expect(element.round?.seed).toBe(4), { timeout: 30_000 });
+    const second = element.round!;
+    expect(second.cells.map((cell) => cell.verdict)).not.toEqual(
+      first.cells.map((cell) => cell.verdict),
+    );
+    const images = new Float32Array(second.cells.length * PIXELS);
+    second.cells.forEach((cell, i) => images.set(cell.image, i * PIXELS));
+    expectClose(
+      second.cells.map((cell) => cell.verdict),
+      await nodeVerdicts('mnist-dcgan', images),
+      'P(real) after a new seed',
+    );
+    element.seed = 3;
+    await vi.waitFor(() => expect(element.round?.seed).toBe(3), { timeout: 30_000 });
+    expect(element.round!.cells.map((cell) => Array.from(cell.image))).toEqual(
+      first.cells.map((cell) => Array.from(cell.image)),
+    );
+  });
+
+  test('asking for a digit steers the digit code: the classifier reads the fakes as that digit', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} digit="3" grid-size="32"></genviz-gan-duel>`,
+    );
+    const round = await roundOf(element);
+    expect(part(element, 'code')!.textContent).toMatch(/largest of the first 10 picks the digit/);
+    expect(part(element, 'code')!.textContent).toMatch(/entry 3 is now the largest/);
+    const fakes = round.cells.filter((cell) => !cell.real);
+    const images = new Float32Array(fakes.length * PIXELS);
+    fakes.forEach((cell, i) => images.set(cell.image, i * PIXELS));
+    const readings = await runtime.classifier.read(images, { range: 'minus-one-to-one' });
+    const threes = readings.filter((reading) => reading.digit === 3).length;
+    expect(threes / readings.length).toBeGreaterThan(0.85);
+  });
+});
+
+describe('<genviz-gan-duel> play detective', () => {
+  test('cells are labelled toggle buttons; the reader’s score is set beside the discriminator’s', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel
+        .runtime=${runtime}
+        mode="detective"
+        seed="11"
+        grid-size="8"
+      ></genviz-gan-duel>`,
+    );
+    const round = await roundOf(element);
+    // No verdicts before the reveal.
+    expect(parts(element, 'verdict')).toHaveLength(0);
+    const cells = parts(element, 'cell');
+    expect(cells.every((cell) => cell.tagName === 'BUTTON')).toBe(true);
+    expect(cells[0]!.getAttribute('aria-pressed')).toBe('false');
+    expect(cells[0]!.getAttribute('aria-label')).toBe('Image 1 of 8, you say fake');
+    // Mark the real ones right, by keyboard and by click, and one fake wrong.
+    const firstFake = round.cells.findIndex((cell) => !cell.real);
+    for (const [position, cell] of round.cells.entries()) {
+      if (!cell.real) continue;
+      parts(element, 'cell')[position]!.focus();
+      await userEvent.keyboard(' ');
+    }
+    await userEvent.click(parts(element, 'cell')[firstFake]!);
+    await element.updateComplete;
+    expect(element.marks).toEqual(round.cells.map((cell, i) => cell.real || i === firstFake));
+    expect(parts(element, 'cell')[firstFake]!.getAttribute('aria-pressed')).toBe('true');
+    expect(parts(element, 'cell')[firstFake]!.getAttribute('aria-label')).toMatch(/you say real/);
+    const revealed = once(element, 'genviz-round');
+    await userEvent.click(part(element, 'reveal-button')!);
+    const event = await revealed;
+    expect(event.readerScore).toBeCloseTo(7 / 8, 9);
+    const right = round.cells.filter((cell) => cell.verdict >= 0.5 === cell.real).length;
+    expect(event.discriminatorScore).toBeCloseTo(right / 8, 9);
+    await element.updateComplete;
+    expect(part(element, 'score')!.textContent).toMatch(/You:\s*7 of 8/);
+    expect(parts(element, 'verdict')).toHaveLength(8);
+    expect(element.shadowRoot!.querySelector('[aria-live="polite"]')!.textContent).toMatch(
+      /You were right on 7 of 8/,
+    );
+    // A new round starts unmarked and unrevealed.
+    await userEvent.click(part(element, 'new-round-button')!);
+    await vi.waitFor(() => expect(element.round?.seed).toBe(12), { timeout: 30_000 });
+    await element.updateComplete;
+    expect(element.revealed).toBe(false);
+    expect(element.marks.every((mark) => !mark)).toBe(true);
+  });
+});
+
+describe('<genviz-gan-duel> training history', () => {
+  test('scrubbing regenerates the same latents at each snapshot; the chart’s history is the packed one', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} mode="history" seed="2"></genviz-gan-duel>`,
+    );
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(11), { timeout: 60_000 });
+    await element.updateComplete;
+    const manifest = (await commands.readDefaultManifest('mnist-dcgan')) as {
+      snapshots: { index: number; d_real: number; d_fake: number; epoch: number }[];
+    };
+    expect(element.snapshots.map((snapshot) => snapshot.dReal)).toEqual(
+      manifest.snapshots.map((snapshot) => snapshot.d_real),
+    );
+    const canvas = () => parts(element, 'history-image')[0] as HTMLCanvasElement;
+    const final = pixels(canvas());
+    const scrubber = part(element, 'scrubber') as HTMLInputElement;
+    expect(scrubber.type).toBe('range');
+    expect(scrubber.getAttribute('aria-valuetext')).toMatch(/Snapshot 11 of 11: epoch 100/);
+    // By keyboard: Home goes to the untrained generator.
+    const changed = once(element, 'genviz-snapshot');
+    scrubber.focus();
+    await userEvent.keyboard('{Home}');
+    const event: GenvizSnapshotEvent = await changed;
+    expect(event.snapshot.index).toBe(0);
+    expect(event.snapshot.dFake).toBe(manifest.snapshots[0]!.d_fake);
+    await element.updateComplete;
+    const initial = pixels(canvas());
+    expect(initial).not.toEqual(final);
+    expect(part(element, 'readout')!.textContent).toMatch(/Epoch 0/);
+    // The images are the snapshot's generator on the same latents (onnxruntime-node).
+    const reference = await commands.ortNodeRun('mnist-dcgan', 'generator-00.onnx', {
+      latent: { dtype: 'float32', dims: [16, 64], data: Array.from(seededLatents(2, 16, 64)) },
+    });
+    const drawnFromReference = document.createElement('canvas');
+    drawnFromReference.width = drawnFromReference.height = 28;
+    const { drawTensor } = await import('../kit/draw.js');
+    drawTensor(drawnFromReference, Float32Array.from(reference.image!.data.slice(0, PIXELS)));
+    const difference = pixels(drawnFromReference).map((value, i) => Math.abs(value - initial[i]!));
+    expect(Math.max(...difference)).toBeLessThanOrEqual(1);
+    // Scrubbing on changes the images again; back at the end they are the first ones.
+    element.snapshot = 5;
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(5), { timeout: 30_000 });
+    await element.updateComplete;
+    expect(pixels(canvas())).not.toEqual(initial);
+    expect(pixels(canvas())).not.toEqual(final);
+    element.snapshot = 11;
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(11), { timeout: 30_000 });
+    await element.updateComplete;
+    expect(pixels(canvas())).toEqual(final);
+  });
+
+  test('a snapshot the run does not have is rejected by name', async () => {
+    const errors: GenvizErrorEvent[] = [];
+    const element = await mount(
+      html`<genviz-gan-duel
+        .runtime=${runtime}
+        mode="history"
+        run="collapsed"
+        snapshot="9"
+        @genviz-error=${(event: GenvizErrorEvent) => errors.push(event)}
+      ></genviz-gan-duel>`,
+    );
+    await vi.waitFor(
+      () =>
+        expect(part(element, 'message')?.textContent).toMatch(
+          /from 0 to 6 for the collapsed run, not 9/,
+        ),
+      { timeout: 60_000 },
+    );
+    expect(errors.map((event) => event.code)).toContain('invalid-argument');
+    element.snapshot = 6;
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(6), { timeout: 30_000 });
+    expect(part(element, 'message')).toBeNull();
+  });
+});
+
+describe('<genviz-gan-duel> mode collapse', () => {
+  test('the collapsed run’s meter has a lower entropy than the healthy one beside it', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} mode="collapse" run="collapsed"></genviz-gan-duel>`,
+    );
+    await vi.waitFor(() => expect(element.meters).toHaveLength(2), { timeout: 90_000 });
+    await element.updateComplete;
+    const [collapsed, healthy] = element.meters;
+    expect(collapsed!.run).toBe('collapsed');
+    expect(healthy!.run).toBe('healthy');
+    expect(collapsed!.counts.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(collapsed!.entropy).toBeLessThan(1);
+    expect(healthy!.entropy).toBeGreaterThan(3);
+    const shown = (name: string) => Number(part(element, name)!.dataset.entropy);
+    expect(shown('meter-collapsed')).toBeLessThan(shown('meter-healthy'));
+    expect(part(element, 'meter-collapsed')!.textContent).toMatch(/\d\.\d\d bits/);
+    expect(part(element, 'bars-collapsed')!.getAttribute('aria-label')).toMatch(/0: \d+, 1: \d+/);
+    // Its first snapshot, the untrained generator, has its own meter.
+    element.snapshot = 0;
+    await vi.waitFor(() => expect(element.meters[0]?.snapshot).toBe(0), { timeout: 60_000 });
+  });
+});
+
+describe('<genviz-gan-duel> be the counterfeiter', () => {
+  test('a drawn digit is judged by the discriminator, beside the round’s best fake and a real digit', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} mode="counterfeiter"></genviz-gan-duel>`,
+    );
+    const round = await roundOf(element);
+    const pad = element.shadowRoot!.querySelector<GenvizDrawingPad>('genviz-drawing-pad')!;
+    await pad.updateComplete;
+    const digits = await runtime.data.heldOutDigits();
+    const verdict = once(element, 'genviz-verdict');
+    traceDigit(part(pad, 'surface')!, digitImage(digits, digits.labels.indexOf(4), 'unit').image);
+    const event = await verdict;
+    expectClose(
+      [event.verdict],
+      await nodeVerdicts('mnist-dcgan', pad.toTensor('minus-one-to-one')),
+      'drawing',
+    );
+    await element.updateComplete;
+    expect(part(element, 'your-verdict')!.textContent).toMatch(/Your drawing:\s*\d+(\.\d)?% real/);
+    const best = Math.max(...round.cells.filter((cell) => !cell.real).map((cell) => cell.verdict));
+    expect(
+      Number(part(element, 'rival')!.querySelector('[data-verdict]')!.getAttribute('data-verdict')),
+    ).toBeCloseTo(best, 6);
+    expect(new Set(pixels(part(element, 'rival-fake') as HTMLCanvasElement)).size).toBeGreaterThan(
+      2,
+    );
+  });
+});
+
+describe('<genviz-gan-duel> states', () => {
+  test('a model URL that does not exist shows the error state', async () => {
+    const errors: GenvizErrorEvent[] = [];
+    const element = await mount(
+      html`<genviz-gan-duel
+        .runtime=${runtime}
+        model="/no-such-gan/manifest.json"
+        @genviz-error=${(event: GenvizErrorEvent) => errors.push(event)}
+      ></genviz-gan-duel>`,
+    );
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 30_000 });
+    expect(part(element, 'error')!.textContent).toMatch(/no-such-gan/);
+    expect(part(element, 'error')!.getAttribute('role')).toBe('alert');
+    expect(inState(element, 'error')).toBe(true);
+    expect(errors.map((event) => event.code)).toContain('model-not-found');
+    // Fixed, it recovers.
+    element.model = 'mnist-dcgan';
+    await roundOf(element);
+    await element.updateComplete;
+    expect(part(element, 'error')).toBeNull();
+  });
+
+  test('a model of another task and invalid attributes are refused by name', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} grid-size="100" mode="vs"></genviz-gan-duel>`,
+    );
+    expect(part(element, 'message')!.textContent).toMatch(
+      /grid-size must be a whole number from 2 to 64, not 100/,
+    );
+    expect(part(element, 'message')!.textContent).toMatch(/mode must be/);
+    element.gridSize = 4;
+    element.mode = 'duel';
+    element.model = 'mnist-vae';
+    await vi.waitFor(
+      () =>
+        expect(part(element, 'error')?.textContent).toMatch(
+          /vae model; this element needs a gan model/,
+        ),
+      { timeout: 30_000 },
+    );
+  });
+
+  test('the device line says where the models run; 320 px wide, no view overflows', async () => {
+    const element = await mount(html`<genviz-gan-duel .runtime=${runtime}></genviz-gan-duel>`, 320);
+    await roundOf(element);
+    await vi.waitFor(() => expect(part(element, 'device')?.textContent).toMatch(/CPU \(WASM/), {
+      timeout: 30_000,
+    });
+    for (const mode of ['duel', 'detective', 'counterfeiter', 'history', 'collapse'] as const) {
+      element.mode = mode;
+      await element.updateComplete;
+      const base = part(element, 'base')!;
+      const wide = [...element.shadowRoot!.querySelectorAll('*')]
+        .filter(
+          (node) => node.getBoundingClientRect().right > base.getBoundingClientRect().right + 1,
+        )
+        .map(
+          (node) =>
+            `${node.tagName}.${node.getAttribute('part') ?? node.className}:${Math.round(node.getBoundingClientRect().width)}`,
+        );
+      expect(wide, mode).toEqual([]);
+      expect(base.scrollWidth, mode).toBeLessThanOrEqual(base.clientWidth + 1);
+    }
+  });
+});

@@ -1,0 +1,361 @@
+import { GenvizRuntime } from '@genviz/runtime';
+import type { DeviceOption } from '@genviz/runtime';
+import { LitElement, html, isServer, nothing } from 'lit';
+import type { PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import { FeedbackController } from '../kit/feedback-controller.js';
+import { digitConverter, numberConverter } from '../kit/format.js';
+import { ModelController } from '../kit/model-controller.js';
+import { CollapseView } from './collapse-view.js';
+import type { DiversityMeter } from './collapse-view.js';
+import { renderControls, renderModes } from './controls.js';
+import { CounterfeiterView } from './counterfeiter-view.js';
+import { DuelView } from './duel-view.js';
+import { ganDuelStyles } from './gan-duel.styles.js';
+import { HistoryView } from './history-view.js';
+import { Round, latentSizeOf } from './round.js';
+import type { DuelRound, DuelServices } from './round.js';
+import { settingsProblems, snapshotInfo } from './settings.js';
+import type { GanDuelMode, GanRun, SnapshotInfo } from './settings.js';
+
+export {
+  GenvizErrorEvent,
+  GenvizModelProgressEvent,
+  GenvizRoundEvent,
+  GenvizSnapshotEvent,
+  GenvizVerdictEvent,
+} from './events.js';
+export type { RoundCellResult } from './events.js';
+export type { DiversityMeter } from './collapse-view.js';
+export type { DuelCell, DuelRound } from './round.js';
+export type { GanDuelMode, GanRun, SnapshotInfo } from './settings.js';
+
+const TAG = 'genviz-gan-duel';
+const ROUND_MODES: readonly GanDuelMode[] = ['duel', 'detective', 'counterfeiter'];
+
+/**
+ * The GAN explainer in one element: a generator (the counterfeiter) makes fakes, a
+ * discriminator (the detective) judges them. The duel shows real held-out digits and fakes
+ * shuffled, each with the discriminator's verdict; the reader can play detective and compare
+ * scores with it, or draw a counterfeit for it to judge. The training history regenerates the
+ * same latent codes at each training snapshot beside the discriminator's mean verdicts over
+ * training, and mode collapse sets a collapsed run's diversity meter beside the healthy run's.
+ * Models run in the shared genviz worker, never on the page's main thread.
+ *
+ * Every control is a native button, field or slider; the detective's grid cells are toggle
+ * buttons (pressed: "I say real"); the history's scrubber is a range input.
+ *
+ * @summary Counterfeiter against detective: a real GAN's fakes, verdicts, training history and mode collapse.
+ *
+ * @fires {GenvizRoundEvent} genviz-round - A round was revealed: `cells` (real, verdict, the reader's mark), `readerScore` (detective mode; null in the duel) and `discriminatorScore`, shares of right calls.
+ * @fires {GenvizSnapshotEvent} genviz-snapshot - The history (or collapse view) shows another training snapshot: `run`, `snapshot` (index, epoch, iteration, dReal, dFake).
+ * @fires {GenvizVerdictEvent} genviz-verdict - The discriminator judged the reader's drawing: `verdict` (P(real)), `image`.
+ * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress (`progress`).
+ * @fires {GenvizErrorEvent} genviz-error - A failure (`code`, `message`, `error`): a model that cannot load, an invalid attribute.
+ * @fires {Event} input - (native, from the scrubber) While the reader moves through the snapshots.
+ *
+ * @csspart base - The wrapper of everything (the container-query container).
+ * @csspart modes - The view switch (buttons `mode-button`).
+ * @csspart controls - Run switch, digit, seed and new-seed button.
+ * @csspart runs - The healthy / collapsed run switch (buttons `run-button`).
+ * @csspart digit - The digit asked of the generator's digit code.
+ * @csspart seed - The seed field.
+ * @csspart code - The text saying what the digit code is.
+ * @csspart button - Every button (also `mode-button`, `run-button`, `seed-button`, `reveal-button`, `new-round-button`).
+ * @csspart message - The list of rejected attribute values.
+ * @csspart error - The error message and its retry button.
+ * @csspart progress - The model download progress bar.
+ * @csspart device - The device line (WebGPU or WASM, and why).
+ * @csspart duel - The duel view.
+ * @csspart detective - The detective view.
+ * @csspart grid - The round's grid of images.
+ * @csspart cell - Each image of the grid (a toggle button in detective mode; `data-truth` is `real`, `fake` or `hidden`).
+ * @csspart cell-image - Each grid image's canvas.
+ * @csspart verdict - The discriminator's verdict badge on an image.
+ * @csspart mark - The reader's mark on an image (detective mode).
+ * @csspart truth - Real or fake, after the reveal.
+ * @csspart actions - The reveal and new-round buttons.
+ * @csspart score - The reader's and the discriminator's scores.
+ * @csspart counterfeiter - The counterfeiter view.
+ * @csspart drawing - The drawing pad and the verdict on the drawing (`your-verdict`); the pad's own parts are exported as `drawing-surface` and `clear-button`.
+ * @csspart rival - The best fake and the real digit beside the drawing (canvases `rival-fake`, `rival-real`).
+ * @csspart history - The training-history view.
+ * @csspart slider - The snapshot scrubber (also `scrubber`).
+ * @csspart history-grid - The fakes at the shown snapshot (canvases `history-image`).
+ * @csspart chart - The discriminator's mean verdicts over training, with the snapshot marked.
+ * @csspart readout - The shown snapshot's epoch and mean verdicts.
+ * @csspart collapse - The mode-collapse view.
+ * @csspart meter - Each diversity meter (also `meter-healthy`, `meter-collapsed`; `data-entropy` in bits).
+ * @csspart bars - Each meter's histogram of predicted digits (also `bars-healthy`, `bars-collapsed`).
+ * @csspart entropy - Each meter's entropy line.
+ *
+ * @cssproperty [--genviz-gan-duel-background=var(--genviz-background)] - Background. Every `--genviz-gan-duel-*` token defaults to the page-wide `--genviz-*` token of the same name (`--genviz-background: light-dark(#ffffff, #16161d)`, ...), which themes every genviz element at once.
+ * @cssproperty [--genviz-gan-duel-surface=var(--genviz-surface)] - Panel and control surfaces.
+ * @cssproperty [--genviz-gan-duel-text-color=var(--genviz-text-color)] - Text and axes.
+ * @cssproperty [--genviz-gan-duel-muted-color=var(--genviz-muted-color)] - Captions.
+ * @cssproperty [--genviz-gan-duel-accent-color=var(--genviz-accent-color)] - Buttons, "says real" badges, the real-digit curve, histogram bars.
+ * @cssproperty [--genviz-gan-duel-second-color=var(--genviz-second-color)] - "Says fake" badges and the fake-digit curve.
+ * @cssproperty [--genviz-gan-duel-bar-color=var(--genviz-bar-color)] - Field borders.
+ * @cssproperty [--genviz-gan-duel-error-color=var(--genviz-error-color)] - Error text.
+ * @cssproperty [--genviz-gan-duel-radius=var(--genviz-radius)] - Corner radius.
+ * @cssproperty [--genviz-gan-duel-gap=var(--genviz-gap)] - Spacing between parts.
+ * @cssproperty [--genviz-gan-duel-focus-ring-color=var(--genviz-focus-ring-color)] - Focus ring colour.
+ * @cssproperty [--genviz-gan-duel-real-color=var(--genviz-gan-duel-accent-color)] - The outline of real images after the reveal.
+ * @cssproperty [--genviz-gan-duel-fake-color=var(--genviz-gan-duel-second-color)] - The outline of fakes after the reveal.
+ *
+ * @cssstate loading - A model is loading.
+ * @cssstate busy - A round, snapshot, meter or verdict is being computed.
+ * @cssstate revealed - The round's truth is shown.
+ * @cssstate error - An error or a rejected attribute value is shown.
+ * @cssstate cpu-fallback - The models run on WASM though WebGPU was allowed.
+ */
+export class GenvizGanDuel extends LitElement {
+  static override styles = ganDuelStyles;
+
+  /** The healthy GAN: a default model id or the URL of a GAN's manifest.json. */
+  @property() model = 'mnist-dcgan';
+  /** The mode-collapsed GAN (a default model id or a manifest URL). */
+  @property({ attribute: 'collapsed-model' }) collapsedModel = 'mnist-dcgan-collapsed';
+  /** The classifier of the diversity meters (a default model id or a manifest URL). */
+  @property() classifier = 'mnist-classifier';
+  /** Where models run: `auto`, `webgpu` or `wasm`; unset, the runtime's default (`auto`). */
+  @property() device: DeviceOption | undefined;
+  /** The seed of the latents, of the real digits picked and of the grid's order: same seed, same round. */
+  @property({ converter: numberConverter }) seed = 0;
+  /** The training snapshot whose generator makes the fakes (absent: the final generator). */
+  @property({ converter: numberConverter }) snapshot: number | undefined;
+  /** Which run makes the fakes: `healthy` or `collapsed`. */
+  @property({ reflect: true }) run: GanRun = 'healthy';
+  /** Images in a round, 2 to 64: half real digits (rounded up), half fakes. */
+  @property({ converter: numberConverter, attribute: 'grid-size' }) gridSize = 16;
+  /** `duel`, `detective`, `counterfeiter`, `history` or `collapse`. */
+  @property({ reflect: true }) mode: GanDuelMode = 'duel';
+  /** The digit asked of the healthy generator's digit code, 0-9, or `none` (any digit). */
+  @property({ converter: digitConverter }) digit: number | null = null;
+  /** The runtime to use; by default the page's shared one (one worker for every element). */
+  @property({ attribute: false }) runtime: GenvizRuntime | undefined;
+
+  readonly #feedback = new FeedbackController(this, TAG);
+  readonly #healthy = this.#ganController(() => this.model, 'the GAN');
+  readonly #collapsed = this.#ganController(() => this.collapsedModel, 'the collapsed GAN');
+  readonly #classifier = new ModelController(this, {
+    model: () => this.classifier,
+    device: () => this.device,
+    runtime: () => this.#runtime(),
+    task: 'classifier',
+    label: 'the classifier',
+    onError: this.#feedback.report,
+  });
+  readonly #services: DuelServices = {
+    runtime: () => this.#runtime(),
+    feedback: this.#feedback,
+    gan: (run) => (run === 'collapsed' ? this.#collapsed : this.#healthy),
+    classifier: this.#classifier,
+  };
+  readonly #round = new Round(this, this.#services);
+  readonly #duel = new DuelView(this, this.#services);
+  readonly #counterfeiter = new CounterfeiterView(this, this.#services);
+  readonly #history = new HistoryView(this, this.#services);
+  readonly #collapse = new CollapseView(this, this.#services);
+
+  #ganController(model: () => string, label: string): ModelController {
+    return new ModelController(this, {
+      model,
+      device: () => this.device,
+      runtime: () => this.#runtime(),
+      task: 'gan',
+      label,
+      onError: this.#feedback.report,
+    });
+  }
+
+  // ---- Public API -------------------------------------------------------------------------
+
+  /** The round shown (duel, detective, counterfeiter): its images, what they are, the verdicts. */
+  get round(): DuelRound | undefined {
+    return this.#round.value;
+  }
+
+  /** The reader's marks on the round: for each image, whether it is marked real. */
+  get marks(): readonly boolean[] {
+    const round = this.#round.value;
+    return round ? this.#duel.marks(round) : [];
+  }
+
+  /** Whether the round's truth is shown. */
+  get revealed(): boolean {
+    return this.#round.value !== undefined && this.#duel.revealed;
+  }
+
+  /** The run's training snapshots (empty until its model has loaded). */
+  get snapshots(): readonly SnapshotInfo[] {
+    return (this.#services.gan(this.run).loaded?.manifest.snapshots ?? []).map(snapshotInfo);
+  }
+
+  /** The snapshot whose images the history shows. */
+  get shownSnapshot(): SnapshotInfo | undefined {
+    const shown = this.#history.shown;
+    return shown ? snapshotInfo(shown.snapshot) : undefined;
+  }
+
+  /** The diversity meters of the collapse view: the chosen run's, then the other run's. */
+  get meters(): readonly DiversityMeter[] {
+    return this.#collapse.meters;
+  }
+
+  /** The discriminator's P(real) for the reader's drawing (counterfeiter mode). */
+  get counterfeitVerdict(): number | undefined {
+    return this.#counterfeiter.verdict;
+  }
+
+  /** Marks image `position` of the round real or fake (detective mode; before the reveal). */
+  mark(position: number, real: boolean): void {
+    const round = this.#round.value;
+    if (round) this.#duel.toggle(round, position, real);
+  }
+
+  /** Reveals which images were real, and scores the round. */
+  reveal(): void {
+    const round = this.#round.value;
+    if (round) this.#duel.reveal(round);
+  }
+
+  /** A new seed: new fakes, new real digits, a new order. */
+  newSeed(): void {
+    const seed = Number.isInteger(this.seed) && this.seed >= 0 ? this.seed : 0;
+    this.seed = (seed + 1) % 2 ** 32;
+  }
+
+  /** Has the run's discriminator judge an image (28x28, values in [-1, 1]); resolves with P(real). */
+  judge(image: Float32Array): Promise<number | undefined> {
+    return this.#counterfeiter.judge(image);
+  }
+
+  // ---- Lifecycle --------------------------------------------------------------------------
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const deviceChanged = changed.has('device');
+    if (changed.has('model') || deviceChanged) this.#healthy.reset();
+    if (changed.has('collapsedModel') || deviceChanged) this.#collapsed.reset();
+    if (changed.has('classifier') || deviceChanged) this.#classifier.reset();
+    this.#validate();
+    if (isServer || !this.isConnected || !this.#feedback.valid) return;
+    if (ROUND_MODES.includes(this.mode)) this.#round.update();
+    if (this.mode === 'history') this.#history.update();
+    if (this.mode === 'collapse') this.#collapse.update();
+    const judgeChanged = ['run', 'model', 'collapsedModel', 'device'].some((key) =>
+      changed.has(key as keyof GenvizGanDuel),
+    );
+    if (this.mode === 'counterfeiter' && judgeChanged && changed.size > 0) {
+      this.#counterfeiter.rejudge();
+    }
+  }
+
+  protected override updated(): void {
+    const root = this.renderRoot;
+    const round = this.#round.value;
+    if (this.mode === 'history') this.#history.draw(root);
+    else if (this.mode === 'collapse') this.#collapse.draw(root);
+    else if (this.mode === 'counterfeiter') this.#counterfeiter.draw(root, round);
+    else this.#duel.draw(root, round);
+    const model = this.#services.gan(this.run);
+    this.#feedback.setStates({
+      loading: model.pending || (this.mode === 'collapse' && this.#classifier.pending),
+      busy: this.#busy(),
+      revealed: this.revealed && (this.mode === 'duel' || this.mode === 'detective'),
+      error: this.#visibleError() !== undefined || !this.#feedback.valid,
+      'cpu-fallback': model.cpuFallback,
+    });
+  }
+
+  #busy(): boolean {
+    if (this.mode === 'history') return this.#history.run.pending;
+    if (this.mode === 'collapse') return this.#collapse.run.pending;
+    return this.#round.run.pending || this.#counterfeiter.run.pending;
+  }
+
+  #validate(): void {
+    this.#feedback.setProblems(
+      settingsProblems(this, this.#services.gan(this.run).loaded?.manifest.snapshots),
+    );
+  }
+
+  #runtime(): GenvizRuntime {
+    return this.runtime ?? GenvizRuntime.shared();
+  }
+
+  /** The error to show: the models' first, then the current view's. */
+  #visibleError(): unknown {
+    const modelError =
+      this.#services.gan(this.run).error ??
+      (this.mode === 'collapse'
+        ? (this.#services.gan(this.run === 'healthy' ? 'collapsed' : 'healthy').error ??
+          this.#classifier.error)
+        : undefined);
+    if (modelError !== undefined) return modelError;
+    const run =
+      this.mode === 'history'
+        ? this.#history.run
+        : this.mode === 'collapse'
+          ? this.#collapse.run
+          : this.mode === 'counterfeiter' && this.#counterfeiter.run.status === 'error'
+            ? this.#counterfeiter.run
+            : this.#round.run;
+    return run.status === 'error' ? run.error : undefined;
+  }
+
+  #retry = () => {
+    this.#healthy.reset();
+    this.#collapsed.reset();
+    this.#classifier.reset();
+    this.#round.reset();
+    this.#history.reset();
+    this.#collapse.reset();
+    this.#counterfeiter.clear();
+    this.requestUpdate();
+  };
+
+  #chooseMode = (mode: GanDuelMode) => {
+    if (mode === 'collapse' && this.mode !== 'collapse') this.#chooseRun('collapsed');
+    this.mode = mode;
+  };
+
+  #chooseRun = (run: GanRun) => {
+    if (run === this.run) return;
+    // Snapshot numbers are per run: the other run starts at its final generator.
+    this.snapshot = undefined;
+    this.run = run;
+  };
+
+  // ---- Rendering --------------------------------------------------------------------------
+
+  #renderView() {
+    const round = this.#round.value;
+    switch (this.mode) {
+      case 'history':
+        return this.#history.render();
+      case 'collapse':
+        return this.#collapse.render();
+      case 'counterfeiter':
+        return this.#counterfeiter.render(round);
+      case 'duel':
+      case 'detective':
+        return this.#duel.render(round, this.#round.run.pending);
+      default:
+        return nothing;
+    }
+  }
+
+  override render() {
+    const model = this.#services.gan(this.run);
+    const manifest = model.loaded?.manifest;
+    return html`<div part="base" role="group" aria-label="GAN duel">
+      ${renderModes(this, this.#chooseMode)}
+      ${renderControls(this, this.#chooseRun, manifest ? latentSizeOf(manifest) : undefined)}
+      ${this.#feedback.renderProblems()}
+      ${this.#feedback.renderError(this.#visibleError(), this.#retry)} ${model.renderLoading()}
+      ${this.mode === 'collapse' ? this.#classifier.renderLoading() : nothing} ${this.#renderView()}
+      ${model.renderDevice()} ${this.#feedback.renderLiveRegion()}
+    </div>`;
+  }
+}

@@ -1,0 +1,266 @@
+import type { GanSnapshot } from '@genviz/core';
+import { html, nothing } from 'lit';
+import type { TemplateResult } from 'lit';
+import { PIXELS } from '../kit/digits.js';
+import { drawLinePlot, drawTensor } from '../kit/draw.js';
+import { emit, formatPercent, formatSeconds } from '../kit/format.js';
+import { RunController } from '../kit/run-controller.js';
+import { GenvizSnapshotEvent } from './events.js';
+import type { GenvizGanDuel } from './gan-duel.js';
+import { generateFakes, modelRef } from './round.js';
+import type { DuelServices } from './round.js';
+import { snapshotInfo } from './settings.js';
+import type { GanRun } from './settings.js';
+
+/** How many latent codes the history follows through training. */
+export const HISTORY_SAMPLES = 16;
+
+interface ShownSnapshot {
+  readonly key: string;
+  readonly run: GanRun;
+  readonly snapshot: GanSnapshot;
+  readonly images: Float32Array;
+  /** Time to generate this snapshot's images (0 when they were stored), ms. */
+  readonly elapsedMs: number;
+}
+
+/** The snapshot shown: the `snapshot` setting, or the last (the final generator). */
+export function shownIndex(
+  host: GenvizGanDuel,
+  snapshots: readonly GanSnapshot[] | undefined,
+): number | undefined {
+  return host.snapshot ?? snapshots?.at(-1)?.index;
+}
+
+const describeSnapshot = (snapshot: GanSnapshot, last: number) =>
+  `Snapshot ${snapshot.index} of ${last}: epoch ${snapshot.epoch}, iteration ${snapshot.iteration}`;
+
+/** The slider over a run's training snapshots (history and collapse views). */
+export function renderScrubber(
+  host: GenvizGanDuel,
+  snapshots: readonly GanSnapshot[] | undefined,
+): TemplateResult | typeof nothing {
+  if (!snapshots || snapshots.length === 0) return nothing;
+  const index = shownIndex(host, snapshots) ?? 0;
+  const last = snapshots.at(-1)!.index;
+  const current = snapshots.find((snapshot) => snapshot.index === index);
+  const set = (event: Event) => {
+    host.snapshot = (event.target as HTMLInputElement).valueAsNumber;
+  };
+  return html`<label class="slider-row">
+    <span>Snapshot</span>
+    <input
+      part="slider scrubber"
+      type="range"
+      min=${snapshots[0]!.index}
+      max=${last}
+      step="1"
+      .value=${String(index)}
+      aria-valuetext=${current ? describeSnapshot(current, last) : String(index)}
+      @input=${set}
+      @change=${set}
+    />
+    <output>${current ? `epoch ${current.epoch}` : index}</output>
+  </label>`;
+}
+
+/**
+ * The training history of `<genviz-gan-duel>`: the same latent codes regenerated at each
+ * snapshot (each snapshot's images stored once made, so scrubbing back costs nothing), and the
+ * discriminator's mean verdicts on real and fake digits over training with the snapshot marked.
+ */
+export class HistoryView {
+  readonly run: RunController<ShownSnapshot>;
+  readonly #host: GenvizGanDuel;
+  readonly #services: DuelServices;
+  readonly #stored = new Map<string, Float32Array>();
+  #requested: string | undefined;
+
+  constructor(host: GenvizGanDuel, services: DuelServices) {
+    this.#host = host;
+    this.#services = services;
+    this.run = new RunController<ShownSnapshot>(host, {
+      onError: services.feedback.report,
+      onComplete: (shown) => {
+        services.feedback.announce(
+          `${describeSnapshot(shown.snapshot, this.#last() ?? shown.snapshot.index)}. The discriminator's mean verdict then: real digits ${formatPercent(shown.snapshot.d_real)} real, fakes ${formatPercent(shown.snapshot.d_fake)} real.`,
+        );
+        emit(host, new GenvizSnapshotEvent(shown.run, snapshotInfo(shown.snapshot)));
+      },
+    });
+  }
+
+  get shown(): ShownSnapshot | undefined {
+    return this.run.value;
+  }
+
+  #snapshots(): readonly GanSnapshot[] | undefined {
+    return this.#services.gan(this.#host.run).loaded?.manifest.snapshots;
+  }
+
+  #last(): number | undefined {
+    return this.#snapshots()?.at(-1)?.index;
+  }
+
+  #requestKey(): string {
+    const host = this.#host;
+    return JSON.stringify([
+      host.run,
+      modelRef(host, host.run),
+      host.device,
+      host.seed,
+      host.digit,
+      host.snapshot ?? null,
+    ]);
+  }
+
+  /** Shows the snapshot of the current settings (generating it the first time). */
+  update(): void {
+    const key = this.#requestKey();
+    if (this.#requested === key && this.run.status !== 'initial') return;
+    this.#requested = key;
+    void this.run.run((signal) => this.#show(signal));
+  }
+
+  reset(): void {
+    this.#requested = undefined;
+    this.run.reset();
+  }
+
+  async #show(signal: AbortSignal): Promise<ShownSnapshot> {
+    const host = this.#host;
+    const { run } = host;
+    const loaded = await this.#services.gan(run).ensure();
+    const snapshots = loaded.manifest.snapshots ?? [];
+    const index = shownIndex(host, snapshots);
+    const snapshot = snapshots.find((candidate) => candidate.index === index);
+    if (!snapshot) {
+      throw new Error(
+        snapshots.length === 0
+          ? `The model ${loaded.manifest.id} has no training snapshots to show.`
+          : `The model ${loaded.manifest.id} has no snapshot ${String(index)}.`,
+      );
+    }
+    const key = JSON.stringify([
+      run,
+      modelRef(host, run),
+      host.device,
+      host.seed,
+      host.digit,
+      snapshot.index,
+    ]);
+    const stored = this.#stored.get(key);
+    if (stored) return { key, run, snapshot, images: stored, elapsedMs: 0 };
+    const started = performance.now();
+    // The last snapshot is the final generator: its session is the one already open.
+    const images = await generateFakes(
+      host,
+      this.#services,
+      run,
+      HISTORY_SAMPLES,
+      snapshot.index === snapshots.at(-1)!.index ? undefined : snapshot.index,
+      signal,
+    );
+    this.#stored.set(key, images);
+    return { key, run, snapshot, images, elapsedMs: performance.now() - started };
+  }
+
+  draw(root: ParentNode): void {
+    const shown = this.run.value;
+    for (const canvas of root.querySelectorAll<HTMLCanvasElement>('canvas[data-history]')) {
+      const i = Number(canvas.dataset.history);
+      drawTensor(canvas, shown?.images.subarray(i * PIXELS, (i + 1) * PIXELS));
+    }
+    const snapshots = this.#snapshots();
+    if (!snapshots || snapshots.length === 0) return;
+    const last = snapshots.at(-1)!.index;
+    drawLinePlot(
+      root.querySelector<HTMLCanvasElement>('[part~="chart"]'),
+      [
+        { values: snapshots.map((s) => s.d_real), axis: 'left', colour: 'accent' },
+        { values: snapshots.map((s) => s.d_fake), axis: 'left', colour: 'second', dashed: true },
+      ],
+      {
+        xMax: last,
+        left: [0, 1],
+        xTicks: snapshots.map((s) => s.index),
+        cursor: shownIndex(this.#host, snapshots),
+      },
+    );
+  }
+
+  render(): TemplateResult {
+    const host = this.#host;
+    const snapshots = this.#snapshots();
+    const index = shownIndex(host, snapshots);
+    const snapshot = snapshots?.find((candidate) => candidate.index === index);
+    const shown = this.run.value;
+    return html`<section part="history" aria-label="Training history">
+      <p class="hint">
+        The same ${HISTORY_SAMPLES} latent codes through the generator as it was at each point of
+        training: from the untrained network's noise to digits.
+      </p>
+      ${renderScrubber(host, snapshots)}
+      <div class="history">
+        <ul
+          part="history-grid"
+          class="strip"
+          aria-label=${snapshot ? `Fakes at snapshot ${snapshot.index}, epoch ${snapshot.epoch}` : 'Fakes'}
+          aria-busy=${this.run.pending ? 'true' : 'false'}
+        >
+          ${Array.from(
+            { length: HISTORY_SAMPLES },
+            (_, i) =>
+              html`<li>
+                <canvas
+                  part="history-image"
+                  class="pixels"
+                  width="28"
+                  height="28"
+                  data-history=${i}
+                  aria-hidden="true"
+                ></canvas>
+              </li>`,
+          )}
+        </ul>
+        <figure>
+          <canvas
+            part="chart"
+            width="320"
+            height="150"
+            role="img"
+            aria-label=${
+              snapshots
+                ? `The discriminator's mean verdict over training, snapshot by snapshot: on real digits ${snapshots.map((s) => formatPercent(s.d_real)).join(', ')}; on fakes ${snapshots.map((s) => formatPercent(s.d_fake)).join(', ')}.`
+                : 'The discriminator’s mean verdict over training'
+            }
+          ></canvas>
+          <figcaption>
+            <span><span class="key accent">━</span> mean P(real) on real digits</span>
+            <span><span class="key second">╍</span> on fakes</span>
+            ${
+              snapshot
+                ? html`<span
+                    part="readout"
+                    data-d-real=${snapshot.d_real}
+                    data-d-fake=${snapshot.d_fake}
+                    >Epoch ${snapshot.epoch} (iteration ${snapshot.iteration}): real
+                    ${formatPercent(snapshot.d_real)}, fakes
+                    ${formatPercent(snapshot.d_fake)}.</span
+                  >`
+                : nothing
+            }
+            ${
+              shown && shown.elapsedMs > 0
+                ? html`<span>Generated in ${formatSeconds(shown.elapsedMs)}.</span>`
+                : nothing
+            }
+          </figcaption>
+        </figure>
+      </div>
+      <p class="hint">
+        A healthy duel ends near 50%: the discriminator can no longer tell the two apart.
+      </p>
+    </section>`;
+  }
+}

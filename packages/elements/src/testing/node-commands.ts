@@ -1,0 +1,22 @@
+// The types of the Node-side browser commands the root vitest config registers
+// (packages/runtime/test/node-commands.ts), for the elements' tests: they compare what the
+// worker computed with onnxruntime-node on the same model file and inputs.
+import type {} from 'vitest/browser';
+
+export interface NodeTensor {
+  dtype: 'float32' | 'int64';
+  dims: number[];
+  data: number[];
+}
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    ortNodeRun: (
+      modelId: string,
+      file: string,
+      feeds: Record<string, NodeTensor>,
+    ) => Promise<Record<string, { dims: number[]; data: number[] }>>;
+    readDefaultManifest: (modelId: string) => Promise<unknown>;
+    writeBenchResults: (name: string, results: unknown) => Promise<void>;
+  }
+}
