@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { replaceDirectoryAtomically, writeAtomically } from './atomic.js';
 import { readModelConfig } from './config.js';
 import type { ModelConfig, NetworkConfig } from './config.js';
@@ -204,6 +204,11 @@ export async function packModel(
   outDir: string,
   options: PackOptions,
 ): Promise<PackResult> {
+  if (resolve(outDir) === resolve(variantsDir))
+    throw new ExportError(
+      'is both the folder of variants to pack and the output: pack replaces its output folder as a whole, so give it another one',
+      { file: outDir },
+    );
   let previous: Set<string> | undefined;
   const entries = await readdir(outDir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [] as string[];
@@ -345,10 +350,10 @@ async function packModelFiles(
     await references.close();
   }
 
-  async function packWithReferences(refPath: ReferenceSource): Promise<PackResult> {
+  async function packWithReferences(source: ReferenceSource): Promise<PackResult> {
     const networks: Record<string, NetworkManifest> = {};
     for (const [network, net] of Object.entries(config.networks)) {
-      const reference = await loadReference(refPath, network, net);
+      const reference = await loadReference(source, network, net);
       networks[network] = {
         inputs: net.inputs,
         outputs: net.outputs,
@@ -363,7 +368,7 @@ async function packModelFiles(
         throw new ExportError('a GAN needs a "generator" network', {
           file: join(modelDir, 'config.json'),
         });
-      const reference = await loadReference(refPath, 'generator', generator);
+      const reference = await loadReference(source, 'generator', generator);
       const history = await readGanHistory(modelDir, config);
       snapshots = [];
       for (const [position, entry] of history.entries()) {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -29,6 +29,15 @@ export function installedPackage(): Promise<string> {
   installed ??= (async () => {
     const cache = join(packageDir, 'node_modules', '.cache');
     await mkdir(cache, { recursive: true });
+    // Copies from earlier runs: a day is far longer than any run that may still use one.
+    for (const entry of await readdir(cache, { withFileTypes: true })) {
+      const path = join(cache, entry.name);
+      if (
+        entry.name.startsWith('genviz-export-test-') &&
+        Date.now() - (await stat(path)).mtimeMs > 86_400_000
+      )
+        await rm(path, { recursive: true, force: true });
+    }
     const root = await mkdtemp(join(cache, 'genviz-export-test-'));
     for (const file of await sources(join(packageDir, 'src'))) {
       const output = ts.transpileModule(await readFile(file, 'utf8'), {

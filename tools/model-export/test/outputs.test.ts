@@ -164,6 +164,9 @@ describe('atomic output', () => {
     const run = await runMain(['pack', dir, '--in', variants, '--out', out]);
     expectOneLineError(run, /holds files but no manifest\.json/);
     expect(await readdir(out)).toEqual(['thesis.tex']);
+    const same = await runMain(['pack', dir, '--in', variants, '--out', variants]);
+    expectOneLineError(same, /is both the folder of variants to pack and the output/);
+    expect((await readdir(variants)).sort()).toEqual(['decoder.onnx', 'encoder.onnx']);
   });
 });
 
