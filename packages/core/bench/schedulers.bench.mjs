@@ -1,18 +1,29 @@
-// Per-step cost of each scheduler and RNG throughput. Prints a table to stdout; no pass/fail.
-import { NormalGenerator, createScheduler } from '../dist/index.js';
+// Per-step cost of each scheduler (per model evaluation, i.e. per entry of `timesteps`) and RNG
+// throughput. Prints a table to stdout; no pass/fail.
+import { NormalGenerator, TorchGenerator, createScheduler } from '../dist/index.js';
 
 const NAMES = [
   'ddpm',
   'ddim',
+  'ddim-inverse',
   'euler',
   'euler-ancestral',
   'dpmsolver++',
+  'dpmsolver-singlestep',
+  'dpmsolver-inverse',
+  'dpmsolver-sde',
   'heun',
+  'kdpm2',
+  'kdpm2-ancestral',
   'lms',
   'pndm',
+  'ipndm',
   'unipc',
   'deis',
+  'edm-euler',
+  'edm-dpmsolver++',
   'lcm',
+  'tcd',
 ];
 const SHAPES = [
   { label: '1x1x32x32', size: 1 * 1 * 32 * 32 },
@@ -29,18 +40,21 @@ function benchScheduler(name, size) {
   const out = { prevSample: sample, predOriginalSample: new Float32Array(size) };
   let steps = 0;
   let elapsed = 0;
-  for (let run = 0; run < 3; run++) {
-    scheduler.setTimesteps(name === 'lcm' ? 8 : STEPS);
+  const run = () => {
+    scheduler.setTimesteps(name === 'lcm' || name === 'tcd' ? 8 : STEPS);
     rng.fill(sample);
     const start = performance.now();
     for (const t of scheduler.timesteps) {
       scheduler.scaleModelInput(modelInput, sample, t);
       scheduler.step(modelOutput, t, sample, out, rng);
     }
-    if (run > 0) {
-      elapsed += performance.now() - start;
-      steps += scheduler.timesteps.length;
-    }
+    return performance.now() - start;
+  };
+  // Untimed runs until the JIT has settled (>= 20 runs and 100 ms), then >= 5 timed runs and 200 ms.
+  for (let runs = 0, spent = 0; runs < 20 || spent < 100; runs++) spent += run();
+  for (let runs = 0; runs < 5 || elapsed < 200; runs++) {
+    elapsed += run();
+    steps += scheduler.timesteps.length;
   }
   return (elapsed / steps) * 1000;
 }
@@ -57,15 +71,24 @@ const rows = NAMES.map((name) => ({
 console.table(rows);
 
 const normals = new Float32Array(1_000_000);
-const rng = new NormalGenerator(7);
-rng.fill(normals);
-const times = [];
-for (let i = 0; i < 5; i++) {
-  const start = performance.now();
-  rng.fill(normals);
-  times.push(performance.now() - start);
+function medianFillMs(generator) {
+  generator.fill(normals);
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    generator.fill(normals);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return Number(times[2].toFixed(1));
 }
-times.sort((a, b) => a - b);
 console.table([
-  { rng: 'NormalGenerator.fill', 'ms per 1e6 normals (median of 5)': Number(times[2].toFixed(1)) },
+  {
+    rng: 'NormalGenerator.fill',
+    'ms per 1e6 normals (median of 5)': medianFillMs(new NormalGenerator(7)),
+  },
+  {
+    rng: 'TorchGenerator.fill',
+    'ms per 1e6 normals (median of 5)': medianFillMs(new TorchGenerator(7)),
+  },
 ]);
