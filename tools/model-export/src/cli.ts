@@ -62,7 +62,7 @@ const REF_OPTION: OptionHelp = {
   value: '<network>.<io>=<file>',
   multiple: true,
   description:
-    'a reference array saved by your own tools, instead of (or on top of) reference.safetensors; repeat it for every input and output',
+    'a reference array saved by your own tools, instead of (or on top of) reference.safetensors',
 };
 
 const REF_NOTES = `References (--ref, repeatable):
@@ -313,12 +313,23 @@ export async function main(argv: readonly string[]): Promise<number> {
       spec.multiple ? { type: spec.type, multiple: true as const } : { type: spec.type },
     ]),
   );
-  const { values, positionals } = parseArgs({
-    args: [...rest],
-    options: { ...options, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-    strict: true,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code?.startsWith('ERR_PARSE_ARGS_'))
+      throw new ExportError(
+        `${command}: ${(error as Error).message.split('. ')[0]} (see genviz-export help ${command})`,
+      );
+    throw error;
+  }
+  const { values, positionals } = parsed;
   if (values['help'] === true) {
     out(commandHelp(command));
     return 0;

@@ -21,6 +21,11 @@ describe('help', () => {
         expect(run.stdout).toContain(`Usage: genviz-export ${command} `);
       }
     }
+    const option = await runMain(['convert', 'models/x', '--bogus']);
+    expect(option.code).toBe(1);
+    expect(errorLines(option)).toEqual([
+      "genviz-export: convert: Unknown option '--bogus' (see genviz-export help convert)",
+    ]);
     const unknown = await runMain(['help', 'frobnicate']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('help: unknown command "frobnicate"');
