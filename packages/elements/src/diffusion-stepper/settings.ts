@@ -28,10 +28,30 @@ const SCHEDULER_LABELS: Record<string, string> = {
   lcm: 'LCM',
   unipc: 'UniPC',
   deis: 'DEIS',
+  kdpm2: 'KDPM2',
+  'kdpm2-ancestral': 'KDPM2 ancestral',
+  'dpmsolver-singlestep': 'DPM-Solver singlestep',
+  'dpmsolver-sde': 'DPM-Solver++ SDE',
+  tcd: 'TCD',
 };
 
-/** Every scheduler the core implements, by friendly name (new ones appear here by themselves). */
-export const schedulerNames = (): string[] => Object.keys(SCHEDULER_NAMES);
+/**
+ * Core schedulers a reader gains nothing from here: inversion (noise from an image, not an
+ * image from noise), DDIM again under its parallel name, and the EDM / iPNDM ones, which bring
+ * their own noise schedule instead of the model's.
+ */
+const NOT_SHOWN = new Set([
+  'ddim-inverse',
+  'dpmsolver-inverse',
+  'ddim-parallel',
+  'edm-euler',
+  'edm-dpmsolver++',
+  'ipndm',
+]);
+
+/** Every scheduler the core implements that samples with the model's schedule, by friendly name. */
+export const schedulerNames = (): string[] =>
+  Object.keys(SCHEDULER_NAMES).filter((name) => !NOT_SHOWN.has(name));
 export const schedulerLabel = (name: string): string => SCHEDULER_LABELS[name] ?? name;
 
 /** The config a step count is checked against before the model's own config is known. */
