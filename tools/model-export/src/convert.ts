@@ -157,6 +157,19 @@ export async function convertNetwork(options: ConvertOptions): Promise<ConvertRe
   if (source.endsWith('.onnx')) {
     const model = await readOnnxModel(source);
     assertInterface(model, net, source);
+    if (model.graph.initializers.some((init) => init.externalLocation !== undefined)) {
+      // torch.onnx.export puts the tensors of a large model in side files. The runtime loads one
+      // file per variant, so they are written back inline (up to protobuf's limit).
+      const written = await writeOnnxModel(outPath, model, {
+        ...options.write,
+        ...(options.outputs ? { outputs: options.outputs } : {}),
+      });
+      return {
+        path: outPath,
+        bytes: written.bytes + (written.externalDataBytes ?? 0),
+        passedThrough: true,
+      };
+    }
     await writeAtomically(outPath, (temp) => copyFile(source, temp), options.outputs);
     return { path: outPath, bytes: (await stat(source)).size, passedThrough: true };
   }

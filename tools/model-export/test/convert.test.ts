@@ -335,6 +335,35 @@ describe('convert', () => {
     expect(Array.from(external['noise_pred']!.data)).toEqual(
       Array.from(inline['noise_pred']!.data),
     );
+    // An .onnx network with external data (as torch.onnx.export writes large models) is passed
+    // on as one self-contained file.
+    await mkdir(join(dir, 'exported'));
+    await writeOnnxModel(
+      join(dir, 'exported', 'unet.onnx'),
+      await readOnnxModel(join(out, 'external.onnx')),
+      {
+        externalData: 'always',
+      },
+    );
+    const withExternal = {
+      ...config,
+      networks: { unet: { ...config.networks['unet']!, weights: 'exported/unet.onnx' } },
+    };
+    const passed = await convertNetwork({
+      modelDir: dir,
+      config: withExternal,
+      network: 'unet',
+      outPath: join(out, 'passed', 'unet.onnx'),
+    });
+    expect(passed.passedThrough).toBe(true);
+    expect(await readdir(join(out, 'passed'))).toEqual(['unet.onnx']);
+    expect(
+      Array.from(
+        (await runOnnx(join(out, 'passed', 'unet.onnx'), syntheticInputs(config, 'unet', 2, 5)))[
+          'noise_pred'
+        ]!.data,
+      ),
+    ).toEqual(Array.from(inline['noise_pred']!.data));
     // The reader follows external data too, so a re-written copy runs the same.
     await writeOnnxModel(join(out, 'copy.onnx'), await readOnnxModel(join(out, 'external.onnx')));
     expect(

@@ -92,6 +92,8 @@ export interface Initializer {
   readonly dataType: number;
   readonly dims: readonly number[];
   readonly byteLength: number;
+  /** For a tensor read from a file's external data: that data file, as the model names it. */
+  readonly externalLocation?: string;
   /** Little-endian element bytes; called when the writer reaches this tensor. */
   load(): Promise<Uint8Array>;
 }

@@ -132,13 +132,15 @@ function decodedInitializer(path: string, tensor: DecodedTensor): Initializer {
     const entries = new Map(
       (tensor.external_data ?? []).map((entry) => [entry.key ?? '', entry.value ?? '']),
     );
-    const location = join(dirname(path), entries.get('location') ?? '');
+    const externalLocation = entries.get('location') ?? '';
+    const location = join(dirname(path), externalLocation);
     const offset = Number(entries.get('offset') ?? '0');
     return {
       name,
       dataType,
       dims,
       byteLength,
+      externalLocation,
       load: async () => {
         const handle = await open(location, 'r').catch((error: unknown) => {
           throw new ExportError(
