@@ -32,5 +32,13 @@ export { writeOnnxModel } from './onnx/writer.js';
 export { quantizeFile, toFloat16, toInt8Weights } from './quantize.js';
 export { VERIFY_THRESHOLDS, verifyVariant, loadReference, runOnnx } from './verify.js';
 export type { VariantVerification, OutputMetrics } from './verify.js';
-export { buildAll, packModel, packDataset, stageModel } from './pack.js';
+export { buildAll, packModel, packDataset, stageModel, verifyModel } from './pack.js';
+export {
+  ArrayFilesReference,
+  LayeredReference,
+  SafetensorsReference,
+  parseNpy,
+  parseRawFloat32,
+} from './reference.js';
+export type { ArrayFile, ReferenceSource } from './reference.js';
 export type { Reporter } from './reporter.js';
