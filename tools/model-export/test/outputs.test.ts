@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ModelManifest } from '@genviz/core';
 import { SafetensorsFile, float32Bytes, writeSafetensors } from '../src/safetensors.js';
@@ -206,6 +209,23 @@ describe('output-path problems', () => {
       expect(errorLines(run)[0]).toContain(process.getuid?.() === 0 ? '/sys' : readOnly);
     }
   });
+});
+
+describe('temporary names', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  it.skipIf(!existsSync(join(root, '.git')))(
+    'are git-ignored wherever a command writes (packages/models/assets included)',
+    () => {
+      for (const path of [
+        'packages/models/.genviz-export-4242-0123456789ab.assets.tmp',
+        'packages/models/assets/mnist-vae/.genviz-export-4242-0123456789ab.decoder.onnx.tmp',
+        'models/my-ae/.genviz-export-4242-0123456789ab.manifest.json.old',
+      ]) {
+        // check-ignore exits 0 for an ignored path and 1 (a throw here) for one git would add.
+        execFileSync('git', ['check-ignore', '--no-index', '-q', path], { cwd: root });
+      }
+    },
+  );
 });
 
 describe('an interrupted build', () => {
