@@ -1,0 +1,165 @@
+// `npm run bench`: <genviz-gan-duel> in headless Chromium with the default models on WASM (one
+// thread: the test page is not cross-origin isolated). Figures only, never pass/fail on time:
+// - a 64-image round, generated and judged: 64 fakes generated and judged through the runtime
+//   (the issue's target: at most 40 ms), and the element's own round of grid-size 64 (32 held-out
+//   digits and 32 fakes, judged in one batch), from the seed changing to the round drawn;
+// - regenerating the history at another snapshot: the first time (that snapshot's generator is
+//   fetched, checked and opened in the worker) and again (its session open, other latents).
+import { GenvizRuntime } from '@genviz/runtime';
+import { test } from 'vitest';
+import { commands } from 'vitest/browser';
+import '../src/gan-duel/define.js';
+import { seededLatents } from '../src/kit/random.js';
+import type {} from '../src/testing/node-commands.js';
+
+interface Row {
+  metric: string;
+  p50: number;
+  p90: number;
+  min: number;
+  runs: number;
+  unit: 'ms';
+  target?: string;
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+function summary(metric: string, times: number[], target?: string): Row {
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    metric,
+    p50: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    min: sorted[0]!,
+    runs: times.length,
+    unit: 'ms',
+    target,
+  };
+}
+
+async function timeIt(runs: number, job: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await job();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 3000));
+
+async function until(check: () => boolean, timeoutMs = 120_000): Promise<void> {
+  const started = performance.now();
+  while (!check()) {
+    if (performance.now() - started > timeoutMs) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+test('gan-duel benchmark', async () => {
+  const rows: Row[] = [];
+  const runtime = new GenvizRuntime({ device: 'wasm', idleTimeoutMs: 600_000 });
+  const loaded = await runtime.load('mnist-dcgan');
+  const environment = loaded.environment;
+  await settle();
+
+  // The runtime alone: 64 fakes generated, then judged.
+  const latents = seededLatents(1, 64, 64);
+  const generateTimes: number[] = [];
+  const judgeTimes: number[] = [];
+  const roundTimes = await timeIt(60, async () => {
+    const started = performance.now();
+    const images = await runtime.gan.generate(latents);
+    const generated = performance.now();
+    await runtime.gan.discriminate(images);
+    generateTimes.push(generated - started);
+    judgeTimes.push(performance.now() - generated);
+  });
+  rows.push(summary('generate 64 fakes and judge them (runtime)', roundTimes, '<= 40 ms'));
+  rows.push(summary('  of which generate 64', generateTimes));
+  rows.push(summary('  of which judge 64', judgeTimes));
+
+  // The element's round: grid-size 64, from a new seed to the round drawn.
+  const element = document.createElement('genviz-gan-duel');
+  element.runtime = runtime;
+  element.gridSize = 64;
+  element.style.inlineSize = '860px';
+  document.body.append(element);
+  await until(() => element.round !== undefined);
+  await settle();
+  const elementRoundTimes: number[] = [];
+  const insideTimes: number[] = [];
+  for (let seed = 1; seed <= 30; seed++) {
+    const started = performance.now();
+    element.seed = seed;
+    await until(() => element.round?.seed === seed);
+    await element.updateComplete;
+    elementRoundTimes.push(performance.now() - started);
+    insideTimes.push(element.round!.elapsedMs);
+  }
+  rows.push(
+    summary(
+      'element round, grid-size 64 (32 generated, 64 judged), seed set to round drawn',
+      elementRoundTimes,
+      '<= 40 ms',
+    ),
+  );
+  rows.push(summary('  of which generate + judge in the round', insideTimes));
+  element.remove();
+
+  // History: regenerate 16 latents at each snapshot, the first time (snapshot loaded) and again.
+  const history = document.createElement('genviz-gan-duel');
+  history.runtime = runtime;
+  history.mode = 'history';
+  history.style.inlineSize = '860px';
+  document.body.append(history);
+  await until(() => history.shownSnapshot !== undefined);
+  const last = history.snapshots.at(-1)!.index;
+  const show = async (index: number) => {
+    const started = performance.now();
+    history.snapshot = index;
+    await until(() => history.shownSnapshot?.index === index && !history.matches(':state(busy)'));
+    await history.updateComplete;
+    return performance.now() - started;
+  };
+  const first: number[] = [];
+  for (let index = 0; index < last; index++) first.push(await show(index));
+  await show(last);
+  history.seed = 9;
+  await until(() => !history.matches(':state(busy)'));
+  await settle();
+  const again: number[] = [];
+  for (let index = 0; index < last; index++) again.push(await show(index));
+  rows.push(
+    summary(
+      `history: another snapshot, first time (its generator fetched, verified, opened), 16 images; ${first.length} snapshots`,
+      first,
+    ),
+  );
+  rows.push(
+    summary('history: another snapshot again (session open, new latents), 16 images', again),
+  );
+  history.remove();
+  runtime.terminate();
+
+  await commands.writeBenchResults('gan-duel', {
+    environment: {
+      wasmThreads: environment.wasmThreads,
+      crossOriginIsolated: environment.crossOriginIsolated,
+      hardwareConcurrency: environment.hardwareConcurrency,
+      device: loaded.choice.device,
+      dtype: loaded.choice.dtype,
+    },
+    rows,
+    firstSnapshotTimes: first,
+  });
+  const table = rows.map(
+    (row) =>
+      `${row.metric.padEnd(96)} p50 ${row.p50.toFixed(1).padStart(7)} ms  p90 ${row.p90.toFixed(1).padStart(7)} ms  min ${row.min.toFixed(1).padStart(7)} ms  (${row.runs} runs)${row.target ? `  target ${row.target}` : ''}`,
+  );
+  console.info(
+    `\n<genviz-gan-duel> on ${loaded.choice.device} ${loaded.choice.dtype}, ${environment.wasmThreads} thread(s)\n${table.join('\n')}\nfirst-time snapshot loads (ms): ${first.map((ms) => ms.toFixed(0)).join(', ')}`,
+  );
+});
