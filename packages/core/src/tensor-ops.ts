@@ -97,25 +97,3 @@ export function applyGuidance(
   }
   return out;
 }
-
-/** Copies `length` floats of noise into `scratch` (from a generator) or returns the caller's array. */
-export function resolveNoise(
-  noise: NoiseInput | undefined,
-  length: number,
-  scratch: () => Float32Array,
-  who: string,
-): Float32Array {
-  if (noise === undefined) {
-    throw new TypeError(
-      `${who}: this step is stochastic and needs noise (a Float32Array or a NoiseSource)`,
-    );
-  }
-  if (noise instanceof Float32Array) {
-    if (noise.length < length)
-      throw new RangeError(`${who}: noise has ${noise.length} values, needs ${length}`);
-    return noise;
-  }
-  const buffer = scratch();
-  noise.fill(buffer);
-  return buffer;
-}

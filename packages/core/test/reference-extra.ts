@@ -365,3 +365,139 @@ export function refDpmInverseLoop(sigmas: number[], timesteps: number[], start: 
   });
   return x;
 }
+
+/**
+ * LMSDiscreteScheduler (k-diffusion's sample_lms, order 4): the derivative (epsilon) of each step
+ * and the integrals of the Lagrange basis through the last min(step + 1, 4) sigmas, by Simpson's
+ * rule (exact for these cubic polynomials).
+ */
+export function refLmsLoop(sigmas: number[], timesteps: number[], start: Vector): Vector {
+  let x = scaleVec(start, sigmas[0] as number);
+  const derivatives: Vector[] = [];
+  timesteps.forEach((t, i) => {
+    const s = sigmas[i] as number;
+    derivatives.unshift(dummyModel(scaleVec(x, 1 / Math.sqrt(s * s + 1)), t));
+    if (derivatives.length > 4) derivatives.pop();
+    const order = Math.min(i + 1, 4);
+    const basis = (tau: number, current: number): number => {
+      let product = 1;
+      for (let k = 0; k < order; k++) {
+        if (k === current) continue;
+        product *=
+          (tau - (sigmas[i - k] as number)) /
+          ((sigmas[i - current] as number) - (sigmas[i - k] as number));
+      }
+      return product;
+    };
+    const a = s;
+    const b = sigmas[i + 1] as number;
+    const intervals = 64;
+    const width = (b - a) / intervals;
+    const terms: [number, Vector][] = [[1, x]];
+    for (let current = 0; current < Math.min(order, derivatives.length); current++) {
+      let integral = 0;
+      for (let j = 0; j <= intervals; j++) {
+        const weight = j === 0 || j === intervals ? 1 : j % 2 === 1 ? 4 : 2;
+        integral += weight * basis(a + j * width, current);
+      }
+      terms.push([(integral * width) / 3, derivatives[current] as Vector]);
+    }
+    x = combine(terms);
+  });
+  return x;
+}
+
+/** LCMScheduler.step over a full loop: consistency boundary conditions, noise every step but the last. */
+export function refLcmLoop(alphasCumprod: number[], timesteps: number[], start: Vector): Vector {
+  let x = [...start];
+  timesteps.forEach((t, k) => {
+    const last = k === timesteps.length - 1;
+    const prev = last ? t : (timesteps[k + 1] as number);
+    const a = alphasCumprod[t] as number;
+    const aPrev = alphasCumprod[prev] as number;
+    const scaled = t * 10;
+    const cSkip = 0.25 / (scaled * scaled + 0.25);
+    const cOut = scaled / Math.sqrt(scaled * scaled + 0.25);
+    const output = dummyModel(x, t);
+    const x0 = x.map((v, j) => (v - Math.sqrt(1 - a) * (output[j] as number)) / Math.sqrt(a));
+    const denoised = combine([
+      [cOut, x0],
+      [cSkip, x],
+    ]);
+    x = last
+      ? denoised
+      : combine([
+          [Math.sqrt(aPrev), denoised],
+          [Math.sqrt(1 - aPrev), refNoise(x.length, k)],
+        ]);
+  });
+  return x;
+}
+
+/**
+ * PNDMScheduler with skip_prk_steps (PLMS only): the second evaluation re-evaluates the first
+ * step at its result and averages, then Adams-Bashforth up to 4th order on the outputs, each step
+ * by formula (9) of the PNDM paper; alphas_cumprod[0] after the last step (set_alpha_to_one false).
+ */
+export function refPlmsLoop(
+  alphasCumprod: number[],
+  timesteps: number[],
+  stride: number,
+  start: Vector,
+): Vector {
+  let x = [...start];
+  const ets: Vector[] = [];
+  let firstSample: Vector | null = null;
+  const previous = (sample: Vector, t: number, prevT: number, e: Vector): Vector => {
+    const a = alphasCumprod[t] as number;
+    const aPrev = prevT >= 0 ? (alphasCumprod[prevT] as number) : (alphasCumprod[0] as number);
+    const denominator = a * Math.sqrt(1 - aPrev) + Math.sqrt(a * (1 - a) * aPrev);
+    return combine([
+      [Math.sqrt(aPrev / a), sample],
+      [-(aPrev - a) / denominator, e],
+    ]);
+  };
+  timesteps.forEach((t, counter) => {
+    const output = dummyModel(x, t);
+    let current = t;
+    let prevT = t - stride;
+    if (counter === 1) {
+      prevT = t;
+      current = t + stride;
+    } else {
+      ets.unshift(output);
+    }
+    let e: Vector;
+    let base = x;
+    if (ets.length === 1 && counter === 0) {
+      e = output;
+      firstSample = x;
+    } else if (ets.length === 1 && counter === 1) {
+      e = combine([
+        [0.5, output],
+        [0.5, ets[0] as Vector],
+      ]);
+      base = firstSample as Vector;
+    } else if (ets.length === 2) {
+      e = combine([
+        [1.5, ets[0] as Vector],
+        [-0.5, ets[1] as Vector],
+      ]);
+    } else if (ets.length === 3) {
+      e = combine([
+        [23 / 12, ets[0] as Vector],
+        [-16 / 12, ets[1] as Vector],
+        [5 / 12, ets[2] as Vector],
+      ]);
+    } else {
+      e = combine([
+        [55 / 24, ets[0] as Vector],
+        [-59 / 24, ets[1] as Vector],
+        [37 / 24, ets[2] as Vector],
+        [-9 / 24, ets[3] as Vector],
+      ]);
+    }
+    x = previous(base, current, prevT, e);
+  });
+  return x;
+}

@@ -44,6 +44,9 @@ import {
   refIpndmLoop,
   refKdpm2AncestralLoop,
   refKdpm2Loop,
+  refLcmLoop,
+  refLmsLoop,
+  refPlmsLoop,
   refTcdLoop,
 } from './reference-extra.js';
 
@@ -731,6 +734,45 @@ describe('the added schedulers match float64 transcriptions of diffusers', () =>
     expectAllClose(
       result,
       refDpmInverseLoop(sigmas, [...scheduler.timesteps], refInitialSample(N)),
+      { abs: 2e-5, rel: 2e-4 },
+    );
+  });
+});
+
+describe('LMS, LCM and PLMS match float64 transcriptions of diffusers', () => {
+  test('LMS (order 4)', () => {
+    const scheduler = createScheduler({}, { name: 'lms' });
+    const result = runLoop(scheduler, 12);
+    const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+    expectAllClose(result, refLmsLoop(sigmas, [...scheduler.timesteps], refInitialSample(N)), {
+      abs: 1e-4,
+      rel: 2e-4,
+    });
+  });
+
+  test('LCM', () => {
+    const scheduler = createScheduler({}, { name: 'lcm' });
+    const result = runLoop(scheduler, 6);
+    const alphasCumprod = refAlphasCumprod(
+      refLinearBetas(Math.sqrt(0.00085), Math.sqrt(0.012), 1000).map((b) => b * b),
+    );
+    expectAllClose(
+      result,
+      refLcmLoop(alphasCumprod, [...scheduler.timesteps], refInitialSample(N)),
+      {
+        abs: 2e-5,
+        rel: 2e-4,
+      },
+    );
+  });
+
+  test('PNDM with skip_prk_steps (PLMS)', () => {
+    const scheduler = createScheduler({ skip_prk_steps: true }, { name: 'pndm' });
+    const result = runLoop(scheduler, 10);
+    expect(scheduler.timesteps).toEqual([900, 800, 800, 700, 600, 500, 400, 300, 200, 100, 0]);
+    expectAllClose(
+      result,
+      refPlmsLoop(linearAlphasCumprod, [...scheduler.timesteps], 100, refInitialSample(N)),
       { abs: 2e-5, rel: 2e-4 },
     );
   });

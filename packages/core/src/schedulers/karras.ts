@@ -2,6 +2,7 @@ import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { sigmaToTimestep } from '../timesteps.js';
+import { checkLength } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import { HEUN_DEFAULTS, SigmaScheduler } from './sigma-schedulers.js';
 
@@ -100,6 +101,7 @@ export class KDPM2DiscreteScheduler extends SigmaScheduler {
     sample: Float32Array,
     timestep: number,
   ): Float32Array {
+    checkLength(this.className, 'out', out, sample.length);
     const index = this.initStepIndex(timestep);
     const sigma = (this.firstOrder ? this.currentSigmas : this.sigmasInterpol)[index] as number;
     const scale = f(Math.sqrt(f(f(sigma * sigma) + 1)));
@@ -222,6 +224,7 @@ export class KDPM2AncestralDiscreteScheduler extends KDPM2DiscreteScheduler {
     sample: Float32Array,
     timestep: number,
   ): Float32Array {
+    checkLength(this.className, 'out', out, sample.length);
     const index = this.initStepIndex(timestep);
     const sigma = (
       this.firstOrder ? this.currentSigmas[index] : this.sigmasInterpol[index - 1]
