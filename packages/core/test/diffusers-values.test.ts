@@ -207,6 +207,12 @@ function ddimCases(className: string): DiffusersCase[] {
   ];
 }
 
+/**
+ * Not transcribed: diffusers' DPMSolverSDEScheduler checks, whose noise comes from torchsde's
+ * BrownianTree (a Brownian interval tree with its own seeding on top of torch's generator), which
+ * we do not emulate; that scheduler is checked against a float64 transcription with the noise
+ * passed in (schedulers.test.ts).
+ */
 export const DIFFUSERS_CASES: readonly DiffusersCase[] = [
   {
     name: 'full_loop_no_noise',

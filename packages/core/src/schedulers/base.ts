@@ -60,7 +60,11 @@ export interface Scheduler {
   readonly initNoiseSigma: number;
   /** Timesteps to loop over after setTimesteps; one model evaluation each. */
   readonly timesteps: readonly number[];
-  /** Noise levels (sigma-based schedulers), length timesteps + 1; null for the others. */
+  /**
+   * Noise levels in diffusers' layout: one per timestep plus the final one for the sigma and
+   * multistep schedulers (KDPM2, KDPM2 ancestral and DPM-Solver SDE keep diffusers' doubled
+   * layout, with one more entry); null for the DDPM family.
+   */
   readonly sigmas: Float32Array | null;
   readonly numInferenceSteps: number;
   /** Index of the next step within `timesteps` (null before the first call). */
