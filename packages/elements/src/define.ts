@@ -3,3 +3,5 @@
 import './latent-pad/define.js';
 import './drawing-pad/define.js';
 import './diffusion-stepper/define.js';
+import './gan-duel/define.js';
+import './latent-explorer/define.js';

@@ -1,0 +1,257 @@
+import { GenvizRuntime } from '@genviz/runtime';
+import { html } from 'lit';
+import type { TemplateResult } from 'lit';
+import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import type { GenvizDrawingPad } from '../drawing-pad/drawing-pad.js';
+import { digitImage } from '../kit/digits.js';
+import type { GenvizLatentPad } from '../latent-pad/latent-pad.js';
+import {
+  announcement,
+  inState,
+  mount as mountElement,
+  part,
+  pixels,
+  unmountAll,
+} from '../testing/dom.js';
+import { traceDigit } from '../testing/strokes.js';
+import './define.js';
+import type { GenvizLatentEvent } from './events.js';
+import type { GenvizLatentExplorer } from './latent-explorer.js';
+
+// The default mnist-vae and classifier in the runtime's worker, on WASM.
+
+const runtime = new GenvizRuntime({ idleTimeoutMs: 120_000, device: 'wasm' });
+afterAll(() => runtime.terminate());
+afterEach(unmountAll);
+
+const mount = (template: TemplateResult, width = 720) =>
+  mountElement<GenvizLatentExplorer>(template, 'genviz-latent-explorer', width);
+
+const pad = (element: GenvizLatentExplorer) => part(element, 'pad') as GenvizLatentPad;
+
+async function ready(element: GenvizLatentExplorer) {
+  await vi.waitFor(
+    () => {
+      expect(element.decoded).toBeDefined();
+      expect(element.nearestClass).not.toBeNull();
+    },
+    { timeout: 30_000 },
+  );
+  await element.updateComplete;
+}
+
+/** Pointer events on the map at latent (x, y), in [-extent, extent]. */
+function pointAt(element: GenvizLatentExplorer, x: number, y: number) {
+  const surface = part(pad(element), 'surface')!;
+  const box = surface.getBoundingClientRect();
+  const span = 2 * element.extent;
+  return {
+    clientX: box.left + ((x + element.extent) / span) * box.width,
+    clientY: box.top + ((element.extent - y) / span) * box.height,
+    pointerId: 1,
+    button: 0,
+    bubbles: true,
+    composed: true,
+  };
+}
+
+describe('<genviz-latent-explorer> map', () => {
+  test('dragging decodes live: the image follows the handle, input then change', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer .runtime=${runtime}></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    const before = pixels(part(element, 'decoded') as HTMLCanvasElement);
+    const events: GenvizLatentEvent[] = [];
+    element.addEventListener('input', (event) => events.push(event as GenvizLatentEvent));
+    element.addEventListener('change', (event) => events.push(event as GenvizLatentEvent));
+    const surface = part(pad(element), 'surface')!;
+    surface.dispatchEvent(new PointerEvent('pointerdown', pointAt(element, 0.5, 0.5)));
+    for (let i = 1; i <= 10; i++) {
+      surface.dispatchEvent(
+        new PointerEvent('pointermove', pointAt(element, 0.5 + i * 0.2, -i * 0.2)),
+      );
+    }
+    surface.dispatchEvent(new PointerEvent('pointerup', pointAt(element, 2.5, -2)));
+    expect(element.x).toBeCloseTo(2.5, 1);
+    expect(element.y).toBeCloseTo(-2, 1);
+    expect(events.at(-1)!.type).toBe('change');
+    expect(events.filter((event) => event.type === 'input').length).toBeGreaterThanOrEqual(10);
+    expect(events.at(-1)!.latent[0]).toBeCloseTo(2.5, 1);
+    expect(events.at(-1)!.nearestClass).toBe(element.nearestClass);
+    // The last image painted is the decoder's output at the final point.
+    const expected = await runtime.vae.decode(Float32Array.of(element.x, element.y));
+    await vi.waitFor(() => {
+      const shown = pixels(part(element, 'decoded') as HTMLCanvasElement);
+      expect(shown).not.toEqual(before);
+      const worst = Math.max(...shown.map((value, i) => Math.abs(value - expected[i]! * 255)));
+      expect(worst).toBeLessThanOrEqual(2);
+    });
+  });
+
+  test('the keyboard moves the handle and says where it is', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer .runtime=${runtime}></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    part(pad(element), 'axis-x')!.focus();
+    await userEvent.keyboard('{ArrowRight}');
+    expect(element.x).toBeCloseTo(0.1, 5);
+    await userEvent.keyboard('{Shift>}{ArrowUp}{/Shift}');
+    expect(element.y).toBeCloseTo(1, 5);
+    await element.updateComplete;
+    await pad(element).updateComplete;
+    const text = part(pad(element), 'axis-x')!.getAttribute('aria-valuetext')!;
+    expect(text).toMatch(/^z = \(0\.1, 1\.0\), looks like a \d$/);
+    expect(announcement(element)).toBe(text);
+    await userEvent.keyboard('{Home}');
+    expect([element.x, element.y]).toEqual([0, 0]);
+  });
+
+  test('hovering a dot shows that real digit', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer .runtime=${runtime}></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    const { mean, labels } = await runtime.vae.heldOutLatents();
+    const surface = part(pad(element), 'surface')!;
+    surface.dispatchEvent(new PointerEvent('pointermove', pointAt(element, mean[0]!, mean[1]!)));
+    await element.updateComplete;
+    expect(part(element, 'hovered')).not.toBeNull();
+    expect(element.shadowRoot!.textContent).toMatch(new RegExp(`A real ${labels[0]}`));
+  });
+
+  test('a bad model URL shows the error state', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        model="/no-such-vae/manifest.json"
+      ></genviz-latent-explorer>`,
+    );
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 20_000 });
+    expect(part(element, 'error')!.textContent).toMatch(/no-such-vae/);
+    expect(inState(element, 'error')).toBe(true);
+  });
+});
+
+describe('<genviz-latent-explorer> views', () => {
+  test('the grid is the decoder at each cell, decoded in one call', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        view="grid"
+        grid-size="4"
+        extent="3"
+      ></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    const canvas = () => part(element, 'grid') as HTMLCanvasElement;
+    await vi.waitFor(() => expect(pixels(canvas()).some((value) => value > 0)).toBe(true), {
+      timeout: 20_000,
+    });
+    const grid = pixels(canvas());
+    // Cell (row 1, column 2): x = -3 + 2 * 2 = 1, y = 3 - 1 * 2 = 1.
+    const single = await runtime.vae.decode(Float32Array.of(1, 1));
+    let worst = 0;
+    for (let p = 0; p < 784; p++) {
+      const shown = grid[(28 + Math.floor(p / 28)) * 112 + 56 + (p % 28)]!;
+      worst = Math.max(worst, Math.abs(shown - single[p]! * 255));
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(part(element, 'grid-cell')).not.toBeNull();
+  });
+
+  test('a drawn digit lands near its class, with its spread and readings', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer .runtime=${runtime} view="draw"></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    const { mean, labels } = await runtime.vae.heldOutLatents();
+    const centroid = (label: number) => {
+      let x = 0;
+      let y = 0;
+      let n = 0;
+      labels.forEach((value, i) => {
+        if (value !== label) return;
+        x += mean[2 * i]!;
+        y += mean[2 * i + 1]!;
+        n += 1;
+      });
+      return [x / n, y / n] as const;
+    };
+    const digits = await runtime.data.heldOutDigits();
+    const drawingPad = part(element, 'drawing') as GenvizDrawingPad;
+    await drawingPad.updateComplete;
+    // A 2-D VAE's clusters overlap at their edges: draw, for each class, the held-out digit
+    // whose own code is nearest its class's centre, as a reader drawing a typical digit would.
+    const typical = (label: number) => {
+      const [cx, cy] = centroid(label);
+      let best = -1;
+      labels.forEach((value, i) => {
+        if (value !== label) return;
+        const d = Math.hypot(mean[2 * i]! - cx, mean[2 * i + 1]! - cy);
+        if (best < 0 || d < Math.hypot(mean[2 * best]! - cx, mean[2 * best + 1]! - cy)) best = i;
+      });
+      return best;
+    };
+    for (const label of [0, 1, 7]) {
+      drawingPad.clear();
+      const real = digitImage(digits, typical(label), 'unit');
+      traceDigit(part(drawingPad, 'surface')!, real.image);
+      await vi.waitFor(
+        () =>
+          expect(part(element, 'reconstruction')!.nextElementSibling?.textContent).toMatch(/z = /),
+        { timeout: 20_000 },
+      );
+      await vi.waitFor(() => expect(element.shadowRoot!.textContent).toMatch(/reads as/));
+      // Its code is among that class's held-out digits: the handle moved there says so.
+      const go = [...part(element, 'reconstruction')!.parentElement!.querySelectorAll('button')].at(
+        -1,
+      )!;
+      go.click();
+      expect(element.nearestClass, `a drawn ${label} at (${element.x}, ${element.y})`).toBe(label);
+      const [cx, cy] = centroid(label);
+      expect(Math.hypot(cx - element.x, cy - element.y)).toBeLessThan(2);
+    }
+  });
+
+  test('interpolation decodes a strip, and its slider walks the handle from A to B', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        view="interpolate"
+      ></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    const strip = () => part(element, 'strip') as HTMLCanvasElement;
+    await vi.waitFor(() => expect(pixels(strip()).some((value) => value > 0)).toBe(true), {
+      timeout: 20_000,
+    });
+    const slider = part(element, 'slider') as HTMLInputElement;
+    slider.value = '1';
+    slider.dispatchEvent(new Event('change', { bubbles: true }));
+    const { mean, labels } = await runtime.vae.heldOutLatents();
+    const seven = labels.indexOf(7);
+    expect(element.x).toBeCloseTo(mean[2 * seven]!, 4);
+    expect(element.y).toBeCloseTo(mean[2 * seven + 1]!, 4);
+  });
+
+  test('samples from the prior, and reconstructions measure blurrier than real digits', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer .runtime=${runtime} view="sample"></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    await vi.waitFor(
+      () => expect(part(element, 'blur')!.textContent).toMatch(/Over 100\s+images/),
+      { timeout: 30_000 },
+    );
+    const [real, reconstructed] = [
+      ...part(element, 'blur')!.querySelectorAll('[data-sharpness]'),
+    ].map((node) => Number(node.getAttribute('data-sharpness')));
+    expect(reconstructed!).toBeLessThan(real!);
+    await vi.waitFor(() =>
+      expect(part(element, 'strip')!.nextElementSibling!.textContent).toMatch(/of 16/),
+    );
+  });
+});

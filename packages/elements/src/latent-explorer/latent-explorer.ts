@@ -1,0 +1,399 @@
+import { GenvizRuntime } from '@genviz/runtime';
+import type { DeviceOption, HeldOutDigits } from '@genviz/runtime';
+import { LitElement, html, isServer, nothing } from 'lit';
+import type { PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import { CLASS_COLORS } from '../kit/classes.js';
+import { digitImage } from '../kit/digits.js';
+import { drawTensor } from '../kit/draw.js';
+import { FeedbackController } from '../kit/feedback-controller.js';
+import { emit, numberConverter } from '../kit/format.js';
+import { ModelController } from '../kit/model-controller.js';
+import { RunController } from '../kit/run-controller.js';
+import '../latent-pad/define.js';
+import type { GenvizPointHoverEvent, LatentMarker } from '../latent-pad/latent-pad.js';
+import { DrawView } from './draw-view.js';
+import { GenvizLatentEvent } from './events.js';
+import { GridView } from './grid-view.js';
+import { InterpolateView } from './interpolate-view.js';
+import { latentExplorerStyles } from './latent-explorer.styles.js';
+import { LiveDecoder } from './live-decoder.js';
+import { SampleView } from './sample-view.js';
+import { VIEWS, VIEW_LABELS, explorerProblems, nearestClass } from './settings.js';
+import type { ExplorerData, ExplorerView } from './settings.js';
+
+export { GenvizFrameEvent, GenvizLatentEvent } from './events.js';
+export type { LatentDetail } from './events.js';
+export type { ExplorerView, Interpolation } from './settings.js';
+
+const TAG = 'genviz-latent-explorer';
+
+/**
+ * A VAE's latent space to touch. The map shows the 1,000 held-out digits encoded to two numbers,
+ * coloured by class; dragging the handle decodes live, every animation frame. The grid decodes
+ * the whole plane at once (the classic manifold picture); drawing a digit shows where the
+ * encoder puts it and how sure it is (an ellipse); interpolation walks between two codes;
+ * sampling draws codes from the prior, and a real digit beside its reconstruction, with a
+ * sharpness figure for each, shows why VAEs blur. Models run in the shared genviz worker.
+ *
+ * Keyboard: the map is a pair of ARIA sliders (arrows nudge, Shift+arrows take big steps, Home
+ * centres); every control is reachable with Tab.
+ *
+ * @summary Drag through a VAE's latent space, encode your own drawing, see why VAEs blur.
+ *
+ * @fires {GenvizLatentEvent} input - While the point moves: `latent` and `nearestClass`.
+ * @fires {GenvizLatentEvent} change - When a drag or key press ends: `latent` and `nearestClass`.
+ * @fires {GenvizFrameEvent} genviz-frame - The decoded image for a move was painted: `latencyMs` from the move.
+ * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress.
+ * @fires {GenvizErrorEvent} genviz-error - A failure or an invalid attribute (`code`, `message`).
+ *
+ * @csspart base - The wrapper of everything (the container-query container).
+ * @csspart views - The view switch (also `view-button` on each button).
+ * @csspart pad - The latent map (a `<genviz-latent-pad>`; style its own parts through it).
+ * @csspart legend - The class colours of the map.
+ * @csspart decoded - The canvas of the image decoded at the handle.
+ * @csspart hovered - The canvas of the real digit under the pointer.
+ * @csspart readout - The handle's coordinates and nearest class.
+ * @csspart grid - The decoded grid's canvas (also `grid-cell`, the cell under the handle).
+ * @csspart drawing - The drawing pad (a `<genviz-drawing-pad>`).
+ * @csspart reconstruction - The reconstruction of the drawing.
+ * @csspart strip - The interpolation strip and the samples strip.
+ * @csspart slider - The interpolation slider.
+ * @csspart blur - The sharpness comparison (also `real`, `reconstructed` canvases).
+ * @csspart controls - Each view's fields and buttons.
+ * @csspart button - Every button.
+ * @csspart message - The list of rejected attribute values.
+ * @csspart error - The error message and its retry button.
+ * @csspart progress - The model download progress bar.
+ * @csspart device - The device line.
+ *
+ * @cssproperty [--genviz-latent-explorer-background=var(--genviz-background)] - Background. Every `--genviz-latent-explorer-*` token defaults to the page-wide `--genviz-*` token of the same name.
+ * @cssproperty [--genviz-latent-explorer-surface=var(--genviz-surface)] - Panels and the map.
+ * @cssproperty [--genviz-latent-explorer-text-color=var(--genviz-text-color)] - Text and marks.
+ * @cssproperty [--genviz-latent-explorer-muted-color=var(--genviz-muted-color)] - Captions.
+ * @cssproperty [--genviz-latent-explorer-accent-color=var(--genviz-accent-color)] - Buttons and the handle.
+ * @cssproperty [--genviz-latent-explorer-error-color=var(--genviz-error-color)] - Error text.
+ * @cssproperty [--genviz-latent-explorer-focus-ring-color=var(--genviz-focus-ring-color)] - Focus ring.
+ * @cssproperty [--genviz-latent-explorer-radius=var(--genviz-radius)] - Corner radius.
+ * @cssproperty [--genviz-latent-explorer-gap=var(--genviz-gap)] - Spacing.
+ * @cssproperty [--genviz-class-0-color=#4e79a7] - Class 0's dots and legend (to `--genviz-class-9-color`).
+ *
+ * @cssstate loading - The model or the map's data is loading.
+ * @cssstate error - An error or a rejected attribute value is shown.
+ * @cssstate cpu-fallback - The model runs on WASM though WebGPU was allowed.
+ */
+export class GenvizLatentExplorer extends LitElement {
+  static override styles = latentExplorerStyles;
+
+  /** A default model id or the URL of a VAE's manifest.json (a 2-D latent). */
+  @property() model = 'mnist-vae';
+  /** The classifier that reads drawings, reconstructions and samples. */
+  @property() classifier = 'mnist-classifier';
+  /** Where models run: `auto`, `webgpu` or `wasm`; unset, the runtime's default. */
+  @property() device: DeviceOption | undefined;
+  /** The handle's first coordinate. */
+  @property({ converter: numberConverter, reflect: true }) x = 0;
+  /** The handle's second coordinate. */
+  @property({ converter: numberConverter, reflect: true }) y = 0;
+  /** `map`, `grid`, `draw`, `interpolate` or `sample` (sampling, and why VAEs blur). */
+  @property({ reflect: true }) view: ExplorerView = 'map';
+  /** Rows and columns of the decoded grid, 2 to 30. */
+  @property({ converter: numberConverter, attribute: 'grid-size' }) gridSize = 12;
+  /** Whether the map shows the held-out digits as dots (`show-dots="false"` hides them). */
+  @property({
+    attribute: 'show-dots',
+    converter: { fromAttribute: (value: string | null) => value !== 'false' },
+  })
+  showDots = true;
+  /** The seed of the prior samples and of the real digit in the blur comparison. */
+  @property({ converter: numberConverter }) seed = 0;
+  /** Half the width of the map: it shows [-extent, extent] on both axes. */
+  @property({ converter: numberConverter }) extent = 4;
+  /** How interpolation walks between two codes: `linear` or `spherical`. */
+  @property() interpolation: 'linear' | 'spherical' = 'linear';
+  /** The runtime to use; by default the page's shared one. */
+  @property({ attribute: false }) runtime: GenvizRuntime | undefined;
+
+  readonly #feedback = new FeedbackController(this, TAG);
+  readonly #model = new ModelController(this, {
+    model: () => this.model,
+    device: () => this.device,
+    runtime: () => this.#runtime(),
+    task: 'vae',
+    onError: this.#feedback.report,
+  });
+  /** The held-out digits and their codes: the map's dots and the hover images. */
+  readonly #data = new RunController<ExplorerData>(this, { onError: this.#feedback.report });
+  readonly #decoder = new LiveDecoder(this, {
+    runtime: () => this.#runtime(),
+    model: () => this.model,
+    device: () => this.device,
+    canvas: () => this.renderRoot.querySelector<HTMLCanvasElement>('[part~="decoded"]'),
+    onError: this.#feedback.report,
+  });
+  readonly #services = {
+    runtime: () => this.#runtime(),
+    feedback: this.#feedback,
+    data: () => this.#data.value,
+    moveTo: (x: number, y: number, commit = true) => this.#moveTo(x, y, performance.now(), commit),
+  };
+  readonly #grid = new GridView(this, this.#services);
+  readonly #draw = new DrawView(this, this.#services);
+  readonly #interpolate = new InterpolateView(this, this.#services, () => this.#draw.encoded);
+  readonly #sample = new SampleView(this, this.#services);
+  #hovered = -1;
+
+  /** The class of the held-out digits nearest the handle (null before they load). */
+  get nearestClass(): number | null {
+    const data = this.#data.value;
+    return data ? nearestClass(data, this.x, this.y) : null;
+  }
+
+  /** The image decoded at the handle, [1, 28, 28] in [0, 1]. */
+  get decoded(): Float32Array | undefined {
+    return this.#decoder.image;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('model') || changed.has('device')) {
+      this.#model.reset();
+      this.#data.reset();
+      this.#grid.reset();
+      this.#draw.reset();
+      this.#sample.reset();
+    }
+    if (changed.has('gridSize') || changed.has('extent')) this.#grid.reset();
+    if (changed.has('seed')) this.#sample.reset();
+    this.#feedback.setProblems(explorerProblems(this));
+    if (isServer || !this.isConnected || !this.#feedback.valid) return;
+    if (this.#model.idle) void this.#model.ensure().catch(() => undefined);
+    if (this.#data.status === 'initial') void this.#data.run((signal) => this.#loadData(signal));
+    if (changed.has('x') || changed.has('y') || changed.has('model')) {
+      this.#decoder.request(this.x, this.y);
+    }
+    if (this.view === 'grid') this.#grid.start();
+    if (this.view === 'interpolate') this.#interpolate.start();
+    if (this.view === 'sample') this.#sample.start();
+  }
+
+  protected override updated(): void {
+    this.#decoder.repaint();
+    const data = this.#data.value;
+    const hovered = this.renderRoot.querySelector<HTMLCanvasElement>('[part~="hovered"]');
+    if (data && hovered && this.#hovered >= 0) {
+      drawTensor(hovered, digitImage(data.digits, this.#hovered).image);
+    }
+    if (this.view === 'grid') this.#grid.draw(this.renderRoot);
+    if (this.view === 'draw') this.#draw.draw(this.renderRoot);
+    if (this.view === 'interpolate') this.#interpolate.draw(this.renderRoot);
+    if (this.view === 'sample') this.#sample.draw(this.renderRoot);
+    this.#feedback.setStates({
+      loading: this.#model.pending || this.#data.pending,
+      error: this.#visibleError() !== undefined || !this.#feedback.valid,
+      'cpu-fallback': this.#model.cpuFallback,
+    });
+  }
+
+  async #loadData(signal: AbortSignal): Promise<ExplorerData> {
+    const runtime = this.#runtime();
+    const [latents, digits] = await Promise.all([
+      runtime.vae.heldOutLatents({ model: this.model, device: this.device, signal }),
+      runtime.data.heldOutDigits({ signal }),
+    ]);
+    if (latents.dims !== 2) {
+      throw new Error(
+        `This element needs a VAE with a 2-D latent; ${this.model} has ${latents.dims}.`,
+      );
+    }
+    return { xy: latents.mean, labels: latents.labels, digits: digits as HeldOutDigits };
+  }
+
+  #runtime(): GenvizRuntime {
+    return this.runtime ?? GenvizRuntime.shared();
+  }
+
+  #visibleError(): unknown {
+    return (
+      this.#model.error ??
+      (this.#data.status === 'error' ? this.#data.error : undefined) ??
+      this.#grid.error ??
+      this.#draw.error ??
+      this.#interpolate.error ??
+      this.#sample.error
+    );
+  }
+
+  #retry = () => {
+    this.#model.reset();
+    this.#data.reset();
+    this.#grid.reset();
+    this.#draw.reset();
+    this.#sample.reset();
+    this.#decoder.request(this.x, this.y);
+  };
+
+  /** Moves the handle; `commit` fires `change` (a jump, or the end of a drag or key press). */
+  #moveTo(x: number, y: number, since: number, commit: boolean): void {
+    this.x = x;
+    this.y = y;
+    this.#decoder.request(x, y, since);
+    const detail = { latent: [x, y] as const, nearestClass: this.nearestClass };
+    emit(this, new GenvizLatentEvent('input', detail));
+    if (commit) this.#commit();
+  }
+
+  #commit(): void {
+    const nearest = this.nearestClass;
+    emit(
+      this,
+      new GenvizLatentEvent('change', { latent: [this.x, this.y], nearestClass: nearest }),
+    );
+    this.#feedback.announce(this.#valueText());
+  }
+
+  #valueText(): string {
+    const nearest = this.nearestClass;
+    return `z = (${this.x.toFixed(1)}, ${this.y.toFixed(1)})${nearest === null ? '' : `, looks like a ${nearest}`}`;
+  }
+
+  #onPadInput = (event: Event) => {
+    event.stopPropagation();
+    const pad = event.target as HTMLElement & { x: number; y: number };
+    this.#moveTo(pad.x, pad.y, event.timeStamp, false);
+  };
+
+  #onPadChange = (event: Event) => {
+    event.stopPropagation();
+    this.#commit();
+  };
+
+  #onHover = (event: GenvizPointHoverEvent) => {
+    this.#hovered = event.index;
+    this.requestUpdate();
+  };
+
+  #markers(): LatentMarker[] {
+    if (this.view === 'draw') return this.#draw.markers();
+    if (this.view === 'interpolate') return this.#interpolate.markers();
+    if (this.view === 'sample') return this.#sample.markers();
+    return [];
+  }
+
+  override render() {
+    const data = this.#data.value;
+    const nearest = this.nearestClass;
+    const hoveredLabel = data && this.#hovered >= 0 ? data.labels[this.#hovered] : undefined;
+    return html`<div part="base" role="group" aria-label="Latent explorer">
+      <div part="views" role="group" aria-label="View">
+        ${VIEWS.map(
+          (view) =>
+            html`<button
+              part="button view-button"
+              type="button"
+              aria-pressed=${this.view === view ? 'true' : 'false'}
+              @click=${() => (this.view = view)}
+            >
+              ${VIEW_LABELS[view]}
+            </button>`,
+        )}
+      </div>
+      ${this.#feedback.renderProblems()}
+      ${this.#feedback.renderError(this.#visibleError(), this.#retry)}
+      ${this.#model.renderLoading()}
+      <div class="explorer">
+        <div class="map">
+          <genviz-latent-pad
+            part="pad"
+            exportparts="surface: pad-surface, handle: pad-handle"
+            label="Latent point"
+            .x=${this.x}
+            .y=${this.y}
+            .min=${-this.extent}
+            .max=${this.extent}
+            .step=${this.extent / 40}
+            .valueText=${this.#valueText()}
+            .points=${this.showDots && data ? { xy: data.xy, labels: data.labels } : undefined}
+            .markers=${this.#markers()}
+            @input=${this.#onPadInput}
+            @change=${this.#onPadChange}
+            @genviz-point-hover=${this.#onHover}
+          ></genviz-latent-pad>
+          ${
+            this.showDots
+              ? html`<ul part="legend" aria-label="Class colours of the held-out digits">
+                  ${CLASS_COLORS.map(
+                    (_, k) =>
+                      html`<li>
+                        <span
+                          class="swatch"
+                          style="--k: var(--genviz-class-${k}-color, ${CLASS_COLORS[k]})"
+                        ></span
+                        >${k}
+                      </li>`,
+                  )}
+                </ul>`
+              : nothing
+          }
+        </div>
+        <div class="side">
+          <div class="figures">
+            <figure>
+              <canvas
+                part="decoded"
+                class="pixels"
+                width="28"
+                height="28"
+                role="img"
+                aria-label="The image decoded at ${this.#valueText()}"
+              ></canvas>
+              <figcaption part="readout">
+                Decoded at z = (<span data-x=${this.x}>${this.x.toFixed(2)}</span>,
+                <span data-y=${this.y}>${this.y.toFixed(2)}</span>)${
+                  nearest === null ? '' : html`; nearest digits: <strong>${nearest}</strong>`
+                }
+              </figcaption>
+            </figure>
+            ${
+              hoveredLabel !== undefined
+                ? html`<figure>
+                    <canvas
+                      part="hovered"
+                      class="pixels"
+                      width="28"
+                      height="28"
+                      role="img"
+                      aria-label="The real held-out ${hoveredLabel} under the pointer"
+                    ></canvas>
+                    <figcaption>
+                      A real ${hoveredLabel} (held-out digit #${this.#hovered})
+                    </figcaption>
+                  </figure>`
+                : nothing
+            }
+          </div>
+          ${this.#renderView()}
+        </div>
+      </div>
+      ${this.#model.renderDevice()} ${this.#feedback.renderLiveRegion()}
+    </div>`;
+  }
+
+  #renderView() {
+    switch (this.view) {
+      case 'grid':
+        return this.#grid.render();
+      case 'draw':
+        return this.#draw.render();
+      case 'interpolate':
+        return this.#interpolate.render();
+      case 'sample':
+        return this.#sample.render();
+      default:
+        return html`<p class="hint">
+          Each dot is a real held-out digit, encoded to two numbers; colours are classes. Drag the
+          handle, or click anywhere: the decoder turns the point back into an image. Hover a dot to
+          see its digit.
+        </p>`;
+    }
+  }
+}
