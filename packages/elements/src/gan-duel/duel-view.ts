@@ -96,6 +96,29 @@ export class DuelView {
     );
   }
 
+  /** Arrow keys, Home and End move between the detective's cells, row by row as laid out. */
+  #onGridKey = (event: KeyboardEvent) => {
+    const cells = [
+      ...(event.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('button[part~="cell"]'),
+    ];
+    const from = cells.indexOf(event.target as HTMLElement);
+    if (from < 0) return;
+    const top = (cell: HTMLElement) => Math.round(cell.getBoundingClientRect().top);
+    const columns = Math.max(1, cells.filter((cell) => top(cell) === top(cells[0]!)).length);
+    const moves: Record<string, number> = {
+      ArrowLeft: from - 1,
+      ArrowRight: from + 1,
+      ArrowUp: from - columns,
+      ArrowDown: from + columns,
+      Home: 0,
+      End: cells.length - 1,
+    };
+    const to = moves[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    cells[Math.max(0, Math.min(cells.length - 1, to))]!.focus();
+  };
+
   draw(root: ParentNode, round: DuelRound | undefined): void {
     if (!round) return;
     const canvases = root.querySelectorAll<HTMLCanvasElement>('canvas[data-cell]');
@@ -197,6 +220,7 @@ export class DuelView {
               part="grid"
               aria-label="Round of ${total} images"
               aria-busy=${pending ? 'true' : 'false'}
+              @keydown=${detective ? this.#onGridKey : nothing}
             >
               ${round.cells.map((_, position) => this.#renderCell(round, position, detective))}
             </ul>`

@@ -179,6 +179,12 @@ describe('<genviz-gan-duel> play detective', () => {
     }
     await userEvent.click(parts(element, 'cell')[firstFake]!);
     await element.updateComplete;
+    // Arrow keys move between cells.
+    parts(element, 'cell')[0]!.focus();
+    await userEvent.keyboard('{ArrowRight}');
+    expect(element.shadowRoot!.activeElement).toBe(parts(element, 'cell')[1]);
+    await userEvent.keyboard('{End}');
+    expect(element.shadowRoot!.activeElement).toBe(parts(element, 'cell')[7]);
     expect(element.marks).toEqual(round.cells.map((cell, i) => cell.real || i === firstFake));
     expect(parts(element, 'cell')[firstFake]!.getAttribute('aria-pressed')).toBe('true');
     expect(parts(element, 'cell')[firstFake]!.getAttribute('aria-label')).toMatch(/you say real/);
@@ -276,6 +282,43 @@ describe('<genviz-gan-duel> training history', () => {
     element.snapshot = 6;
     await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(6), { timeout: 30_000 });
     expect(part(element, 'message')).toBeNull();
+  });
+});
+
+describe('<genviz-gan-duel> playing the history', () => {
+  test('Play walks through the snapshots to the end', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} mode="history" snapshot="8"></genviz-gan-duel>`,
+    );
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(8), { timeout: 60_000 });
+    const shown: number[] = [];
+    element.addEventListener('genviz-snapshot', (event) => shown.push(event.snapshot.index));
+    await userEvent.click(part(element, 'play-button')!);
+    expect(inState(element, 'playing')).toBe(true);
+    expect(part(element, 'play-button')!.textContent!.trim()).toBe('Pause');
+    await vi.waitFor(() => expect(element.playing).toBe(false), { timeout: 30_000 });
+    expect(shown).toEqual([9, 10, 11]);
+    expect(element.shownSnapshot?.index).toBe(11);
+  });
+
+  test('with reduced motion nothing moves by itself: Play shows the next snapshot', async () => {
+    const real = window.matchMedia.bind(window);
+    vi.spyOn(window, 'matchMedia').mockImplementation((query: string) =>
+      query.includes('prefers-reduced-motion')
+        ? ({ ...real(query), matches: true, media: query } as MediaQueryList)
+        : real(query),
+    );
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} mode="history" snapshot="3"></genviz-gan-duel>`,
+    );
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(3), { timeout: 60_000 });
+    await element.updateComplete;
+    expect(part(element, 'play-button')!.textContent!.trim()).toBe('Next snapshot');
+    await userEvent.click(part(element, 'play-button')!);
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(4), { timeout: 30_000 });
+    expect(element.playing).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(element.shownSnapshot?.index).toBe(4);
   });
 });
 

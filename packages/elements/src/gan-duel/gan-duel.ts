@@ -43,7 +43,9 @@ const ROUND_MODES: readonly GanDuelMode[] = ['duel', 'detective', 'counterfeiter
  * Models run in the shared genviz worker, never on the page's main thread.
  *
  * Every control is a native button, field or slider; the detective's grid cells are toggle
- * buttons (pressed: "I say real"); the history's scrubber is a range input.
+ * buttons (pressed: "I say real") that arrow keys, Home and End move between; the history's
+ * scrubber is a range input. With `prefers-reduced-motion` nothing moves by itself: the
+ * history's Play shows one snapshot per press.
  *
  * @summary Counterfeiter against detective: a real GAN's fakes, verdicts, training history and mode collapse.
  *
@@ -61,7 +63,7 @@ const ROUND_MODES: readonly GanDuelMode[] = ['duel', 'detective', 'counterfeiter
  * @csspart digit - The digit asked of the generator's digit code.
  * @csspart seed - The seed field.
  * @csspart code - The text saying what the digit code is.
- * @csspart button - Every button (also `mode-button`, `run-button`, `seed-button`, `reveal-button`, `new-round-button`).
+ * @csspart button - Every button (also `mode-button`, `run-button`, `seed-button`, `reveal-button`, `new-round-button`, `play-button`).
  * @csspart message - The list of rejected attribute values.
  * @csspart error - The error message and its retry button.
  * @csspart progress - The model download progress bar.
@@ -81,6 +83,7 @@ const ROUND_MODES: readonly GanDuelMode[] = ['duel', 'detective', 'counterfeiter
  * @csspart rival - The best fake and the real digit beside the drawing (canvases `rival-fake`, `rival-real`).
  * @csspart history - The training-history view.
  * @csspart slider - The snapshot scrubber (also `scrubber`).
+ * @csspart play-button - Plays the training history (with reduced motion: shows the next snapshot).
  * @csspart history-grid - The fakes at the shown snapshot (canvases `history-image`).
  * @csspart chart - The discriminator's mean verdicts over training, with the snapshot marked.
  * @csspart readout - The shown snapshot's epoch and mean verdicts.
@@ -105,6 +108,7 @@ const ROUND_MODES: readonly GanDuelMode[] = ['duel', 'detective', 'counterfeiter
  *
  * @cssstate loading - A model is loading.
  * @cssstate busy - A round, snapshot, meter or verdict is being computed.
+ * @cssstate playing - The history is walking through the snapshots.
  * @cssstate revealed - The round's truth is shown.
  * @cssstate error - An error or a rejected attribute value is shown.
  * @cssstate cpu-fallback - The models run on WASM though WebGPU was allowed.
@@ -151,12 +155,14 @@ export class GenvizGanDuel extends LitElement {
     feedback: this.#feedback,
     gan: (run) => (run === 'collapsed' ? this.#collapsed : this.#healthy),
     classifier: this.#classifier,
+    reducedMotion: () => this.#reducedMotion,
   };
   readonly #round = new Round(this, this.#services);
   readonly #duel = new DuelView(this, this.#services);
   readonly #counterfeiter = new CounterfeiterView(this, this.#services);
   readonly #history = new HistoryView(this, this.#services);
   readonly #collapse = new CollapseView(this, this.#services);
+  #reducedMotion = false;
 
   #ganController(model: () => string, label: string): ModelController {
     return new ModelController(this, {
@@ -167,6 +173,11 @@ export class GenvizGanDuel extends LitElement {
       label,
       onError: this.#feedback.report,
     });
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#reducedMotion = matchMedia('(prefers-reduced-motion: reduce)').matches;
   }
 
   // ---- Public API -------------------------------------------------------------------------
@@ -226,6 +237,24 @@ export class GenvizGanDuel extends LitElement {
     this.seed = (seed + 1) % 2 ** 32;
   }
 
+  /**
+   * Walks the history through the training snapshots, one every 0.7 s once drawn (history mode).
+   * With `prefers-reduced-motion` nothing moves by itself: it shows the next snapshot.
+   */
+  playHistory(): void {
+    if (this.mode === 'history') this.#history.play();
+  }
+
+  /** Stops the history's walk. */
+  pauseHistory(): void {
+    this.#history.pause();
+  }
+
+  /** Whether the history is walking through the snapshots. */
+  get playing(): boolean {
+    return this.#history.playing;
+  }
+
   /** Has the run's discriminator judge an image (28x28, values in [-1, 1]); resolves with P(real). */
   judge(image: Float32Array): Promise<number | undefined> {
     return this.#counterfeiter.judge(image);
@@ -238,6 +267,7 @@ export class GenvizGanDuel extends LitElement {
     if (changed.has('model') || deviceChanged) this.#healthy.reset();
     if (changed.has('collapsedModel') || deviceChanged) this.#collapsed.reset();
     if (changed.has('classifier') || deviceChanged) this.#classifier.reset();
+    if (changed.has('mode') && this.mode !== 'history') this.#history.pause();
     this.#validate();
     if (isServer || !this.isConnected || !this.#feedback.valid) return;
     if (ROUND_MODES.includes(this.mode)) this.#round.update();
@@ -265,6 +295,7 @@ export class GenvizGanDuel extends LitElement {
       revealed: this.revealed && (this.mode === 'duel' || this.mode === 'detective'),
       error: this.#visibleError() !== undefined || !this.#feedback.valid,
       'cpu-fallback': model.cpuFallback,
+      playing: this.#history.playing,
     });
   }
 
@@ -293,6 +324,8 @@ export class GenvizGanDuel extends LitElement {
           this.#classifier.error)
         : undefined);
     if (modelError !== undefined) return modelError;
+    // A run of settings the element rejects has failed for the reason the message already gives.
+    if (!this.#feedback.valid) return undefined;
     const run =
       this.mode === 'history'
         ? this.#history.run

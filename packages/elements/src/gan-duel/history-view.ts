@@ -1,6 +1,6 @@
 import type { GanSnapshot } from '@genviz/core';
 import { html, nothing } from 'lit';
-import type { TemplateResult } from 'lit';
+import type { ReactiveController, TemplateResult } from 'lit';
 import { PIXELS } from '../kit/digits.js';
 import { drawLinePlot, drawTensor } from '../kit/draw.js';
 import { emit, formatPercent, formatSeconds } from '../kit/format.js';
@@ -14,6 +14,8 @@ import type { GanRun } from './settings.js';
 
 /** How many latent codes the history follows through training. */
 export const HISTORY_SAMPLES = 16;
+/** How long Play shows each snapshot. */
+export const PLAY_INTERVAL_MS = 700;
 
 interface ShownSnapshot {
   readonly key: string;
@@ -39,12 +41,14 @@ const describeSnapshot = (snapshot: GanSnapshot, last: number) =>
 export function renderScrubber(
   host: GenvizGanDuel,
   snapshots: readonly GanSnapshot[] | undefined,
+  onMove?: () => void,
 ): TemplateResult | typeof nothing {
   if (!snapshots || snapshots.length === 0) return nothing;
   const index = shownIndex(host, snapshots) ?? 0;
   const last = snapshots.at(-1)!.index;
   const current = snapshots.find((snapshot) => snapshot.index === index);
   const set = (event: Event) => {
+    onMove?.();
     host.snapshot = (event.target as HTMLInputElement).valueAsNumber;
   };
   return html`<label class="slider-row">
@@ -69,25 +73,83 @@ export function renderScrubber(
  * snapshot (each snapshot's images stored once made, so scrubbing back costs nothing), and the
  * discriminator's mean verdicts on real and fake digits over training with the snapshot marked.
  */
-export class HistoryView {
+export class HistoryView implements ReactiveController {
   readonly run: RunController<ShownSnapshot>;
   readonly #host: GenvizGanDuel;
   readonly #services: DuelServices;
   readonly #stored = new Map<string, Float32Array>();
   #requested: string | undefined;
+  #playing = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: GenvizGanDuel, services: DuelServices) {
     this.#host = host;
     this.#services = services;
+    host.addController(this);
     this.run = new RunController<ShownSnapshot>(host, {
-      onError: services.feedback.report,
+      onError: (error) => {
+        this.pause();
+        services.feedback.report(error);
+      },
       onComplete: (shown) => {
         services.feedback.announce(
           `${describeSnapshot(shown.snapshot, this.#last() ?? shown.snapshot.index)}. The discriminator's mean verdict then: real digits ${formatPercent(shown.snapshot.d_real)} real, fakes ${formatPercent(shown.snapshot.d_fake)} real.`,
         );
         emit(host, new GenvizSnapshotEvent(shown.run, snapshotInfo(shown.snapshot)));
+        if (this.#playing) this.#timer = setTimeout(() => this.#advance(), PLAY_INTERVAL_MS);
       },
     });
+  }
+
+  hostDisconnected(): void {
+    this.pause();
+  }
+
+  /** Whether Play is walking through the snapshots. */
+  get playing(): boolean {
+    return this.#playing;
+  }
+
+  /**
+   * Walks through the snapshots from the shown one (from the first when at the end), one every
+   * PLAY_INTERVAL_MS once it is drawn. With reduced motion nothing moves by itself: each press
+   * shows the next snapshot.
+   */
+  play(): void {
+    const snapshots = this.#snapshots();
+    if (!snapshots || snapshots.length === 0) return;
+    const index = shownIndex(this.#host, snapshots);
+    const atEnd = index === snapshots.at(-1)!.index;
+    if (this.#services.reducedMotion()) {
+      this.#host.snapshot = atEnd ? snapshots[0]!.index : this.#next(snapshots, index);
+      return;
+    }
+    this.#playing = true;
+    this.#host.requestUpdate();
+    if (atEnd) this.#host.snapshot = snapshots[0]!.index;
+    else this.#advance();
+  }
+
+  pause(): void {
+    clearTimeout(this.#timer);
+    if (!this.#playing) return;
+    this.#playing = false;
+    this.#host.requestUpdate();
+  }
+
+  #next(snapshots: readonly GanSnapshot[], index: number | undefined): number {
+    const position = snapshots.findIndex((snapshot) => snapshot.index === index);
+    return snapshots[Math.min(snapshots.length - 1, position + 1)]!.index;
+  }
+
+  #advance(): void {
+    const snapshots = this.#snapshots();
+    const index = shownIndex(this.#host, snapshots);
+    if (!snapshots || index === snapshots.at(-1)?.index) {
+      this.pause();
+      return;
+    }
+    this.#host.snapshot = this.#next(snapshots, index);
   }
 
   get shown(): ShownSnapshot | undefined {
@@ -123,6 +185,7 @@ export class HistoryView {
   }
 
   reset(): void {
+    this.pause();
     this.#requested = undefined;
     this.run.reset();
   }
@@ -200,7 +263,17 @@ export class HistoryView {
         The same ${HISTORY_SAMPLES} latent codes through the generator as it was at each point of
         training: from the untrained network's noise to digits.
       </p>
-      ${renderScrubber(host, snapshots)}
+      <div class="buttons">
+        <button
+          part="button play-button"
+          type="button"
+          ?disabled=${!snapshots}
+          @click=${() => (this.#playing ? this.pause() : this.play())}
+        >
+          ${this.#playing ? 'Pause' : this.#services.reducedMotion() ? 'Next snapshot' : 'Play training'}
+        </button>
+      </div>
+      ${renderScrubber(host, snapshots, () => this.pause())}
       <div class="history">
         <ul
           part="history-grid"

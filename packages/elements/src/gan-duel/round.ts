@@ -16,6 +16,8 @@ export interface DuelServices {
   /** The generator and discriminator of a run. */
   readonly gan: (run: GanRun) => ModelController;
   readonly classifier: ModelController;
+  /** Whether the reader prefers reduced motion (nothing then moves by itself). */
+  readonly reducedMotion: () => boolean;
 }
 
 /** One image of a round. */
