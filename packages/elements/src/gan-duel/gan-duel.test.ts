@@ -416,6 +416,29 @@ describe('<genviz-gan-duel> states', () => {
     );
   });
 
+  test('on auto without a usable GPU: progress events while loading, then the CPU-fallback state', async () => {
+    const auto = new GenvizRuntime({ idleTimeoutMs: 60_000 });
+    try {
+      const progress: string[] = [];
+      const element = await mount(
+        html`<genviz-gan-duel
+          .runtime=${auto}
+          grid-size="4"
+          @genviz-model-progress=${(event: GlobalEventHandlersEventMap['genviz-model-progress']) =>
+            progress.push(event.progress.status)}
+        ></genviz-gan-duel>`,
+      );
+      await roundOf(element);
+      expect(progress.length).toBeGreaterThan(0);
+      const environment = await auto.environment();
+      const gpu = environment.webgpu.available && !environment.webgpu.fallbackAdapter;
+      expect(inState(element, 'cpu-fallback')).toBe(!gpu);
+      if (!gpu) expect(part(element, 'device')!.classList.contains('fallback')).toBe(true);
+    } finally {
+      auto.terminate();
+    }
+  });
+
   test('the device line says where the models run; 320 px wide, no view overflows', async () => {
     const element = await mount(html`<genviz-gan-duel .runtime=${runtime}></genviz-gan-duel>`, 320);
     await roundOf(element);
