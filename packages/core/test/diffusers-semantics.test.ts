@@ -214,3 +214,11 @@ test('TorchGenerator gives torch.manual_seed(0) + torch.randn values', () => {
     { abs: 5e-5, rel: 0 },
   );
 });
+
+test('sigma schedules we do not implement are refused by name, not ignored', () => {
+  for (const name of ['kdpm2', 'kdpm2-ancestral', 'dpmsolver-sde', 'heun', 'lms']) {
+    expect(configError(() => createScheduler({ use_beta_sigmas: true }, { name })).field).toBe(
+      'use_beta_sigmas',
+    );
+  }
+});

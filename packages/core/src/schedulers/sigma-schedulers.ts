@@ -50,6 +50,8 @@ export abstract class SigmaScheduler extends BaseScheduler {
     this.trainSigmas = tables.trainSigmas;
     this.logTrainSigmas = tables.logTrainSigmas;
     this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
+    // diffusers' other sigma schedules: refused by name rather than silently ignored.
+    rejectEnabledFlags(json, ['use_exponential_sigmas', 'use_beta_sigmas', 'use_flow_sigmas']);
     // Before setTimesteps: every training timestep, as diffusers' constructor.
     const sigmas = new Float32Array(this.numTrainTimesteps + 1);
     const timesteps: number[] = [];
