@@ -142,6 +142,13 @@ export class GenvizLatentExplorer extends LitElement {
   readonly #interpolate = new InterpolateView(this, this.#services, () => this.#draw.encoded);
   readonly #sample = new SampleView(this, this.#services);
   #hovered = -1;
+  /** The point whose image was last asked for. */
+  #requested: [number, number] = [Number.NaN, Number.NaN];
+
+  #request(since: number): void {
+    this.#requested = [this.x, this.y];
+    this.#decoder.request(this.x, this.y, since);
+  }
 
   /** The class of the held-out digits nearest the handle (null before they load). */
   get nearestClass(): number | null {
@@ -168,9 +175,9 @@ export class GenvizLatentExplorer extends LitElement {
     if (isServer || !this.isConnected || !this.#feedback.valid) return;
     if (this.#model.idle) void this.#model.ensure().catch(() => undefined);
     if (this.#data.status === 'initial') void this.#data.run((signal) => this.#loadData(signal));
-    if (changed.has('x') || changed.has('y') || changed.has('model')) {
-      this.#decoder.request(this.x, this.y);
-    }
+    // Moves made here already asked for their image; a property set by the page has not.
+    const [x, y] = this.#requested;
+    if (changed.has('model') || this.x !== x || this.y !== y) this.#request(performance.now());
     if (this.view === 'grid') this.#grid.start();
     if (this.view === 'interpolate') this.#interpolate.start();
     if (this.view === 'sample') this.#sample.start();
@@ -229,14 +236,14 @@ export class GenvizLatentExplorer extends LitElement {
     this.#grid.reset();
     this.#draw.reset();
     this.#sample.reset();
-    this.#decoder.request(this.x, this.y);
+    this.#request(performance.now());
   };
 
   /** Moves the handle; `commit` fires `change` (a jump, or the end of a drag or key press). */
   #moveTo(x: number, y: number, since: number, commit: boolean): void {
     this.x = x;
     this.y = y;
-    this.#decoder.request(x, y, since);
+    this.#request(since);
     const detail = { latent: [x, y] as const, nearestClass: this.nearestClass };
     emit(this, new GenvizLatentEvent('input', detail));
     if (commit) this.#commit();
