@@ -37,6 +37,7 @@ export const EVALUATED_MODELS = [
   MODEL_IDS.gan,
   MODEL_IDS.collapsedGan,
   MODEL_IDS.diffusion,
+  MODEL_IDS.latentDiffusion,
 ] as const;
 
 /** The extra diffusion sampler of the comparison: DPM-Solver++ (2nd order multistep), 20 steps. */
@@ -183,8 +184,11 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
         );
       }
     }
-    const diffusionModel = manifests.get(MODEL_IDS.diffusion);
-    if (diffusionModel) {
+    // Pixel diffusion, then latent diffusion (its UNet samples 4x7x7 latents that the autoencoder
+    // named in its manifest decodes; the time columns include the decoding).
+    for (const diffusionId of [MODEL_IDS.diffusion, MODEL_IDS.latentDiffusion]) {
+      const diffusionModel = manifests.get(diffusionId);
+      if (!diffusionModel) continue;
       const defaults = defaultDiffusionSettings(diffusionModel);
       const steps = options.steps ?? defaults.steps;
       const samplings: DiffusionSampling[] = [
@@ -203,7 +207,7 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
           seed: SEEDS.diffusionNull,
         },
       ];
-      if (options.dpmSolver ?? true)
+      if ((options.dpmSolver ?? true) && diffusionId === MODEL_IDS.diffusion)
         samplings.push({
           scheduler: 'dpmsolver++',
           steps: DPM_SOLVER_STEPS,
@@ -212,14 +216,14 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
           seed: SEEDS.diffusionGuided,
         });
       const rows = await evaluateDiffusion(context, diffusionModel, dtype, samplings);
-      if (rows === undefined) missingVariant(MODEL_IDS.diffusion, dtype);
+      if (rows === undefined) missingVariant(diffusionId, dtype);
       else {
         comparison.push(...rows);
         const [guided, nullLabel] = rows;
         if (guided?.askedDigitAccuracy !== undefined) {
           targets.push(
             target(
-              MODEL_IDS.diffusion,
+              diffusionId,
               dtype,
               `asked digit (${guided.method})`,
               guided.askedDigitAccuracy,
@@ -231,7 +235,7 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
         if (nullLabel)
           targets.push(
             target(
-              MODEL_IDS.diffusion,
+              diffusionId,
               dtype,
               `class entropy (bits), ${nullLabel.method}`,
               nullLabel.classEntropyBits,

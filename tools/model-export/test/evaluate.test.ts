@@ -87,9 +87,12 @@ describe('evaluate metrics', () => {
  */
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const assetsDir = process.env['GENVIZ_EVALUATE_ASSETS'] ?? join(repoRoot, 'packages/models/assets');
+const hasManifest = (id: string): boolean => existsSync(join(assetsDir, id, 'manifest.json'));
+// Latent diffusion (mnist-ldm with its mnist-autoencoder) is checked when the build has it.
+const latentPresent = hasManifest('mnist-ldm') && hasManifest('mnist-autoencoder');
 const assetsPresent =
-  EVALUATED_MODELS.every((id) => existsSync(join(assetsDir, id, 'manifest.json'))) &&
-  existsSync(join(assetsDir, 'mnist-data', 'manifest.json'));
+  EVALUATED_MODELS.every((id) => id === 'mnist-ldm' || hasManifest(id)) &&
+  hasManifest('mnist-data');
 const trained = existsSync(join(repoRoot, 'models/mnist-classifier/classifier.safetensors'));
 if (!assetsPresent) {
   console.warn(
@@ -118,6 +121,9 @@ describe.skipIf(!assetsPresent)(`evaluate on ${assetsDir}`, () => {
       'mnist-ddpm DDIM-10 g=3, digits 0-9',
       'mnist-ddpm DDIM-10 null label',
       'mnist-ddpm DPM-Solver++-20 g=3, digits 0-9',
+      ...(latentPresent
+        ? ['mnist-ldm latent DDIM-10 g=3, digits 0-9', 'mnist-ldm latent DDIM-10 null label']
+        : []),
     ]);
     for (const row of report.comparison) {
       expect(text).toContain(row.method);
@@ -141,6 +147,12 @@ describe.skipIf(!assetsPresent)(`evaluate on ${assetsDir}`, () => {
       'mnist-dcgan-collapsed class entropy (bits)',
       'mnist-ddpm asked digit (DDIM-10 g=3, digits 0-9)',
       'mnist-ddpm class entropy (bits), DDIM-10 null label',
+      ...(latentPresent
+        ? [
+            'mnist-ldm asked digit (latent DDIM-10 g=3, digits 0-9)',
+            'mnist-ldm class entropy (bits), latent DDIM-10 null label',
+          ]
+        : []),
     ]);
     expect(text).toMatch(/Targets \(models issue\): \d pass, \d fail/);
 

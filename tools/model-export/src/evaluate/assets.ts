@@ -13,6 +13,7 @@ export const MODEL_IDS = Object.freeze({
   gan: 'mnist-dcgan',
   collapsedGan: 'mnist-dcgan-collapsed',
   diffusion: 'mnist-ddpm',
+  latentDiffusion: 'mnist-ldm',
   data: 'mnist-data',
 } as const);
 
