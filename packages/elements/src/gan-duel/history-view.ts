@@ -246,7 +246,10 @@ export class HistoryView implements ReactiveController {
       {
         xMax: last,
         left: [0, 1],
-        xTicks: snapshots.map((s) => s.index),
+        // Every third snapshot and the last: twelve labels would run into each other.
+        xTicks: snapshots
+          .map((s) => s.index)
+          .filter((index, i) => (i % 3 === 0 && last - index >= 2) || index === last),
         cursor: shownIndex(this.#host, snapshots),
       },
     );
@@ -309,6 +312,7 @@ export class HistoryView implements ReactiveController {
             }
           ></canvas>
           <figcaption>
+            <span>Over the snapshots (0 to ${snapshots?.at(-1)?.index ?? '…'}):</span>
             <span><span class="key accent">━</span> mean P(real) on real digits</span>
             <span><span class="key second">╍</span> on fakes</span>
             ${
