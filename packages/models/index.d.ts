@@ -5,6 +5,8 @@ export declare const defaultModelIds: readonly [
   'mnist-dcgan',
   'mnist-dcgan-collapsed',
   'mnist-ddpm',
+  'mnist-vae-flow',
+  'mnist-autoencoder',
 ];
 export type DefaultModelId = (typeof defaultModelIds)[number];
 /** Base URL of the default model assets (each model is `<base><id>/manifest.json`). */

@@ -12,6 +12,8 @@ export const defaultModelIds = Object.freeze([
   'mnist-dcgan',
   'mnist-dcgan-collapsed',
   'mnist-ddpm',
+  'mnist-vae-flow',
+  'mnist-autoencoder',
 ]);
 
 /** Base URL of the default model assets (each model is `<base><id>/manifest.json`). */

@@ -50,6 +50,10 @@ export interface SampleOptions extends ModelCallOptions {
   batch?: number;
   every?: number;
   includeGuidance?: boolean;
+  /** One label per image (a digit, or null) instead of `classLabel` for every one; sets the batch. */
+  classLabels?: (number | null)[];
+  /** Latent diffusion: decode each streamed step's predicted clean latent too (`decodedPrediction`). */
+  decodeSteps?: boolean;
   eta?: number;
   /**
    * Receives each streamed step. Return a promise to pause: the worker computes at most one step
@@ -467,6 +471,8 @@ export class GenvizRuntime {
           batch: options.batch,
           every: options.every,
           includeGuidance: options.includeGuidance,
+          classLabels: options.classLabels,
+          decodeSteps: options.decodeSteps,
           eta: options.eta,
         };
         return api.diffusionSample(

@@ -48,6 +48,10 @@ export interface DiffusionSampleOptions extends CallOptions {
   every?: number;
   /** Also stream the unconditional and conditional noise predictions (guidance made visible). */
   includeGuidance?: boolean;
+  /** One label per batch item (a digit, or null), instead of `classLabel` for all. */
+  classLabels?: (number | null)[];
+  /** Latent diffusion: also decode each streamed step's predicted clean latent into an image. */
+  decodeSteps?: boolean;
   /** DDIM / DDPM-family eta. */
   eta?: number;
 }
@@ -67,13 +71,21 @@ export interface DiffusionStep {
   predictedOriginal: Float32Array;
   unconditionalNoise?: Float32Array;
   conditionalNoise?: Float32Array;
+  /** Latent diffusion with `decodeSteps`: the predicted clean latent decoded, [batch, 1, H, W] in [0, 1]. */
+  decodedPrediction?: Float32Array;
   evaluations: number;
   elapsedMs: number;
 }
 
 export interface DiffusionResult {
+  /** The final sample: an image, or for latent diffusion the latent (see `image`). */
   sample: Float32Array;
   shape: number[];
+  /** Latent diffusion: the final latent decoded by the model's autoencoder, in [0, 1]. */
+  image?: Float32Array;
+  imageShape?: number[];
+  /** Model evaluations of the autoencoder's decoder (latent diffusion; once, or once per streamed step). */
+  decodes?: number;
   evaluations: number;
   steps: number;
   elapsedMs: number;

@@ -162,7 +162,12 @@ export class WorkerApi {
     const isAborted = () => callId !== undefined && this.#aborted.has(callId);
     return diffusion
       .sample(this.#host, options, isAborted, transfer, onStep, onProgress)
-      .then((result) => transfer(result, [result.sample.buffer]))
+      .then((result) =>
+        transfer(
+          result,
+          result.image ? [result.sample.buffer, result.image.buffer] : [result.sample.buffer],
+        ),
+      )
       .finally(() => {
         if (callId === undefined) return;
         this.#abortable.delete(callId);

@@ -302,6 +302,42 @@ describe('held-out digits and readings come from the worker', () => {
   });
 });
 
+describe('diffusion with other denoisers', () => {
+  test('mnist-vae-flow: 256 points with their own labels flow into their classes on the map', async () => {
+    const labels = Array.from({ length: 256 }, (_, i) => i % 10);
+    const steps: DiffusionStep[] = [];
+    const result = await runtime.diffusion.sample({
+      model: 'mnist-vae-flow',
+      classLabels: labels,
+      guidanceScale: 3,
+      steps: 50,
+      seed: 1,
+      every: 10,
+      onStep: (step) => void steps.push(step),
+    });
+    expect(result.shape).toEqual([256, 2]);
+    expect(result.evaluations).toBe(50);
+    expect(steps.map((step) => step.index)).toEqual([0, 10, 20, 30, 40, 49]);
+    // Where the flow ends, the held-out digits nearby are mostly of the asked class.
+    const { mean, labels: held } = await runtime.vae.heldOutLatents();
+    let agree = 0;
+    for (let p = 0; p < 256; p++) {
+      const x = result.sample[2 * p]!;
+      const y = result.sample[2 * p + 1]!;
+      const near = Array.from(held, (label, i) => ({
+        label,
+        d: (mean[2 * i]! - x) ** 2 + (mean[2 * i + 1]! - y) ** 2,
+      }))
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 10);
+      const votes = new Array<number>(10).fill(0);
+      for (const { label } of near) votes[label]! += 1;
+      if (votes.indexOf(Math.max(...votes)) === labels[p]) agree += 1;
+    }
+    expect(agree / 256).toBeGreaterThan(0.7);
+  });
+});
+
 describe('forward process', () => {
   test('x_t from one noise draw: t=0 is the image, t=1000 is nearly pure noise', async () => {
     const image = new Float32Array(784).fill(-1);

@@ -58,8 +58,12 @@ export async function forward(host: ModelHost, options: ForwardRequest): Promise
   return { samples, noise, snr, alphasCumprod };
 }
 
-function checkSampleOptions(manifest: ModelManifest, options: DiffusionSampleOptions): void {
-  const { steps, classLabel, guidanceScale } = options;
+function checkSampleOptions(
+  manifest: ModelManifest,
+  options: DiffusionSampleOptions,
+  labels: readonly (number | null)[],
+): void {
+  const { steps, guidanceScale } = options;
   if (!manifest.scheduler) {
     throw new GenvizError('invalid-argument', `The model ${manifest.id} is not a diffusion model.`);
   }
@@ -70,15 +74,17 @@ function checkSampleOptions(manifest: ModelManifest, options: DiffusionSampleOpt
       { detail: 'steps' },
     );
   }
-  if (
-    classLabel !== null &&
-    !(Number.isInteger(classLabel) && classLabel >= 0 && classLabel < NULL_CLASS)
-  ) {
-    throw new GenvizError(
-      'invalid-argument',
-      `classLabel must be a digit 0-9 or null, not ${classLabel}.`,
-      { detail: 'classLabel' },
-    );
+  if (labels.length === 0) {
+    throw new GenvizError('invalid-argument', 'classLabels is empty.', { detail: 'classLabels' });
+  }
+  for (const label of labels) {
+    if (label !== null && !(Number.isInteger(label) && label >= 0 && label < NULL_CLASS)) {
+      throw new GenvizError(
+        'invalid-argument',
+        `classLabel must be a digit 0-9 or null, not ${label}.`,
+        { detail: 'classLabel' },
+      );
+    }
   }
   if (!Number.isFinite(guidanceScale) || guidanceScale < 0) {
     throw new GenvizError(
@@ -87,6 +93,43 @@ function checkSampleOptions(manifest: ModelManifest, options: DiffusionSampleOpt
       { detail: 'guidanceScale' },
     );
   }
+}
+
+/** The network that predicts the noise: `unet`, or the one network with a `sample` input. */
+function denoiserOf(manifest: ModelManifest): string {
+  if (manifest.networks['unet']) return 'unet';
+  const named = Object.entries(manifest.networks).find(([, network]) =>
+    network.inputs.some((input) => input.name === 'sample'),
+  );
+  if (!named) {
+    throw new GenvizError(
+      'invalid-argument',
+      `The model ${manifest.id} has no network with a "sample" input to denoise with.`,
+    );
+  }
+  return named[0];
+}
+
+/** How a latent diffusion model's samples become images: its manifest's `sampling.latent`. */
+interface LatentDecoder {
+  /** The autoencoder's manifest URL. */
+  readonly manifestUrl: string;
+  readonly network: string;
+  readonly scalingFactor: number;
+}
+
+function latentDecoderOf(manifest: ModelManifest, manifestUrl: string): LatentDecoder | undefined {
+  const latent = manifest.sampling?.['latent'] as
+    { autoencoder?: unknown; decoder_network?: unknown; scaling_factor?: unknown } | undefined;
+  if (!latent || typeof latent.autoencoder !== 'string') return undefined;
+  const { autoencoder } = latent;
+  // A default model's id names its sibling folder; anything else is a URL.
+  const reference = /^[\w-]+$/.test(autoencoder) ? `../${autoencoder}/manifest.json` : autoencoder;
+  return {
+    manifestUrl: new URL(reference, manifestUrl).href,
+    network: typeof latent.decoder_network === 'string' ? latent.decoder_network : 'decoder',
+    scalingFactor: typeof latent.scaling_factor === 'number' ? latent.scaling_factor : 1,
+  };
 }
 
 function createSampler(manifest: ModelManifest, options: DiffusionSampleOptions): Scheduler {
@@ -115,6 +158,14 @@ function createSampler(manifest: ModelManifest, options: DiffusionSampleOptions)
  * before streaming again: a page that pauses (its onStep returns a pending promise) holds the
  * loop after at most one step computed ahead, and a page that keeps up costs no round trip.
  */
+/**
+ * Samples a class-conditional diffusion model with core's guided loop, streaming steps. The loop
+ * computes the next step while the page draws this one, and waits for the page's answer only
+ * before streaming again: a page that pauses (its onStep returns a pending promise) holds the
+ * loop after at most one step computed ahead, and a page that keeps up costs no round trip.
+ * A latent diffusion model's final latent (and, with `decodeSteps`, each streamed step's
+ * predicted clean latent) is decoded by the autoencoder its manifest names.
+ */
 export async function sample(
   host: ModelHost,
   options: DiffusionSampleOptions,
@@ -125,12 +176,29 @@ export async function sample(
 ): Promise<DiffusionResult> {
   const started = performance.now();
   const manifest = await host.manifest(options.manifestUrl);
-  checkSampleOptions(manifest, options);
+  const labels =
+    options.classLabels ?? Array.from({ length: options.batch ?? 1 }, () => options.classLabel);
+  checkSampleOptions(manifest, options, labels);
   const scheduler = createSampler(manifest, options);
-  const [, channels = 1, height = 28, width = 28] = shapeOf(manifest, 'unet', 'sample');
-  const batch = options.batch ?? 1;
+  const network = denoiserOf(manifest);
+  const itemShape = shapeOf(manifest, network, 'sample').slice(1);
+  const itemSize = itemShape.reduce((a, b) => a * b, 1);
+  const batch = labels.length;
   const every = options.every ?? 1;
   const defaults = samplingDefaults(manifest.sampling);
+  const latent = latentDecoderOf(manifest, options.manifestUrl);
+  let decodes = 0;
+  const decode = async (latents: Float32Array): Promise<Float32Array> => {
+    const decoder = latent!;
+    const scaled = latents.map((value) => value / decoder.scalingFactor);
+    const { outputs } = await host.run(
+      { ...options, manifestUrl: decoder.manifestUrl },
+      decoder.network,
+      () => ({ latent: { type: 'float32', data: scaled, dims: [batch, ...itemShape] } }),
+    );
+    decodes += 1;
+    return outputs.image!.data as Float32Array;
+  };
   const checkpoint = () => {
     if (isAborted()) throw abortedError();
   };
@@ -139,29 +207,36 @@ export async function sample(
   let pageTookStep: Promise<void> | undefined;
   const result = await sampleGuided({
     scheduler,
-    itemShape: [channels, height, width],
-    labels: Array.from({ length: batch }, () => options.classLabel),
+    itemShape,
+    labels,
     nullLabel: NULL_CLASS,
     guidanceScale: options.guidanceScale,
     noise: new NormalGenerator(options.seed),
     eta: options.eta ?? defaults.eta,
     useClippedModelOutput: defaults.useClippedModelOutput,
     checkpoint,
-    predict: async ({ sample: input, timesteps, labels, batch: modelBatch }) => {
+    predict: async ({ sample: input, timesteps, labels: classLabels, batch: modelBatch }) => {
       const { outputs, loaded } = await host.run(
         options,
-        'unet',
+        network,
         () => ({
-          sample: { type: 'float32', data: input, dims: [modelBatch, channels, height, width] },
+          sample: { type: 'float32', data: input, dims: [modelBatch, ...itemShape] },
           timestep: { type: 'float32', data: timesteps, dims: [modelBatch] },
-          class_label: { type: 'int64', data: labels, dims: [modelBatch] },
+          class_label: { type: 'int64', data: classLabels, dims: [modelBatch] },
         }),
         undefined,
         firstCall ? onProgress : undefined,
       );
       firstCall = false;
       device = loaded.choice;
-      return outputs.noise_pred!.data as Float32Array;
+      const prediction = outputs.noise_pred!.data as Float32Array;
+      if (prediction.length !== modelBatch * itemSize) {
+        throw new GenvizError(
+          'invalid-argument',
+          `${manifest.id}: the denoiser returned ${prediction.length} values for ${modelBatch} items of ${itemSize}.`,
+        );
+      }
+      return prediction;
     },
     onStep: async (state) => {
       const last = state.index === state.steps - 1;
@@ -174,7 +249,7 @@ export async function sample(
         noise: state.noise.slice(),
         predictedOriginal: state.predictedOriginal.slice(),
         evaluations: state.evaluations,
-        elapsedMs: performance.now() - started,
+        elapsedMs: 0,
       };
       const buffers = [update.sample.buffer, update.noise.buffer, update.predictedOriginal.buffer];
       if (options.includeGuidance && state.unconditionalNoise && state.conditionalNoise) {
@@ -182,16 +257,23 @@ export async function sample(
         update.conditionalNoise = state.conditionalNoise.slice();
         buffers.push(update.unconditionalNoise.buffer, update.conditionalNoise.buffer);
       }
+      if (latent && options.decodeSteps) {
+        update.decodedPrediction = await decode(update.predictedOriginal);
+        buffers.push(update.decodedPrediction.buffer);
+      }
+      update.elapsedMs = performance.now() - started;
       if (pageTookStep) await pageTookStep;
       checkpoint();
       pageTookStep = Promise.resolve(onStep(transfer(update, buffers)));
       pageTookStep.catch(() => undefined); // Awaited later; this only silences the warning.
     },
   });
+  const image = latent ? await decode(result.sample) : undefined;
   if (pageTookStep) await pageTookStep;
   return {
     sample: result.sample,
-    shape: [batch, channels, height, width],
+    shape: [batch, ...itemShape],
+    ...(image ? { image, imageShape: [batch, 1, 28, 28], decodes } : {}),
     evaluations: result.evaluations,
     steps: result.steps,
     elapsedMs: performance.now() - started,
