@@ -8,7 +8,7 @@ import './define.js';
 import type { GenvizLatentExplorer } from './latent-explorer.js';
 
 interface Args {
-  view: 'map' | 'grid' | 'draw' | 'interpolate' | 'sample';
+  view: 'map' | 'grid' | 'draw' | 'interpolate' | 'sample' | 'flow';
   x: number;
   y: number;
   gridSize: number;
@@ -22,7 +22,10 @@ const meta: Meta<Args> = {
   tags: ['autodocs'],
   args: { view: 'map', x: 0.5, y: 1, gridSize: 12, seed: 0, interpolation: 'linear' },
   argTypes: {
-    view: { control: 'inline-radio', options: ['map', 'grid', 'draw', 'interpolate', 'sample'] },
+    view: {
+      control: 'inline-radio',
+      options: ['map', 'grid', 'draw', 'interpolate', 'sample', 'flow'],
+    },
     interpolation: { control: 'inline-radio', options: ['linear', 'spherical'] },
     gridSize: { control: { type: 'range', min: 2, max: 30, step: 1 } },
   },
@@ -100,6 +103,16 @@ export const SampleAndBlur: Story = {
     await waitFor(() => expect(part(element, 'blur').textContent).toMatch(/Over 100/), {
       timeout: 30_000,
     });
+  },
+};
+
+/** Diffusion as a flow: 256 points move from the prior into the clusters of their digits. */
+export const Flow: Story = {
+  args: { view: 'flow' },
+  play: async ({ canvasElement }) => {
+    const element = await explorerIn(canvasElement);
+    await waitFor(() => expect(element.flowSteps).toHaveLength(50), { timeout: 60_000 });
+    await expect(element.shadowRoot!.textContent).toMatch(/Point #0, asked to be a 0/);
   },
 };
 
@@ -182,7 +195,7 @@ export const Narrow: Story = {
     </div>`,
   play: async ({ canvasElement }) => {
     const element = await explorerIn(canvasElement);
-    for (const view of ['map', 'grid', 'draw', 'interpolate', 'sample'] as const) {
+    for (const view of ['map', 'grid', 'draw', 'interpolate', 'sample', 'flow'] as const) {
       element.view = view;
       await element.updateComplete;
       const base = part(element, 'base');

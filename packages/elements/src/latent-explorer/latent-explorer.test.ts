@@ -254,4 +254,43 @@ describe('<genviz-latent-explorer> views', () => {
       expect(part(element, 'strip')!.nextElementSibling!.textContent).toMatch(/of 16/),
     );
   });
+
+  test('the flow moves 256 points from the prior into the clusters of their asked digits', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        view="flow"
+        seed="2"
+      ></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    await vi.waitFor(() => expect(element.flowSteps).toHaveLength(50), { timeout: 30_000 });
+    await vi.waitFor(() => expect(announcement(element)).toMatch(/flow is done: 256 points/));
+    const { mean, labels: held } = await runtime.vae.heldOutLatents();
+    const agreement = (xy: Float32Array) => {
+      let agree = 0;
+      for (let p = 0; p < 256; p++) {
+        const near = Array.from(held, (label, i) => ({
+          label,
+          d: (mean[2 * i]! - xy[2 * p]!) ** 2 + (mean[2 * i + 1]! - xy[2 * p + 1]!) ** 2,
+        }))
+          .sort((a, b) => a.d - b.d)
+          .slice(0, 10);
+        const votes = new Array<number>(10).fill(0);
+        for (const { label } of near) votes[label]! += 1;
+        if (votes.indexOf(Math.max(...votes)) === element.flowLabels[p]) agree += 1;
+      }
+      return agree / 256;
+    };
+    const first = agreement(element.flowSteps[0]!.sample);
+    const last = agreement(element.flowSteps.at(-1)!.sample);
+    expect(last).toBeGreaterThan(0.7);
+    expect(last).toBeGreaterThan(first + 0.2);
+    // The followed point's code is decoded at the step shown.
+    await vi.waitFor(() =>
+      expect(pixels(part(element, 'followed') as HTMLCanvasElement).some((v) => v > 100)).toBe(
+        true,
+      ),
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { GenvizRuntime } from '@genviz/runtime';
-import type { DeviceOption, HeldOutDigits } from '@genviz/runtime';
+import type { DeviceOption, DiffusionStep, HeldOutDigits } from '@genviz/runtime';
 import { LitElement, html, isServer, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
@@ -13,6 +13,7 @@ import { RunController } from '../kit/run-controller.js';
 import '../latent-pad/define.js';
 import type { GenvizPointHoverEvent, LatentMarker } from '../latent-pad/latent-pad.js';
 import { DrawView } from './draw-view.js';
+import { FlowView } from './flow-view.js';
 import { GenvizLatentEvent } from './events.js';
 import { GridView } from './grid-view.js';
 import { InterpolateView } from './interpolate-view.js';
@@ -34,7 +35,8 @@ const TAG = 'genviz-latent-explorer';
  * the whole plane at once (the classic manifold picture); drawing a digit shows where the
  * encoder puts it and how sure it is (an ellipse); interpolation walks between two codes;
  * sampling draws codes from the prior, and a real digit beside its reconstruction, with a
- * sharpness figure for each, shows why VAEs blur. Models run in the shared genviz worker.
+ * sharpness figure for each, shows why VAEs blur; and a small denoiser trained on the codes
+ * moves a cloud of points from the prior into the class clusters, diffusion as a flow. Models run in the shared genviz worker.
  *
  * Keyboard: the map is a pair of ARIA sliders (arrows nudge, Shift+arrows take big steps, Home
  * centres); every control is reachable with Tab.
@@ -60,6 +62,7 @@ const TAG = 'genviz-latent-explorer';
  * @csspart strip - The interpolation strip and the samples strip.
  * @csspart slider - The interpolation slider.
  * @csspart blur - The sharpness comparison (also `real`, `reconstructed` canvases).
+ * @csspart followed - The flow view's decoded image of the followed point.
  * @csspart controls - Each view's fields and buttons.
  * @csspart button - Every button.
  * @csspart message - The list of rejected attribute values.
@@ -95,7 +98,7 @@ export class GenvizLatentExplorer extends LitElement {
   @property({ converter: numberConverter, reflect: true }) x = 0;
   /** The handle's second coordinate. */
   @property({ converter: numberConverter, reflect: true }) y = 0;
-  /** `map`, `grid`, `draw`, `interpolate` or `sample` (sampling, and why VAEs blur). */
+  /** `map`, `grid`, `draw`, `interpolate`, `sample` (sampling, and why VAEs blur) or `flow` (diffusion as a flow of points). */
   @property({ reflect: true }) view: ExplorerView = 'map';
   /** Rows and columns of the decoded grid, 2 to 30. */
   @property({ converter: numberConverter, attribute: 'grid-size' }) gridSize = 12;
@@ -111,6 +114,8 @@ export class GenvizLatentExplorer extends LitElement {
   @property({ converter: numberConverter }) extent = 4;
   /** How interpolation walks between two codes: `linear` or `spherical`. */
   @property() interpolation: 'linear' | 'spherical' = 'linear';
+  /** The 2-D denoiser of the flow view: a default model id or a diffusion manifest URL over this VAE's latents. */
+  @property({ attribute: 'flow-model' }) flowModel = 'mnist-vae-flow';
   /** The runtime to use; by default the page's shared one. */
   @property({ attribute: false }) runtime: GenvizRuntime | undefined;
 
@@ -141,6 +146,7 @@ export class GenvizLatentExplorer extends LitElement {
   readonly #draw = new DrawView(this, this.#services);
   readonly #interpolate = new InterpolateView(this, this.#services, () => this.#draw.encoded);
   readonly #sample = new SampleView(this, this.#services);
+  readonly #flow = new FlowView(this, this.#services);
   #hovered = -1;
   /** The point whose image was last asked for. */
   #requested: [number, number] = [Number.NaN, Number.NaN];
@@ -154,6 +160,16 @@ export class GenvizLatentExplorer extends LitElement {
   get nearestClass(): number | null {
     const data = this.#data.value;
     return data ? nearestClass(data, this.x, this.y) : null;
+  }
+
+  /** The flow view's stored steps: each step's 256 points (x, y pairs), oldest first. */
+  get flowSteps(): readonly DiffusionStep[] {
+    return this.#flow.trajectory.steps;
+  }
+
+  /** The class each point of the flow is asked to become. */
+  get flowLabels(): readonly number[] {
+    return this.#flow.labels;
   }
 
   /** The image decoded at the handle, [1, 28, 28] in [0, 1]. */
@@ -171,6 +187,7 @@ export class GenvizLatentExplorer extends LitElement {
     }
     if (changed.has('gridSize') || changed.has('extent')) this.#grid.reset();
     if (changed.has('seed')) this.#sample.reset();
+    if (changed.has('seed') || changed.has('flowModel') || changed.has('model')) this.#flow.reset();
     this.#feedback.setProblems(explorerProblems(this));
     if (isServer || !this.isConnected || !this.#feedback.valid) return;
     if (this.#model.idle) void this.#model.ensure().catch(() => undefined);
@@ -181,6 +198,7 @@ export class GenvizLatentExplorer extends LitElement {
     if (this.view === 'grid') this.#grid.start();
     if (this.view === 'interpolate') this.#interpolate.start();
     if (this.view === 'sample') this.#sample.start();
+    if (this.view === 'flow') this.#flow.start();
   }
 
   protected override updated(): void {
@@ -194,6 +212,7 @@ export class GenvizLatentExplorer extends LitElement {
     if (this.view === 'draw') this.#draw.draw(this.renderRoot);
     if (this.view === 'interpolate') this.#interpolate.draw(this.renderRoot);
     if (this.view === 'sample') this.#sample.draw(this.renderRoot);
+    if (this.view === 'flow') this.#flow.draw(this.renderRoot);
     this.#feedback.setStates({
       loading: this.#model.pending || this.#data.pending,
       error: this.#visibleError() !== undefined || !this.#feedback.valid,
@@ -226,7 +245,8 @@ export class GenvizLatentExplorer extends LitElement {
       this.#grid.error ??
       this.#draw.error ??
       this.#interpolate.error ??
-      this.#sample.error
+      this.#sample.error ??
+      this.#flow.error
     );
   }
 
@@ -236,6 +256,7 @@ export class GenvizLatentExplorer extends LitElement {
     this.#grid.reset();
     this.#draw.reset();
     this.#sample.reset();
+    this.#flow.reset();
     this.#request(performance.now());
   };
 
@@ -283,6 +304,7 @@ export class GenvizLatentExplorer extends LitElement {
     if (this.view === 'draw') return this.#draw.markers();
     if (this.view === 'interpolate') return this.#interpolate.markers();
     if (this.view === 'sample') return this.#sample.markers();
+    if (this.view === 'flow') return this.#flow.markers();
     return [];
   }
 
@@ -321,6 +343,7 @@ export class GenvizLatentExplorer extends LitElement {
             .valueText=${this.#valueText()}
             .points=${this.showDots && data ? { xy: data.xy, labels: data.labels } : undefined}
             .markers=${this.#markers()}
+            .cloud=${this.view === 'flow' ? this.#flow.cloud() : undefined}
             @input=${this.#onPadInput}
             @change=${this.#onPadChange}
             @genviz-point-hover=${this.#onHover}
@@ -395,6 +418,8 @@ export class GenvizLatentExplorer extends LitElement {
         return this.#interpolate.render();
       case 'sample':
         return this.#sample.render();
+      case 'flow':
+        return this.#flow.render();
       default:
         return html`<p class="hint">
           Each dot is a real held-out digit, encoded to two numbers; colours are classes. Drag the

@@ -4,16 +4,24 @@ import { describeValue } from '../kit/format.js';
 import type { GenvizLatentExplorer } from './latent-explorer.js';
 
 /** What the explorer shows beside its map. */
-export type ExplorerView = 'map' | 'grid' | 'draw' | 'interpolate' | 'sample';
+export type ExplorerView = 'map' | 'grid' | 'draw' | 'interpolate' | 'sample' | 'flow';
 export type Interpolation = 'linear' | 'spherical';
 
-export const VIEWS: readonly ExplorerView[] = ['map', 'grid', 'draw', 'interpolate', 'sample'];
+export const VIEWS: readonly ExplorerView[] = [
+  'map',
+  'grid',
+  'draw',
+  'interpolate',
+  'sample',
+  'flow',
+];
 export const VIEW_LABELS: Readonly<Record<ExplorerView, string>> = {
   map: 'Map',
   grid: 'Grid',
   draw: 'Draw your own',
   interpolate: 'Interpolate',
   sample: 'Sample and blur',
+  flow: 'Diffusion flow',
 };
 const DEVICES = ['auto', 'webgpu', 'wasm'];
 export const MAX_GRID = 30;

@@ -97,6 +97,8 @@ export class GenvizLatentPad extends LitElement {
   @property({ attribute: 'value-text' }) valueText: string | undefined;
   /** Points to draw, coloured by class. */
   @property({ attribute: false }) points: LatentPoints | undefined;
+  /** A second set of points drawn over `points`, larger and outlined (a cloud in motion). */
+  @property({ attribute: false }) cloud: LatentPoints | undefined;
   /** Marks to draw over the points. */
   @property({ attribute: false }) markers: readonly LatentMarker[] = [];
 
@@ -118,6 +120,7 @@ export class GenvizLatentPad extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     if (
       changed.has('points') ||
+      changed.has('cloud') ||
       changed.has('markers') ||
       changed.has('min') ||
       changed.has('max')
@@ -157,7 +160,21 @@ export class GenvizLatentPad extends LitElement {
       }
       context.globalAlpha = 1;
     }
+    const cloud = this.cloud;
     const ink = getComputedStyle(canvas).color;
+    if (cloud) {
+      const colours = classColors(this);
+      context.lineWidth = 1;
+      context.strokeStyle = ink;
+      for (let i = 0; i < cloud.xy.length / 2; i++) {
+        const [px, py] = this.#toPixel(cloud.xy[2 * i]!, cloud.xy[2 * i + 1]!, width, height);
+        context.fillStyle = colours[cloud.labels?.[i] ?? 9] ?? colours[9]!;
+        context.beginPath();
+        context.arc(px, py, 3.5, 0, 2 * Math.PI);
+        context.fill();
+        context.stroke();
+      }
+    }
     context.strokeStyle = ink;
     context.fillStyle = ink;
     context.lineWidth = 2;
