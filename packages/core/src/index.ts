@@ -46,7 +46,8 @@ export {
   LMSDiscreteScheduler,
 } from './schedulers/sigma-schedulers.js';
 export { DPMSolverMultistepScheduler } from './schedulers/dpm-solver.js';
-export { LCMScheduler, PNDMScheduler } from './schedulers/pndm.js';
+export { LCMScheduler } from './schedulers/lcm.js';
+export { PNDMScheduler } from './schedulers/pndm.js';
 export { UniPCMultistepScheduler } from './schedulers/unipc.js';
 export { DEISMultistepScheduler } from './schedulers/deis.js';
 export { SCHEDULER_CLASSES, SCHEDULER_NAMES, createScheduler } from './schedulers/index.js';

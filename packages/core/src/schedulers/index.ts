@@ -5,7 +5,8 @@ import { DDIMInverseScheduler, DDIMParallelScheduler, DDIMScheduler } from './dd
 import { DDPMScheduler } from './ddpm.js';
 import { DEISMultistepScheduler } from './deis.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
-import { LCMScheduler, PNDMScheduler } from './pndm.js';
+import { LCMScheduler } from './lcm.js';
+import { PNDMScheduler } from './pndm.js';
 import {
   EulerAncestralDiscreteScheduler,
   EulerDiscreteScheduler,
