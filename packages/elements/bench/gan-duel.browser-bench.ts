@@ -1,8 +1,9 @@
 // `npm run bench`: <genviz-gan-duel> in headless Chromium with the default models on WASM (one
 // thread: the test page is not cross-origin isolated). Figures only, never pass/fail on time:
-// - a 64-image round, generated and judged: 64 fakes generated and judged through the runtime
-//   (the issue's target: at most 40 ms), and the element's own round of grid-size 64 (32 held-out
-//   digits and 32 fakes, judged in one batch), from the seed changing to the round drawn;
+// - a 64-image round, generated and judged (the issue's target: at most 40 ms): 64 fakes
+//   generated and judged through the runtime; the element's own round of grid-size 64 (32
+//   held-out digits and 32 fakes) with every image judged (a fresh element), and once its
+//   discriminator's verdicts on the held-out digits are kept (only the fakes judged);
 // - regenerating the history at another snapshot: the first time (that snapshot's generator is
 //   fetched, checked and opened in the worker) and again (its session open, other latents).
 import { GenvizRuntime } from '@genviz/runtime';
@@ -81,13 +82,33 @@ test('gan-duel benchmark', async () => {
   rows.push(summary('  of which generate 64', generateTimes));
   rows.push(summary('  of which judge 64', judgeTimes));
 
-  // The element's round: grid-size 64, from a new seed to the round drawn.
+  // The element's round, grid-size 64: with a fresh element every image is judged; once the
+  // held-out digits are judged (in the background after the first round), only the fakes are.
+  const coldTimes: number[] = [];
+  for (let seed = 100; seed < 110; seed++) {
+    const fresh = document.createElement('genviz-gan-duel');
+    fresh.runtime = runtime;
+    fresh.gridSize = 64;
+    fresh.seed = seed;
+    document.body.append(fresh);
+    await until(() => fresh.round !== undefined);
+    coldTimes.push(fresh.round!.elapsedMs);
+    fresh.remove();
+  }
+  rows.push(
+    summary(
+      'element round, grid-size 64, all judged (32 generated + 64 judged, one batch)',
+      coldTimes,
+      '<= 40 ms',
+    ),
+  );
   const element = document.createElement('genviz-gan-duel');
   element.runtime = runtime;
   element.gridSize = 64;
   element.style.inlineSize = '860px';
   document.body.append(element);
   await until(() => element.round !== undefined);
+  await until(() => element.realVerdictsKnown === 1000);
   await settle();
   const elementRoundTimes: number[] = [];
   const insideTimes: number[] = [];
@@ -101,12 +122,14 @@ test('gan-duel benchmark', async () => {
   }
   rows.push(
     summary(
-      'element round, grid-size 64 (32 generated, 64 judged), seed set to round drawn',
-      elementRoundTimes,
+      'element round, grid-size 64, real verdicts kept (32 generated + 32 judged)',
+      insideTimes,
       '<= 40 ms',
     ),
   );
-  rows.push(summary('  of which generate + judge in the round', insideTimes));
+  rows.push(
+    summary('  same, from the seed set to the round drawn (64 canvases)', elementRoundTimes),
+  );
   element.remove();
 
   // History: regenerate 16 latents at each snapshot, the first time (snapshot loaded) and again.

@@ -137,6 +137,32 @@ describe('<genviz-gan-duel> the duel', () => {
     );
   });
 
+  test('real digits are judged once: after the background judging, a round judges only its fakes', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} seed="20" grid-size="16"></genviz-gan-duel>`,
+    );
+    await roundOf(element);
+    await vi.waitFor(() => expect(element.realVerdictsKnown).toBe(1000), { timeout: 90_000 });
+    const judged: number[] = [];
+    const discriminate = runtime.gan.discriminate;
+    vi.spyOn(runtime.gan, 'discriminate').mockImplementation((images, options) => {
+      judged.push(images.length / PIXELS);
+      return discriminate(images, options);
+    });
+    element.seed = 21;
+    await vi.waitFor(() => expect(element.round?.seed).toBe(21), { timeout: 30_000 });
+    expect(judged).toEqual([8]);
+    // The kept verdicts are the discriminator's, as onnxruntime-node computes them.
+    const round = element.round!;
+    const images = new Float32Array(16 * PIXELS);
+    round.cells.forEach((cell, i) => images.set(cell.image, i * PIXELS));
+    expectClose(
+      round.cells.map((cell) => cell.verdict),
+      await nodeVerdicts('mnist-dcgan', images),
+      'P(real) with kept verdicts',
+    );
+  });
+
   test('asking for a digit steers the digit code: the classifier reads the fakes as that digit', async () => {
     const element = await mount(
       html`<genviz-gan-duel .runtime=${runtime} digit="3" grid-size="32"></genviz-gan-duel>`,

@@ -187,6 +187,14 @@ export class GenvizGanDuel extends LitElement {
     return this.#round.value;
   }
 
+  /**
+   * How many held-out digits the run's discriminator has judged. Verdicts on real digits are
+   * kept, and judged in the background after a round, so later rounds judge only their fakes.
+   */
+  get realVerdictsKnown(): number {
+    return this.#round.realVerdictsKnown;
+  }
+
   /** The reader's marks on the round: for each image, whether it is marked real. */
   get marks(): readonly boolean[] {
     const round = this.#round.value;

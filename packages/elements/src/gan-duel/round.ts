@@ -6,6 +6,7 @@ import type { ModelController } from '../kit/model-controller.js';
 import { seededLatents, seededPermutation, steerDigitCode } from '../kit/random.js';
 import { RunController } from '../kit/run-controller.js';
 import type { GenvizGanDuel } from './gan-duel.js';
+import { RealVerdicts } from './real-verdicts.js';
 import type { GanRun } from './settings.js';
 import { CODE_SIZE } from './settings.js';
 
@@ -95,18 +96,30 @@ export async function generateFakes(
 
 /**
  * A round of the duel: half real held-out digits, half fakes of the run's generator, shuffled
- * by the seed, every image judged by the run's discriminator in one batch.
+ * by the seed, every image judged by the run's discriminator (the fakes and the real digits it
+ * has not judged before in one batch; see RealVerdicts).
  */
 export class Round {
   readonly run: RunController<DuelRound>;
   readonly #host: GenvizGanDuel;
   readonly #services: DuelServices;
+  readonly #reals: RealVerdicts;
   #key: string | undefined;
 
   constructor(host: GenvizGanDuel, services: DuelServices) {
     this.#host = host;
     this.#services = services;
+    this.#reals = new RealVerdicts(host);
     this.run = new RunController<DuelRound>(host, { onError: services.feedback.report });
+  }
+
+  /** How many held-out digits the run's discriminator has judged (kept for later rounds). */
+  get realVerdictsKnown(): number {
+    return this.#reals.known(this.#verdictKey());
+  }
+
+  #verdictKey(): string {
+    return JSON.stringify([modelRef(this.#host, this.#host.run), this.#host.device]);
   }
 
   get value(): DuelRound | undefined {
@@ -131,6 +144,8 @@ export class Round {
     const host = this.#host;
     const { run, seed, gridSize } = host;
     const runtime = this.#services.runtime();
+    // The background judging of held-out digits waits: this round needs the worker.
+    this.#reals.stop();
     const started = performance.now();
     const fakes = Math.floor(gridSize / 2);
     const reals = gridSize - fakes;
@@ -138,29 +153,53 @@ export class Round {
       runtime.data.heldOutDigits({ signal }),
       generateFakes(host, this.#services, run, fakes, host.snapshot, signal),
     ]);
+    const verdictKey = this.#verdictKey();
+    const known = this.#reals.table(verdictKey, digits.count);
     const realIndices = seededPermutation(stream(seed, REALS_STREAM), digits.count).slice(0, reals);
     const order = seededPermutation(stream(seed, ORDER_STREAM), gridSize);
     const batch = new Float32Array(gridSize * PIXELS);
     const sources = order.map((source, position) => {
       if (source < fakes) {
         batch.set(fakeImages.subarray(source * PIXELS, (source + 1) * PIXELS), position * PIXELS);
-        return { real: false, label: undefined };
+        return { real: false, label: undefined, index: -1 };
       }
       const digit = digitImage(digits, realIndices[source - fakes]!);
       batch.set(digit.image, position * PIXELS);
-      return { real: true, label: digit.label };
+      return { real: true, label: digit.label, index: digit.index };
     });
-    const verdicts = await runtime.gan.discriminate(batch, {
-      model: modelRef(host, run),
-      device: host.device,
-      signal,
+    // Judged now: the fakes, and the real digits this discriminator has not judged before.
+    const toJudge = sources.flatMap((source, position) =>
+      source.real && !Number.isNaN(known[source.index]) ? [] : [position],
+    );
+    const images = new Float32Array(toJudge.length * PIXELS);
+    toJudge.forEach((position, k) =>
+      images.set(batch.subarray(position * PIXELS, (position + 1) * PIXELS), k * PIXELS),
+    );
+    const judge = (input: Float32Array, judgeSignal: AbortSignal) =>
+      runtime.gan.discriminate(input, {
+        model: modelRef(host, run),
+        device: host.device,
+        signal: judgeSignal,
+      });
+    const judged = toJudge.length > 0 ? await judge(images, signal) : new Float32Array(0);
+    const verdicts = new Float32Array(gridSize);
+    sources.forEach((source, position) => {
+      if (source.real) verdicts[position] = known[source.index]!;
     });
-    const cells = sources.map((source, position) => ({
-      ...source,
+    toJudge.forEach((position, k) => {
+      verdicts[position] = judged[k]!;
+      const { index } = sources[position]!;
+      if (index >= 0) known[index] = judged[k]!;
+    });
+    const cells = sources.map(({ real, label }, position) => ({
+      real,
+      label,
       image: batch.subarray(position * PIXELS, (position + 1) * PIXELS),
       verdict: verdicts[position]!,
     }));
-    return { key, run, seed, cells, elapsedMs: performance.now() - started };
+    const elapsedMs = performance.now() - started;
+    this.#reals.fill(verdictKey, digits, judge);
+    return { key, run, seed, cells, elapsedMs };
   }
 }
 
