@@ -1,5 +1,10 @@
 import * as Comlink from 'comlink';
-import { defaultManifestUrl, defaultModelIds, defaultModelsBaseUrl } from '@genviz/models';
+import {
+  defaultAssetUrls,
+  defaultManifestUrl,
+  defaultModelIds,
+  defaultModelsBaseUrl,
+} from '@genviz/models';
 import { installErrorTransfer } from './comlink-errors.js';
 import type { DeviceOption, DtypeOption, EnvironmentReport } from './environment.js';
 import { GPU_LOST, GenvizError, abortedError } from './errors.js';
@@ -112,6 +117,15 @@ function createWorker(): Worker {
   });
 }
 
+/** The URL the runtime computes for each default model file, mapped to where the file really is. */
+function assetLocations(): Record<string, string> {
+  const table: Record<string, string> = {};
+  for (const [path, url] of Object.entries(defaultAssetUrls)) {
+    table[new URL(path, defaultModelsBaseUrl).href] = url;
+  }
+  return table;
+}
+
 interface LiveWorker {
   worker: Worker;
   api: Comlink.Remote<WorkerApi>;
@@ -220,6 +234,8 @@ export class GenvizRuntime {
     };
     worker.addEventListener('error', onCrash);
     worker.addEventListener('messageerror', onCrash);
+    // Posted before any call, and messages arrive in order: every fetch in the worker sees it.
+    void live.api.locateAssets(assetLocations()).catch(() => undefined);
     this.#live = live;
     return live;
   }

@@ -61,8 +61,10 @@ export function detectEnvironment(): Promise<EnvironmentReport> {
       },
       crossOriginIsolated: isolated,
       // Threads need SharedArrayBuffer, which needs COOP/COEP headers a drop-in element cannot
-      // require of its host page; where the page has them, use up to 4 cores.
-      wasmThreads: isolated ? Math.max(1, Math.min(4, cores - 1)) : 1,
+      // require of its host page; where the page has them, use up to 4 cores. The worker is its
+      // own thread, so two cores give two threads (one left to the page would mean none at all,
+      // and the page is idle while a model runs).
+      wasmThreads: isolated && cores > 1 ? Math.min(4, Math.max(2, cores - 1)) : 1,
       hardwareConcurrency: cores,
     };
     const gpu = (navigator as Navigator & { gpu?: Gpu }).gpu;
@@ -141,12 +143,14 @@ export function chooseDevice(
       ? `WASM: the only WebGPU adapter is a software one (${env.webgpu.architecture || 'fallback'}), slower than the CPU`
       : 'WASM: no WebGPU adapter';
   }
-  reason +=
-    env.wasmThreads > 1 && chosenDevice === 'wasm'
-      ? `, ${env.wasmThreads} threads`
-      : chosenDevice === 'wasm'
-        ? ', 1 thread (page not cross-origin isolated)'
-        : '';
+  if (chosenDevice === 'wasm') {
+    reason +=
+      env.wasmThreads > 1
+        ? `, ${env.wasmThreads} threads (page cross-origin isolated)`
+        : env.crossOriginIsolated
+          ? ', 1 thread (one CPU core)'
+          : ', 1 thread (page not cross-origin isolated)';
+  }
 
   let chosenDtype: ModelDtype;
   if (dtype === 'auto') {

@@ -1,4 +1,5 @@
 import type { DataFile, DatasetManifest, ModelManifest, ModelVariant } from '@genviz/core';
+import { located } from './asset-locations.js';
 import { chooseDevice, detectEnvironment } from './environment.js';
 import { GPU_LOST, GenvizError } from './errors.js';
 import { findVariant, parseDatasetManifest, parseManifest } from './manifest.js';
@@ -11,7 +12,7 @@ import type { Feeds, OnnxOutputs, PooledSession } from './session-pool.js';
 async function fetchJson(url: string, what: string): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(located(url));
   } catch (cause) {
     throw new GenvizError(
       'model-not-found',
@@ -128,7 +129,18 @@ export class ModelHost {
         reason: `WASM: the GPU device was lost earlier${choice.reason.slice(choice.reason.indexOf(','))}`,
       };
     }
-    const variant = findVariant(variants ?? manifest.networks[network]!.variants, choice.dtype);
+    const candidates = variants ?? manifest.networks[network]!.variants;
+    let variant = findVariant(candidates, choice.dtype);
+    if (!variant && (options.dtype ?? 'auto') === 'auto' && candidates.length > 0) {
+      // A package may ship one variant of some files (@genviz/models ships the GAN's training
+      // history in int8 only, docs/decisions/0007): on auto, run what there is.
+      variant = candidates.find((candidate) => candidate.dtype !== 'fp16') ?? candidates[0]!;
+      choice = {
+        ...choice,
+        dtype: variant.dtype,
+        reason: `${choice.reason.replace(/; fp(16|32)[^;]*$/, '')}; ${variant.dtype} (the only variant shipped)`,
+      };
+    }
     if (!variant) {
       throw new GenvizError(
         'invalid-argument',

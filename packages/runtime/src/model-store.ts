@@ -1,3 +1,4 @@
+import { located } from './asset-locations.js';
 import { GenvizError, throwIfAborted } from './errors.js';
 
 /** Progress of one model file, as a discriminated union on `status`. */
@@ -41,7 +42,7 @@ async function download(options: FetchModelFileOptions): Promise<Uint8Array> {
   const { url, onProgress, signal } = options;
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(located(url));
   } catch (cause) {
     throw new GenvizError(
       'model-not-found',

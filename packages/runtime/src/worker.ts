@@ -2,6 +2,7 @@
 // shares this worker. The pipelines live in ./pipelines; this module is the surface the client
 // calls through Comlink, and the bookkeeping of calls that can be aborted between steps.
 import * as Comlink from 'comlink';
+import { setAssetLocations } from './asset-locations.js';
 import { installErrorTransfer } from './comlink-errors.js';
 import { detectEnvironment } from './environment.js';
 import type { EnvironmentReport } from './environment.js';
@@ -51,6 +52,11 @@ export class WorkerApi {
 
   environment(): Promise<EnvironmentReport> {
     return detectEnvironment();
+  }
+
+  /** Where the bundler put each default model file (the client sends it first, once per worker). */
+  locateAssets(table: Record<string, string>): void {
+    setAssetLocations(table);
   }
 
   stats(): { sessionsCreated: number } {
