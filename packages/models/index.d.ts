@@ -9,6 +9,11 @@ export declare const defaultModelIds: readonly [
   'mnist-autoencoder',
 ];
 export type DefaultModelId = (typeof defaultModelIds)[number];
+/**
+ * Where each file of the default models really is, by its path under `defaultModelsBaseUrl`
+ * (`'mnist-ddpm/unet.onnx'`): next to this module unbundled, the bundler's copy in a build.
+ */
+export declare const defaultAssetUrls: Readonly<Record<string, string>>;
 /** Base URL of the default model assets (each model is `<base><id>/manifest.json`). */
 export declare const defaultModelsBaseUrl: string;
 /** URL of a default model's manifest, resolved against `baseUrl` (default: this package). */
