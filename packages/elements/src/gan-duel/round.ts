@@ -115,7 +115,7 @@ export class Round {
 
   /** How many held-out digits the run's discriminator has judged (kept for later rounds). */
   get realVerdictsKnown(): number {
-    return this.#reals.known(this.#verdictKey());
+    return this.#reals.known(this.#services.runtime(), this.#verdictKey());
   }
 
   #verdictKey(): string {
@@ -154,7 +154,7 @@ export class Round {
       generateFakes(host, this.#services, run, fakes, host.snapshot, signal),
     ]);
     const verdictKey = this.#verdictKey();
-    const known = this.#reals.table(verdictKey, digits.count);
+    const known = this.#reals.table(runtime, verdictKey, digits.count);
     const realIndices = seededPermutation(stream(seed, REALS_STREAM), digits.count).slice(0, reals);
     const order = seededPermutation(stream(seed, ORDER_STREAM), gridSize);
     const batch = new Float32Array(gridSize * PIXELS);
@@ -198,7 +198,7 @@ export class Round {
       verdict: verdicts[position]!,
     }));
     const elapsedMs = performance.now() - started;
-    this.#reals.fill(verdictKey, digits, judge);
+    this.#reals.fill(runtime, verdictKey, digits, judge);
     return { key, run, seed, cells, elapsedMs };
   }
 }
