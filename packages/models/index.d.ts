@@ -7,6 +7,7 @@ export declare const defaultModelIds: readonly [
   'mnist-ddpm',
   'mnist-vae-flow',
   'mnist-autoencoder',
+  'mnist-ldm',
 ];
 export type DefaultModelId = (typeof defaultModelIds)[number];
 /**

@@ -18,6 +18,7 @@ export const defaultModelIds = Object.freeze([
   'mnist-ddpm',
   'mnist-vae-flow',
   'mnist-autoencoder',
+  'mnist-ldm',
 ]);
 
 /**

@@ -59,8 +59,8 @@ describe('methods act on the settings of the moment', () => {
     const completions = collect(element, 'genviz-complete');
     element.raceSteps = 4;
     element.startRace();
-    await vi.waitFor(() => expect(completions).toHaveLength(3), { timeout: 90_000 });
-    expect(element.raceLanes.map((lane) => lane.steps)).toEqual([4, 50, 20]);
+    await vi.waitFor(() => expect(completions).toHaveLength(4), { timeout: 90_000 });
+    expect(element.raceLanes.map((lane) => lane.steps)).toEqual([4, 50, 20, 50]);
   });
 
   test('play() in forward mode walks t to 1000 and samples nothing', async () => {
@@ -121,7 +121,12 @@ describe('leaving the page and coming back', () => {
     });
     part(element, 'race-button')!.click();
     await element.updateComplete;
-    expect(element.raceLanes.map((lane) => lane.status)).toEqual(['stopped', 'stopped', 'done']);
+    expect(element.raceLanes.map((lane) => lane.status)).toEqual([
+      'stopped',
+      'stopped',
+      'done',
+      'stopped',
+    ]);
     expect(announcement(element)).toMatch(/race was stopped/);
     expect(element.shadowRoot!.querySelectorAll('[data-status="running"]')).toHaveLength(0);
 

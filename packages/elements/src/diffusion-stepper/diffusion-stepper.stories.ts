@@ -103,7 +103,7 @@ export const Reverse: Story = {
   },
 };
 
-/** The race's three lanes on one seed and digit: DDPM (here 100 steps), DDIM 50, DPM-Solver++ 20. */
+/** The race's lanes on one seed and digit: DDPM (here 100 steps), DDIM 50, DPM-Solver++ 20, and DDIM 50 in latent space. */
 export const Race: Story = {
   args: { mode: 'race', raceSteps: 100, digit: '1' },
   play: async ({ canvasElement }) => {
@@ -113,8 +113,10 @@ export const Race: Story = {
       'DDPM',
       'DDIM',
       'DPM-Solver++',
+      'Latent DDIM',
     ]);
     await expect(lanes.map((lane) => lane.getAttribute('data-status'))).toEqual([
+      'waiting',
       'waiting',
       'waiting',
       'waiting',
@@ -167,6 +169,29 @@ export const OwnImage: Story = {
       timeout: 30_000,
     });
     await expect(part(element, 'source').textContent).toMatch(/Use a held-out digit/);
+  },
+};
+
+/** Latent diffusion: the UNet denoises the autoencoder's 4x7x7 latent; each step is decoded to show. */
+export const Latent: Story = {
+  args: { mode: 'reverse', steps: 20, digit: '4' },
+  render: (args) =>
+    html`<div style="max-inline-size: 860px">
+      <genviz-diffusion-stepper
+        mode="reverse"
+        space="latent"
+        steps=${args.steps}
+        digit=${args.digit}
+        autoplay
+      ></genviz-diffusion-stepper>
+    </div>`,
+  play: async ({ canvasElement }) => {
+    const element = await stepperIn(canvasElement);
+    await waitFor(() => expect(element.matches(':state(complete)')).toBe(true), {
+      timeout: 60_000,
+    });
+    await expect(element.shadowRoot!.querySelectorAll('[part~="latent-channel"]')).toHaveLength(4);
+    await expect(element.trajectory[0]!.sample).toHaveLength(196);
   },
 };
 

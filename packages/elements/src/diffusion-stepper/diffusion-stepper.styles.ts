@@ -22,6 +22,7 @@ export const diffusionStepperStyles = [
       background: var(--_accent);
       color: var(--_background);
     }
+    [part~='space'],
     [part~='modes'],
     [part~='milestones'],
     .buttons {
@@ -70,6 +71,11 @@ export const diffusionStepperStyles = [
       gap: var(--_gap);
       grid-template-columns: repeat(3, minmax(0, 1fr));
     }
+    .latent-channels {
+      display: grid;
+      grid-template-columns: repeat(2, minmax(0, 1fr));
+      gap: 2px;
+    }
     .panels.four {
       grid-template-columns: repeat(4, minmax(0, 1fr));
     }
@@ -83,7 +89,7 @@ export const diffusionStepperStyles = [
     .lanes {
       display: grid;
       gap: var(--_gap);
-      grid-template-columns: repeat(3, minmax(0, 1fr));
+      grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));
     }
     .lanes figcaption,
     [part~='counter'] {

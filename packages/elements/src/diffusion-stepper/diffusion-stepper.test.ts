@@ -336,8 +336,41 @@ describe('<genviz-diffusion-stepper> reverse process', () => {
   });
 });
 
+describe('<genviz-diffusion-stepper> latent diffusion', () => {
+  test('samples in the 4x7x7 latent space, decodes each step to show it, and reads the result', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="reverse"
+        space="latent"
+        steps="20"
+        digit="7"
+        seed="1"
+      ></genviz-diffusion-stepper>`,
+    );
+    const complete = once(element, 'genviz-complete');
+    element.play();
+    const done: GenvizCompleteEvent = await complete;
+    expect(done.result.shape).toEqual([1, 4, 7, 7]);
+    expect(done.result.image).toHaveLength(784);
+    expect(element.trajectory).toHaveLength(20);
+    expect(element.trajectory[5]!.sample).toHaveLength(196);
+    expect(element.trajectory[5]!.decodedPrediction).toHaveLength(784);
+    expect.soft(done.reading?.digit).toBe(7);
+    await element.updateComplete;
+    expect(element.shadowRoot!.querySelectorAll('[part~="latent-channel"]')).toHaveLength(4);
+    const shown = pixels(part(element, 'panel-prediction') as HTMLCanvasElement);
+    expect(shown.some((value) => value > 128)).toBe(true);
+    // Back on pixels: the run of the other space is gone, the pixel panels are back.
+    element.space = 'pixel';
+    await element.updateComplete;
+    expect(element.trajectory).toHaveLength(0);
+    expect(part(element, 'panel-sample')).not.toBeNull();
+  });
+});
+
 describe('<genviz-diffusion-stepper> race', () => {
-  test('races DDPM, DDIM and DPM-Solver++ on one seed and reads each result', async () => {
+  test('races DDPM, DDIM, DPM-Solver++ and latent DDIM on one seed and reads each result', async () => {
     const element = await mount(
       html`<genviz-diffusion-stepper
         .runtime=${runtime}
@@ -350,19 +383,23 @@ describe('<genviz-diffusion-stepper> race', () => {
     const completions: GenvizCompleteEvent[] = [];
     element.addEventListener('genviz-complete', (event) => completions.push(event));
     await userEvent.click(part(element, 'race-button')!);
-    await vi.waitFor(() => expect(completions).toHaveLength(3), { timeout: 90_000 });
+    await vi.waitFor(() => expect(completions).toHaveLength(4), { timeout: 90_000 });
     expect(completions.map((event) => [event.scheduler, event.result.evaluations])).toEqual([
       ['dpmsolver++', 20],
       ['ddim', 50],
       ['ddpm', 20],
+      ['ddim', 50],
     ]);
+    // The latent lane: 50 UNet evaluations on 4x7x7, and its image decoded once.
+    expect(completions[3]!.result.shape).toEqual([1, 4, 7, 7]);
+    expect(completions[3]!.result.decodes).toBe(1);
     await element.updateComplete;
     const lanes = element.shadowRoot!.querySelectorAll('[part~="lane"]');
-    expect(lanes).toHaveLength(3);
+    expect(lanes).toHaveLength(4);
     for (const lane of lanes) {
       expect(lane.getAttribute('data-status')).toBe('done');
       expect(lane.textContent).toMatch(/Reads \d \(\d+/);
     }
-    expect.soft(element.raceLanes.map((lane) => lane.reading?.digit)).toEqual([1, 1, 1]);
+    expect.soft(element.raceLanes.map((lane) => lane.reading?.digit)).toEqual([1, 1, 1, 1]);
   });
 });

@@ -13,8 +13,9 @@ import { Race, raceKey } from './race.js';
 import type { RaceLane } from './race.js';
 import { ReverseProcess, reverseKey } from './reverse-process.js';
 import { scheduleCurves } from './schedule.js';
+import { imageInputHandlers, onStepperKeyDown, onStepperPaste } from './stepper-input.js';
 import { MODES, settingsProblems, seedProblemOf } from './settings.js';
-import type { DiffusionStepperMode } from './settings.js';
+import type { DiffusionSpace, DiffusionStepperMode } from './settings.js';
 
 export {
   GenvizCancelEvent,
@@ -26,10 +27,12 @@ export {
 export type { CancelReason, DiffusionRunKind, DigitReading } from './events.js';
 export type { RaceLane } from './race.js';
 export { schedulerNames } from './settings.js';
-export type { DiffusionStepperMode } from './settings.js';
+export type { DiffusionSpace, DiffusionStepperMode } from './settings.js';
 
 const TAG = 'genviz-diffusion-stepper';
 const SAMPLING_INPUTS = [
+  'space',
+  'latentModel',
   'model',
   'device',
   'scheduler',
@@ -46,7 +49,8 @@ const SAMPLING_INPUTS = [
  * signal-to-noise ratio); the reverse process runs a real class-conditional model from pure
  * static, one stored step at a time (x_t, the predicted noise, the predicted clean image, and
  * how classifier-free guidance combines its two noise predictions); the race samples one seed
- * with DDPM, DDIM and DPM-Solver++ side by side. Models run in the shared genviz worker, never on
+ * with DDPM, DDIM and DPM-Solver++ side by side, and latent diffusion (a UNet over an
+ * autoencoder's 4x7x7 latents, decoded once) beside them. Models run in the shared genviz worker, never on
  * the page's main thread.
  *
  * Keyboard, with the element focused: Space or K plays and pauses, period and comma step
@@ -84,10 +88,12 @@ const SAMPLING_INPUTS = [
  * @csspart button - Every button (also `play-button`, `step-button`, `back-button`, `reset-button`, `race-button`).
  * @csspart counter - Step, evaluations and elapsed time.
  * @csspart panel - Each image panel's canvas (also `panel-sample`, `panel-noise`, `panel-prediction`).
+ * @csspart latent-channel - In latent space, each channel of the latent x_t (also `latent-channel-0` to `-3`).
+ * @csspart space - The pixel / latent switch of the reverse view.
  * @csspart guidance - The guidance view (also `guidance-unconditional`, `guidance-conditional`, `guidance-direction`, `guidance-combined` on its canvases).
  * @csspart result - The classifier's reading of the result.
  * @csspart race - The race view.
- * @csspart lane - Each race lane (also `lane-ddpm`, `lane-ddim`, `lane-dpmsolver`).
+ * @csspart lane - Each race lane (also `lane-ddpm`, `lane-ddim`, `lane-dpmsolver`, `lane-latent`).
  *
  * @cssproperty [--genviz-diffusion-stepper-background=var(--genviz-background)] - Background. Every `--genviz-diffusion-stepper-*` token defaults to the page-wide `--genviz-*` token of the same name (`--genviz-background: light-dark(#ffffff, #16161d)`, ...), which themes every genviz element at once.
  * @cssproperty [--genviz-diffusion-stepper-surface=var(--genviz-surface)] - Panel and control surfaces.
@@ -113,6 +119,10 @@ export class GenvizDiffusionStepper extends LitElement {
 
   /** A default model id or the URL of a diffusion model's manifest.json. */
   @property() model = 'mnist-ddpm';
+  /** The latent diffusion model (a UNet over an autoencoder's latents) for `space="latent"` and the race's latent lane; empty for none. */
+  @property({ attribute: 'latent-model' }) latentModel = 'mnist-ldm';
+  /** Where the reverse process runs: `pixel` (the 28x28 image) or `latent` (the autoencoder's 4x7x7 latent, decoded to show). */
+  @property({ reflect: true }) space: DiffusionSpace = 'pixel';
   /** The classifier that reads the results (a default model id or a manifest URL). */
   @property() classifier = 'mnist-classifier';
   /** Where models run: `auto` (WebGPU when usable, else WASM), `webgpu` or `wasm`; unset, the runtime's default (`auto`). */
@@ -142,7 +152,7 @@ export class GenvizDiffusionStepper extends LitElement {
 
   readonly #feedback = new FeedbackController(this, TAG);
   readonly #model = new ModelController(this, {
-    model: () => this.model,
+    model: () => this.#activeModel(),
     device: () => this.device,
     runtime: () => this.#runtime(),
     task: 'diffusion',
@@ -157,6 +167,9 @@ export class GenvizDiffusionStepper extends LitElement {
   readonly #forward = new ForwardProcess(this, () => this.#runtime(), this.#feedback);
   readonly #reverse = new ReverseProcess(this, this.#services);
   readonly #race = new Race(this, this.#services);
+  readonly #imageInput = imageInputHandlers(this);
+  /** The model the model controller loads (it follows mode and space). */
+  #loadedFor = '';
   #reducedMotion = false;
   #autoplayed = false;
   /** A run the element was doing when it left the page, to restart when it is back. */
@@ -164,8 +177,8 @@ export class GenvizDiffusionStepper extends LitElement {
 
   constructor() {
     super();
-    this.addEventListener('keydown', this.#onKeyDown);
-    this.addEventListener('paste', this.#onPaste);
+    this.addEventListener('keydown', (event) => onStepperKeyDown(this, event));
+    this.addEventListener('paste', (event) => onStepperPaste(this, event));
   }
 
   override connectedCallback(): void {
@@ -270,6 +283,16 @@ export class GenvizDiffusionStepper extends LitElement {
     this.#race.reset('stopped');
   }
 
+  /** Stops the race; finished lanes keep their results, the others are marked stopped. */
+  stopRace(): void {
+    this.#race.stop('stopped');
+  }
+
+  /** Whether a finished trajectory is being replayed. */
+  get replaying(): boolean {
+    return this.#reverse.trajectory.replaying;
+  }
+
   /** Runs the race: the same seed, digit and guidance with DDPM, DDIM (50) and DPM-Solver++ (20). */
   startRace(): void {
     this.#validate();
@@ -297,8 +320,17 @@ export class GenvizDiffusionStepper extends LitElement {
 
   // ---- Lifecycle --------------------------------------------------------------------------
 
+  /** The model the reverse view samples (and the race's pixel lanes' model is `model`). */
+  #activeModel(): string {
+    return this.mode === 'reverse' && this.space === 'latent' ? this.latentModel : this.model;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('model') || changed.has('device')) this.#model.reset();
+    const active = this.#activeModel();
+    if (changed.has('device') || active !== this.#loadedFor) {
+      this.#loadedFor = active;
+      this.#model.reset();
+    }
     if (SAMPLING_INPUTS.some((key) => changed.has(key))) {
       // A run started with the settings of the moment (a method called right after a property
       // changed) keeps going; anything older, or an error of older settings, is forgotten.
@@ -377,66 +409,6 @@ export class GenvizDiffusionStepper extends LitElement {
     this.#race.reset('stopped');
   };
 
-  // ---- Input ------------------------------------------------------------------------------
-
-  #onKeyDown = (event: KeyboardEvent) => {
-    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-    const target = event.composedPath()[0];
-    const typing =
-      target instanceof HTMLInputElement &&
-      !['range', 'button', 'checkbox', 'radio', 'file'].includes(target.type);
-    if (typing || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) {
-      return;
-    }
-    const onControl = target instanceof HTMLButtonElement || target instanceof HTMLInputElement;
-    if (this.mode === 'forward') return;
-    if (event.key === 'k' || (event.key === ' ' && !onControl)) {
-      event.preventDefault();
-      if (this.mode === 'race') {
-        if (this.#race.run.pending) this.#race.stop('stopped');
-        else this.startRace();
-      } else if (this.running || this.#reverse.trajectory.replaying) {
-        this.pause();
-      } else {
-        this.play();
-      }
-    } else if (this.mode === 'reverse' && event.key === '.') {
-      event.preventDefault();
-      this.stepForward();
-    } else if (this.mode === 'reverse' && event.key === ',') {
-      event.preventDefault();
-      this.stepBack();
-    }
-  };
-
-  #onPaste = (event: ClipboardEvent) => {
-    const file = [...(event.clipboardData?.files ?? [])].find((item) =>
-      item.type.startsWith('image/'),
-    );
-    if (!file) return;
-    event.preventDefault();
-    this.mode = 'forward';
-    this.setImage(file, 'a pasted image');
-  };
-
-  #onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    const file = event.dataTransfer?.files[0];
-    if (file) this.setImage(file);
-  };
-
-  #onDragOver = (event: DragEvent) => {
-    event.preventDefault();
-    if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
-  };
-
-  #onFile = (event: Event) => {
-    const input = event.target as HTMLInputElement;
-    const file = input.files?.[0];
-    if (file) this.setImage(file);
-    input.value = '';
-  };
-
   // ---- Rendering --------------------------------------------------------------------------
 
   override render() {
@@ -472,12 +444,7 @@ export class GenvizDiffusionStepper extends LitElement {
       ${this.mode === 'forward' ? nothing : this.#model.renderLoading()}
       ${
         this.mode === 'forward'
-          ? this.#forward.render({
-              onDrop: this.#onDrop,
-              onDragOver: this.#onDragOver,
-              onFile: this.#onFile,
-              useDefaultImage: () => this.useDefaultImage(),
-            })
+          ? this.#forward.render(this.#imageInput)
           : this.mode === 'reverse'
             ? this.#reverse.render(busy)
             : this.#race.render(busy)

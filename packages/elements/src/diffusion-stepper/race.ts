@@ -10,9 +10,15 @@ import { RunController } from '../kit/run-controller.js';
 import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
 import { GenvizCompleteEvent, GenvizStepEvent } from './events.js';
 import type { StepperServices } from './reverse-process.js';
-import { renderSettings, schedulerLabel } from './settings.js';
+import { renderSettings } from './settings.js';
 
 export interface RaceLane {
+  /** The lane's part-name token and key (`ddpm`, `ddim`, `dpmsolver`, `latent`). */
+  id: string;
+  /** What the reader sees it called. */
+  label: string;
+  /** `latent`: the latent diffusion model, decoded once at the end. */
+  space: 'pixel' | 'latent';
   scheduler: string;
   steps: number;
   every: number;
@@ -27,20 +33,50 @@ export interface RaceLane {
   error?: string;
 }
 
-/** A scheduler name as a part-name token (`dpmsolver++` -> `dpmsolver`). */
-const laneId = (name: string) => name.replace(/[^a-z0-9-]/gi, '');
-
 /** The settings a race depends on. */
 export const raceKey = (host: GenvizDiffusionStepper): string =>
-  JSON.stringify([host.model, host.device, host.seed, host.digit, host.guidance, host.raceSteps]);
+  JSON.stringify([
+    host.model,
+    host.latentModel,
+    host.device,
+    host.seed,
+    host.digit,
+    host.guidance,
+    host.raceSteps,
+  ]);
 
-function plannedLanes(raceSteps: number): RaceLane[] {
-  const every = Math.max(1, Math.round(raceSteps / 50));
-  return [
-    { scheduler: 'ddpm', steps: raceSteps, every },
-    { scheduler: 'ddim', steps: 50, every: 1 },
-    { scheduler: 'dpmsolver++', steps: 20, every: 1 },
-  ].map((lane) => ({ ...lane, status: 'waiting', stepIndex: -1, evaluations: 0, elapsedMs: 0 }));
+/** DDPM (race-steps), DDIM 50 and DPM-Solver++ 20 on pixels, and DDIM 50 in latent space. */
+function plannedLanes(host: GenvizDiffusionStepper): RaceLane[] {
+  const every = Math.max(1, Math.round(host.raceSteps / 50));
+  const lanes: Pick<RaceLane, 'id' | 'label' | 'space' | 'scheduler' | 'steps' | 'every'>[] = [
+    { id: 'ddpm', label: 'DDPM', space: 'pixel', scheduler: 'ddpm', steps: host.raceSteps, every },
+    { id: 'ddim', label: 'DDIM', space: 'pixel', scheduler: 'ddim', steps: 50, every: 1 },
+    {
+      id: 'dpmsolver',
+      label: 'DPM-Solver++',
+      space: 'pixel',
+      scheduler: 'dpmsolver++',
+      steps: 20,
+      every: 1,
+    },
+  ];
+  if (host.latentModel) {
+    lanes.push({
+      id: 'latent',
+      label: 'Latent DDIM',
+      space: 'latent',
+      scheduler: 'ddim',
+      steps: 50,
+      every: 5,
+    });
+  }
+  return lanes.map((lane) => ({
+    ...lane,
+    status: 'waiting',
+    stepIndex: -1,
+    evaluations: 0,
+    elapsedMs: 0,
+  }));
 }
 
 /**
@@ -115,14 +151,14 @@ export class Race {
   }
 
   async #race(signal: AbortSignal): Promise<RaceLane[]> {
-    const lanes = plannedLanes(this.#host.raceSteps);
+    const lanes = plannedLanes(this.#host);
     this.#lanes = lanes;
     const { feedback } = this.#services;
     feedback.announce('The race started.');
     await this.#services.model.ensure();
     // One lane at a time, fastest first: every model call goes through one worker queue, so
     // lanes run together would each report the others' time as their own.
-    for (const lane of [lanes[2]!, lanes[1]!, lanes[0]!]) {
+    for (const lane of [lanes[2]!, lanes[1]!, lanes[0]!, ...lanes.slice(3)]) {
       lane.status = 'running';
       this.#host.requestUpdate();
       try {
@@ -140,7 +176,7 @@ export class Race {
       `Race finished. ${lanes
         .map(
           (lane) =>
-            `${schedulerLabel(lane.scheduler)}: ${lane.error ? `failed (${lane.error})` : `${lane.evaluations} evaluations, ${formatSeconds(lane.elapsedMs)}${lane.reading ? `, reads ${lane.reading.digit} (${formatPercent(lane.reading.confidence)})` : ''}`}.`,
+            `${lane.label}: ${lane.error ? `failed (${lane.error})` : `${lane.evaluations} evaluations, ${formatSeconds(lane.elapsedMs)}${lane.reading ? `, reads ${lane.reading.digit} (${formatPercent(lane.reading.confidence)})` : ''}`}.`,
         )
         .join(' ')}`,
     );
@@ -150,8 +186,9 @@ export class Race {
   async #runLane(lane: RaceLane, signal: AbortSignal): Promise<void> {
     const host = this.#host;
     const runtime = this.#services.runtime();
+    const latent = lane.space === 'latent';
     const result = await runtime.diffusion.sample({
-      model: host.model,
+      model: latent ? host.latentModel : host.model,
       device: host.device,
       scheduler: lane.scheduler,
       steps: lane.steps,
@@ -162,7 +199,8 @@ export class Race {
       signal,
       onStep: (step) => {
         if (signal.aborted) return;
-        lane.sample = step.sample;
+        // A latent lane shows its image once decoded, at the end: the latent is not a picture.
+        if (!latent) lane.sample = step.sample;
         lane.stepIndex = step.index;
         lane.evaluations = step.evaluations;
         lane.elapsedMs = step.elapsedMs;
@@ -171,11 +209,11 @@ export class Race {
       },
     });
     this.#services.model.noteDevice(result.device);
-    lane.sample = result.sample;
+    lane.sample = result.image ? result.image.map((value) => value * 2 - 1) : result.sample;
     lane.evaluations = result.evaluations;
     lane.elapsedMs = result.elapsedMs;
     lane.stepIndex = result.steps - 1;
-    lane.reading = await readImage(runtime, result.sample, {
+    lane.reading = await readImage(runtime, lane.sample, {
       classifier: host.classifier,
       device: host.device,
       signal,
@@ -190,7 +228,7 @@ export class Race {
   draw(root: ParentNode): void {
     for (const lane of this.#lanes) {
       drawTensor(
-        root.querySelector<HTMLCanvasElement>(`[part~="lane-canvas-${laneId(lane.scheduler)}"]`),
+        root.querySelector<HTMLCanvasElement>(`[part~="lane-canvas-${lane.id}"]`),
         lane.sample,
         lane.sample ? displayRange(lane.sample) : 1,
       );
@@ -199,7 +237,7 @@ export class Race {
 
   render(busy: boolean): TemplateResult {
     const host = this.#host;
-    const lanes = this.#lanes.length > 0 ? this.#lanes : plannedLanes(host.raceSteps);
+    const lanes = this.#lanes.length > 0 ? this.#lanes : plannedLanes(host);
     const pending = this.run.pending;
     return html`<section part="race" aria-label="Race">
       ${renderSettings(host, false, busy)}
@@ -215,18 +253,19 @@ export class Race {
       <div class="lanes">
         ${lanes.map(
           (lane) =>
-            html`<figure part="lane lane-${laneId(lane.scheduler)}" data-status=${lane.status}>
+            html`<figure part="lane lane-${lane.id}" data-status=${lane.status}>
               <canvas
-                part="panel lane-canvas-${laneId(lane.scheduler)}"
+                part="panel lane-canvas-${lane.id}"
                 class="pixels"
                 width="28"
                 height="28"
                 role="img"
-                aria-label="${schedulerLabel(lane.scheduler)} sample"
+                aria-label="${lane.label} sample"
               ></canvas>
               <figcaption>
                 <span
-                  ><strong>${schedulerLabel(lane.scheduler)}</strong> · ${lane.steps} steps</span
+                  ><strong>${lane.label}</strong> · ${lane.steps}
+                  steps${lane.space === 'latent' ? ' on 4x7x7, decoded once' : ''}</span
                 >
                 <span
                   >${

@@ -27,7 +27,8 @@ export interface StepperServices {
 /** The settings a reverse run depends on: a run keeps going while they stay what it started with. */
 export const reverseKey = (host: GenvizDiffusionStepper): string =>
   JSON.stringify([
-    host.model,
+    host.space === 'latent' ? host.latentModel : host.model,
+    host.space,
     host.device,
     host.scheduler,
     host.steps,
@@ -35,6 +36,10 @@ export const reverseKey = (host: GenvizDiffusionStepper): string =>
     host.digit,
     host.guidance,
   ]);
+
+/** Channels and side of the latent diffusion model's latent (4x7x7 for mnist-ldm). */
+const LATENT_CHANNELS = 4;
+const LATENT_SIDE = 7;
 
 /**
  * The reverse view of `<genviz-diffusion-stepper>`: a real class-conditional model samples from
@@ -49,6 +54,8 @@ export class ReverseProcess {
   readonly #services: StepperServices;
   #scheduler = '';
   #key: string | undefined;
+  /** Whether the stored run sampled in latent space. */
+  #latent = false;
   #reading: DigitReading | undefined;
 
   constructor(host: GenvizDiffusionStepper, services: StepperServices) {
@@ -152,6 +159,7 @@ export class ReverseProcess {
   start(pauseAfterFirst: boolean): void {
     this.trajectory.begin(pauseAfterFirst);
     this.#reading = undefined;
+    this.#latent = this.#host.space === 'latent';
     this.#key = reverseKey(this.#host);
     this.#services.feedback.announce('Sampling started.');
     void this.run.run((signal) => this.#sample(signal));
@@ -163,8 +171,10 @@ export class ReverseProcess {
     await model.ensure();
     const scheduler = host.scheduler;
     this.#scheduler = scheduler;
+    const latent = host.space === 'latent';
+    this.#latent = latent;
     const result = await this.#services.runtime().diffusion.sample({
-      model: host.model,
+      model: latent ? host.latentModel : host.model,
       device: host.device,
       scheduler,
       steps: host.steps,
@@ -172,7 +182,8 @@ export class ReverseProcess {
       classLabel: host.digit,
       guidanceScale: host.guidance,
       every: 1,
-      includeGuidance: true,
+      includeGuidance: !latent,
+      decodeSteps: latent,
       signal,
       // The runtime waits for this promise before it streams the next step (it computes at
       // most one step ahead), so holding it pauses sampling between model evaluations.
@@ -186,11 +197,12 @@ export class ReverseProcess {
     });
     model.noteDevice(result.device);
     this.trajectory.end();
-    const reading = await readImage(this.#services.runtime(), result.sample, {
+    const reading = await readImage(this.#services.runtime(), result.image ?? result.sample, {
       classifier: host.classifier,
       device: host.device,
       signal,
       tag: 'genviz-diffusion-stepper',
+      range: result.image ? 'unit' : 'minus-one-to-one',
     });
     signal.throwIfAborted();
     this.#reading = reading;
@@ -201,6 +213,31 @@ export class ReverseProcess {
       `Done: ${result.steps} steps, ${result.evaluations} model evaluations, ${formatSeconds(result.elapsedMs)}.${readout}`,
     );
     return result;
+  }
+
+  /** The stored run's space, or before any run the element's. */
+  #showsLatent(): boolean {
+    return this.trajectory.steps.length > 0 ? this.#latent : this.#host.space === 'latent';
+  }
+
+  #renderLatentPanels(): TemplateResult {
+    return html`<div class="panels">
+        <figure>
+          <div class="latent-channels">
+            ${Array.from({ length: LATENT_CHANNELS }, (_, c) => latentChannel(c))}
+          </div>
+          <figcaption>
+            x<sub>t</sub> in latent space: ${LATENT_CHANNELS} channels of
+            ${LATENT_SIDE}x${LATENT_SIDE} (${LATENT_CHANNELS * LATENT_SIDE * LATENT_SIDE} numbers, a
+            quarter of the image's 784)
+          </figcaption>
+        </figure>
+        ${panel('panel-prediction', html`Predicted clean latent x̂<sub>0</sub>, decoded`)}
+      </div>
+      <p class="hint">
+        The UNet denoises the autoencoder's latent; only to show each step is its prediction decoded
+        into pixels. The sample itself is decoded once, at the end.
+      </p>`;
   }
 
   announceStep(prefix = 'Step'): void {
@@ -217,6 +254,23 @@ export class ReverseProcess {
   draw(root: ParentNode, curves: ScheduleCurves): void {
     const canvas = (part: string) => root.querySelector<HTMLCanvasElement>(`[part~="${part}"]`);
     const step = this.trajectory.current;
+    if (this.#showsLatent()) {
+      for (let c = 0; c < LATENT_CHANNELS; c++) {
+        drawTensor(
+          canvas(`latent-channel-${c}`),
+          step?.sample,
+          step ? displayRange(step.sample) : 1,
+          c * LATENT_SIDE * LATENT_SIDE,
+        );
+      }
+      const decoded = step?.decodedPrediction;
+      drawTensor(
+        canvas('panel-prediction'),
+        decoded ? decoded.map((value) => value * 2 - 1) : undefined,
+      );
+      drawSchedule(canvas('schedule'), curves, step ? step.timestep + 1 : undefined);
+      return;
+    }
     drawTensor(canvas('panel-sample'), step?.sample, step ? displayRange(step.sample) : 1);
     drawTensor(canvas('panel-noise'), step?.noise, 2.5);
     drawTensor(canvas('panel-prediction'), step?.predictedOriginal);
@@ -311,11 +365,29 @@ export class ReverseProcess {
           <span>Stored: ${stored}</span>
         </p>
       </div>
-      <div class="panels">
-        ${panel('panel-sample', html`x<sub>t</sub> (the sample)`)}
-        ${panel('panel-noise', html`Predicted noise ε`)}
-        ${panel('panel-prediction', html`Predicted clean image x̂<sub>0</sub>`)}
+      <div part="space" role="group" aria-label="Where diffusion runs">
+        ${(['pixel', 'latent'] as const).map(
+          (space) =>
+            html`<button
+              part="button space-button"
+              type="button"
+              aria-pressed=${host.space === space ? 'true' : 'false'}
+              ?disabled=${space === 'latent' && !host.latentModel}
+              @click=${() => (host.space = space)}
+            >
+              ${space === 'pixel' ? 'On pixels (1x28x28)' : 'In latent space (4x7x7)'}
+            </button>`,
+        )}
       </div>
+      ${
+        this.#showsLatent()
+          ? this.#renderLatentPanels()
+          : html`<div class="panels">
+              ${panel('panel-sample', html`x<sub>t</sub> (the sample)`)}
+              ${panel('panel-noise', html`Predicted noise ε`)}
+              ${panel('panel-prediction', html`Predicted clean image x̂<sub>0</sub>`)}
+            </div>`
+      }
       ${
         this.#reading
           ? html`<p part="result">
@@ -325,25 +397,40 @@ export class ReverseProcess {
             </p>`
           : nothing
       }
-      <section part="guidance" aria-label="Guidance at the current step">
-        <h3>Guidance at step ${step ? step.index + 1 : '—'}</h3>
-        ${
-          guided
-            ? html`<div class="panels four">
-                ${panel('guidance-unconditional', html`ε(x<sub>t</sub>, ∅): no digit`)}
-                ${panel('guidance-conditional', html`ε(x<sub>t</sub>, ${host.digit})`)}
-                ${panel('guidance-direction', html`Direction: ε(${host.digit}) − ε(∅)`)}
-                ${panel('guidance-combined', html`Guided: ε(∅) + ${host.guidance} × direction`)}
-              </div>`
-            : html`<p class="hint">
-                Guidance is off: pick a digit and a scale other than 1 to see the model's two noise
-                predictions and their combination.
-              </p>`
-        }
-      </section>
+      ${
+        host.space === 'latent'
+          ? nothing
+          : html`<section part="guidance" aria-label="Guidance at the current step">
+              <h3>Guidance at step ${step ? step.index + 1 : '—'}</h3>
+              ${
+                guided
+                  ? html`<div class="panels four">
+                      ${panel('guidance-unconditional', html`ε(x<sub>t</sub>, ∅): no digit`)}
+                      ${panel('guidance-conditional', html`ε(x<sub>t</sub>, ${host.digit})`)}
+                      ${panel('guidance-direction', html`Direction: ε(${host.digit}) − ε(∅)`)}
+                      ${panel('guidance-combined', html`Guided: ε(∅) + ${host.guidance} × direction`)}
+                    </div>`
+                  : html`<p class="hint">
+                      Guidance is off: pick a digit and a scale other than 1 to see the model's two
+                      noise predictions and their combination.
+                    </p>`
+              }
+            </section>`
+      }
       ${renderSchedule(step ? `Cursor at t = ${Math.round(step.timestep) + 1}.` : '')}
     </section>`;
   }
+}
+
+function latentChannel(channel: number): TemplateResult {
+  return html`<canvas
+    part="latent-channel latent-channel-${channel}"
+    class="pixels"
+    width=${LATENT_SIDE}
+    height=${LATENT_SIDE}
+    role="img"
+    aria-label="Channel ${channel + 1} of the latent x_t, 7 by 7"
+  ></canvas>`;
 }
 
 function panel(part: string, caption: TemplateResult): TemplateResult {

@@ -11,6 +11,9 @@ import { TRAIN_STEPS } from './schedule.js';
 export type DiffusionStepperMode = 'forward' | 'reverse' | 'race';
 
 export const MODES: readonly DiffusionStepperMode[] = ['forward', 'reverse', 'race'];
+
+/** Where the reverse process runs: on pixels, or in an autoencoder's latent space. */
+export type DiffusionSpace = 'pixel' | 'latent';
 const DEVICES: readonly DeviceOption[] = ['auto', 'webgpu', 'wasm'];
 export const MAX_GUIDANCE = 20;
 
@@ -129,6 +132,11 @@ export function settingsProblems(
   const names = schedulerNames();
   if (!MODES.includes(element.mode)) {
     problems.push(`mode must be forward, reverse or race, not "${String(element.mode)}".`);
+  }
+  if (!['pixel', 'latent'].includes(element.space)) {
+    problems.push(`space must be pixel or latent, not "${String(element.space)}".`);
+  } else if (element.space === 'latent' && !element.latentModel) {
+    problems.push('space="latent" needs a latent-model.');
   }
   if (element.device !== undefined && !DEVICES.includes(element.device)) {
     problems.push(`device must be auto, webgpu or wasm, not "${String(element.device)}".`);

@@ -2,7 +2,7 @@ import type { DeviceOption, DigitReading, GenvizRuntime, ModelRef } from '@genvi
 import { devMode, isAborted, messageOf } from './format.js';
 
 /**
- * The classifier's reading of one generated image in [-1, 1], computed in the worker. A reading
+ * The classifier's reading of one generated image, computed in the worker. A reading
  * is an extra: when the classifier cannot run, the image still stands, so this resolves
  * undefined (and says why in Lit's dev mode) instead of failing the run.
  */
@@ -14,6 +14,8 @@ export async function readImage(
     device: DeviceOption | undefined;
     signal: AbortSignal;
     tag: string;
+    /** The image's range: [-1, 1] (the default: the GAN, pixel diffusion) or [0, 1]. */
+    range?: 'minus-one-to-one' | 'unit';
   },
 ): Promise<DigitReading | undefined> {
   try {
@@ -21,7 +23,7 @@ export async function readImage(
       model: options.classifier,
       device: options.device,
       signal: options.signal,
-      range: 'minus-one-to-one',
+      range: options.range ?? 'minus-one-to-one',
     });
     return reading;
   } catch (error) {
