@@ -211,6 +211,70 @@ test('runtime benchmark', async () => {
           unit: 'ms',
         });
       }
+      // Latent diffusion: the UNet over mnist-autoencoder's 4x7x7 latents, then one decode.
+      {
+        const steps = software ? 3 : 50;
+        const latent = { ...options, model: 'mnist-ldm' };
+        // Per step, with guidance (batch 2): the mean over a run without decoding per step.
+        const stepped = await runtime.diffusion.sample({
+          ...latent,
+          scheduler: 'ddim',
+          steps,
+          classLabel: 3,
+          guidanceScale: 3,
+          seed: 1,
+        });
+        record({
+          device: label,
+          dtype,
+          metric: 'latent UNet step with guidance, batch 2 (mean, incl. the final decode)',
+          value: stepped.elapsedMs / stepped.evaluations,
+          unit: 'ms',
+        });
+        if (!software) {
+          const { p50, p90, min } = await timeIt(10, () =>
+            runtime.diffusion.sample({
+              ...latent,
+              scheduler: 'ddim',
+              steps: 50,
+              classLabel: 7,
+              guidanceScale: 3,
+              seed: 11,
+            }),
+          );
+          record({
+            device: label,
+            dtype,
+            metric: 'full latent sample, ddim-50, guidance 3, plus decode (p50)',
+            value: p50,
+            spread: { p90, min },
+            unit: 'ms',
+            target: dtype === 'fp32' && device === 'wasm' ? '<= 300 ms' : undefined,
+          });
+          const labels = Array.from({ length: 256 }, (_, i) => i % 10);
+          const flow = await timeIt(10, () =>
+            runtime.diffusion.sample({
+              ...options,
+              model: 'mnist-vae-flow',
+              classLabels: labels,
+              scheduler: 'ddim',
+              steps: 50,
+              guidanceScale: 3,
+              seed: 2,
+              every: 0,
+            }),
+          );
+          record({
+            device: label,
+            dtype,
+            metric: '2-D flow of 256 points, ddim-50, guidance 3 (p50)',
+            value: flow.p50,
+            spread: { p90: flow.p90, min: flow.min },
+            unit: 'ms',
+            target: dtype === 'fp32' && device === 'wasm' ? '<= 50 ms' : undefined,
+          });
+        }
+      }
       if (software) continue; // Full runs on a CPU-emulated GPU take many minutes and prove nothing about speed.
       const runs = [
         ['ddpm', 1000, undefined],
