@@ -102,7 +102,13 @@ function createWorker(): Worker {
   // A module worker must be same-origin. Served from a CDN (this module on another origin),
   // start it through a same-origin blob that imports the real module, which the CDN serves
   // with CORS. The path is a variable so that bundlers leave this URL alone.
-  if (typeof location !== 'undefined' && new URL(import.meta.url).origin !== location.origin) {
+  // (webpack replaces import.meta.url with the source file's file: URL: that is a bundle, not a CDN.)
+  const moduleUrl = new URL(import.meta.url);
+  if (
+    typeof location !== 'undefined' &&
+    /^https?:$/.test(moduleUrl.protocol) &&
+    moduleUrl.origin !== location.origin
+  ) {
     const workerFile = './worker.js';
     const href = new URL(workerFile, import.meta.url).href;
     const shim = new Blob([`import ${JSON.stringify(href)};`], { type: 'text/javascript' });
