@@ -213,6 +213,11 @@ export class DuelView {
             ? 'Some of these are real handwritten digits, some are the generator’s fakes. Press each image you think is real, then reveal: your score is set beside the discriminator’s on the same images.'
             : 'Real handwritten digits and the generator’s fakes, shuffled. Each badge is the discriminator’s verdict: how likely it thinks the image is real.'
         }
+        ${
+          host.snapshot === undefined
+            ? ''
+            : `The fakes come from the generator at training snapshot ${host.snapshot}; the verdicts from the final discriminator.`
+        }
       </p>
       ${
         round
