@@ -1,7 +1,7 @@
 import { latentGrid } from '@genviz/core';
 import { html } from 'lit';
 import type { TemplateResult } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssomStyle } from '../kit/cssom-style.js';
 import { drawTensor } from '../kit/draw.js';
 import { RunController } from '../kit/run-controller.js';
 import type { GenvizLatentExplorer } from './latent-explorer.js';
@@ -118,16 +118,12 @@ export class GridView {
           grid
             ? html`<div
                 part="grid-cell"
-                style=${
-                  // styleMap sets properties through the CSSOM, which a strict CSP allows (a
-                  // style attribute written as a string is refused without 'unsafe-inline').
-                  styleMap({
-                    'inline-size': `${100 / size}%`,
-                    'block-size': `${100 / size}%`,
-                    left: `${(100 * col) / size}%`,
-                    top: `${(100 * row) / size}%`,
-                  })
-                }
+                style=${cssomStyle({
+                  'inline-size': `${100 / size}%`,
+                  'block-size': `${100 / size}%`,
+                  left: `${(100 * col) / size}%`,
+                  top: `${(100 * row) / size}%`,
+                })}
               ></div>`
             : html``
         }

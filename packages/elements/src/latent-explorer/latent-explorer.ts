@@ -3,7 +3,7 @@ import type { DeviceOption, DiffusionStep, HeldOutDigits } from '@genviz/runtime
 import { LitElement, html, isServer, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssomStyle } from '../kit/cssom-style.js';
 import { CLASS_COLORS } from '../kit/classes.js';
 import { digitImage } from '../kit/digits.js';
 import { drawTensor } from '../kit/draw.js';
@@ -357,7 +357,7 @@ export class GenvizLatentExplorer extends LitElement {
                       html`<li>
                         <span
                           class="swatch"
-                          style=${styleMap({
+                          style=${cssomStyle({
                             '--k': `var(--genviz-class-${k}-color, ${CLASS_COLORS[k]})`,
                           })}
                         ></span

@@ -1,7 +1,7 @@
 import { LitElement, html } from 'lit';
 import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssomStyle } from '../kit/cssom-style.js';
 import { classColors } from '../kit/classes.js';
 import { latentPadStyles } from './latent-pad.styles.js';
 
@@ -272,7 +272,7 @@ export class GenvizLatentPad extends LitElement {
     >
       <canvas part="points" aria-hidden="true"></canvas>
       ${axis('x', this.x)} ${axis('y', this.y)}
-      <div part="handle" style=${styleMap({ left: `${left}%`, top: `${top}%` })}></div>
+      <div part="handle" style=${cssomStyle({ left: `${left}%`, top: `${top}%` })}></div>
     </div>`;
   }
 
