@@ -465,6 +465,20 @@ describe('<genviz-gan-duel> states', () => {
     }
   });
 
+  test('moved while making a round, it makes the round when back on the page', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} seed="30"></genviz-gan-duel>`,
+    );
+    const parent = element.parentElement!;
+    element.remove();
+    // Everything in flight settles while it is away.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(element.round).toBeUndefined();
+    parent.append(element);
+    await roundOf(element);
+    expect(element.round!.seed).toBe(30);
+  });
+
   test('the device line says where the models run; 320 px wide, no view overflows', async () => {
     const element = await mount(html`<genviz-gan-duel .runtime=${runtime}></genviz-gan-duel>`, 320);
     await roundOf(element);

@@ -178,6 +178,8 @@ export class GenvizGanDuel extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#reducedMotion = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    // Work a departure aborted (the controllers abort as the host leaves) starts again.
+    this.requestUpdate();
   }
 
   // ---- Public API -------------------------------------------------------------------------
