@@ -1,7 +1,7 @@
 import type { Preview } from '@storybook/web-components-vite';
 import { setCustomElementsManifest } from '@storybook/web-components-vite';
 import '@genviz/elements/define';
-import manifest from '@genviz/elements/custom-elements.json';
+import manifest from '@genviz/elements/custom-elements.json' with { type: 'json' };
 import { configureRuntime } from '@genviz/runtime';
 import { documentedManifest, elementDescription } from './manifest.js';
 
