@@ -576,6 +576,13 @@ try {
   };
   await proof(
     browser,
+    "strict CSP ('self' 'wasm-unsafe-eval' only; Vite build)",
+    { '/': join(app, 'vite-app/dist') },
+    '/',
+    { headers: strict },
+  );
+  await proof(
+    browser,
     "strict CSP ('self' 'wasm-unsafe-eval' only; webpack build)",
     { '/': join(app, 'webpack-app/dist') },
     '/',

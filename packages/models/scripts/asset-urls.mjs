@@ -4,6 +4,9 @@
 // The runtime fetches through this table, so the default models work from a bundle with no
 // configuration; unbundled (node_modules through a dev server, a CDN) every URL is simply the
 // file next to this package. Run by `npm run build` and by the pack step (scripts/pack.mjs).
+// `?no-inline`: Vite inlines files under 4 KB (the smaller manifests) as data: URLs, which a
+// Content-Security-Policy's connect-src 'self' refuses to fetch; the query stops that, and every
+// other bundler and static host ignores it.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
@@ -21,7 +24,7 @@ export function writeAssetUrls(assetsDir = join(packageDir, 'assets')) {
     .filter((file) => !file.startsWith('.'))
     .sort();
   const lines = files.map(
-    (file) => `  ${JSON.stringify(file)}: new URL(${JSON.stringify(`./assets/${file}`)}, import.meta.url).href,`,
+    (file) => `  ${JSON.stringify(file)}: new URL(${JSON.stringify(`./assets/${file}?no-inline`)}, import.meta.url).href,`,
   );
   writeFileSync(
     join(packageDir, 'asset-urls.js'),
