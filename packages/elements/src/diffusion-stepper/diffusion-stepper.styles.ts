@@ -22,24 +22,10 @@ export const diffusionStepperStyles = [
       background: var(--_accent);
       color: var(--_background);
     }
-    [part~='space'],
-    [part~='modes'],
-    [part~='milestones'],
-    .buttons {
+    [part~='milestones'] {
       display: flex;
       flex-wrap: wrap;
       gap: 0.4rem;
-    }
-    [part~='controls'] {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem 1rem;
-      align-items: end;
-    }
-    [part~='controls'] label {
-      display: grid;
-      gap: 0.15rem;
-      font-size: 0.9em;
     }
     .guidance-field {
       grid-template-columns: 1fr auto;
@@ -47,12 +33,6 @@ export const diffusionStepperStyles = [
     }
     .guidance-field span {
       grid-column: 1 / -1;
-    }
-    .slider-row {
-      display: grid;
-      grid-template-columns: auto 1fr auto;
-      gap: 0.5rem;
-      align-items: center;
     }
     [part~='histogram'] {
       aspect-ratio: 2;

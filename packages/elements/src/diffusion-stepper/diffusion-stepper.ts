@@ -3,6 +3,7 @@ import type { DeviceOption, DiffusionStep } from '@genviz/runtime';
 import { LitElement, html, isServer, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
+import { renderChoice } from '../kit/choice.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
 import { digitConverter, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
@@ -14,7 +15,7 @@ import type { RaceLane } from './race.js';
 import { ReverseProcess, reverseKey } from './reverse-process.js';
 import { scheduleCurves } from './schedule.js';
 import { imageInputHandlers, onStepperKeyDown, onStepperPaste } from './stepper-input.js';
-import { MODES, settingsProblems, seedProblemOf } from './settings.js';
+import { MODES, MODE_LABELS, settingsProblems, seedProblemOf } from './settings.js';
 import type { DiffusionSpace, DiffusionStepperMode } from './settings.js';
 
 export {
@@ -420,25 +421,15 @@ export class GenvizDiffusionStepper extends LitElement {
       aria-label="Diffusion stepper"
       aria-keyshortcuts=${this.mode === 'forward' ? nothing : 'Space k . ,'}
     >
-      <div part="modes" role="group" aria-label="View">
-        ${MODES.map(
-          (mode) =>
-            html`<button
-              part="button mode-button"
-              type="button"
-              aria-pressed=${this.mode === mode ? 'true' : 'false'}
-              @click=${() => (this.mode = mode)}
-            >
-              ${
-                mode === 'forward'
-                  ? 'Forward process'
-                  : mode === 'reverse'
-                    ? 'Reverse process'
-                    : 'Race'
-              }
-            </button>`,
-        )}
-      </div>
+      ${renderChoice({
+        part: 'modes',
+        label: 'View',
+        buttonPart: 'mode-button',
+        choices: MODES,
+        labels: MODE_LABELS,
+        current: this.mode,
+        choose: (mode) => (this.mode = mode),
+      })}
       ${this.#feedback.renderProblems()}
       ${this.#feedback.renderError(this.#visibleError(), this.#retry)}
       ${this.mode === 'forward' ? nothing : this.#model.renderLoading()}

@@ -1,6 +1,7 @@
 import type { DiffusionResult, DiffusionStep, DigitReading, GenvizRuntime } from '@genviz/runtime';
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
+import { renderChoice } from '../kit/choice.js';
 import { PIXELS } from '../kit/digits.js';
 import { displayRange, drawTensor } from '../kit/draw.js';
 import type { CancelReason } from '../kit/events.js';
@@ -365,19 +366,28 @@ export class ReverseProcess {
           <span>Stored: ${stored}</span>
         </p>
       </div>
-      <div part="space" role="group" aria-label="Where diffusion runs">
-        ${(['pixel', 'latent'] as const).map(
-          (space) =>
-            html`<button
-              part="button space-button"
-              type="button"
-              aria-pressed=${host.space === space ? 'true' : 'false'}
-              ?disabled=${space === 'latent' && !host.latentModel}
-              @click=${() => (host.space = space)}
-            >
-              ${space === 'pixel' ? 'On pixels (1x28x28)' : 'In latent space (4x7x7)'}
-            </button>`,
-        )}
+      ${renderChoice({
+        part: 'space',
+        label: 'Where diffusion runs',
+        buttonPart: 'space-button',
+        choices: ['pixel', 'latent'] as const,
+        labels: { pixel: 'On pixels (1x28x28)', latent: 'In latent space (4x7x7)' },
+        current: host.space,
+        choose: (space) => (host.space = space),
+        disabled: (space) => space === 'latent' && !host.latentModel,
+      })}
+      ${(['pixel', 'latent'] as const).map(
+        (space) =>
+          html`<button
+            part="button space-button"
+            type="button"
+            aria-pressed=${host.space === space ? 'true' : 'false'}
+            ?disabled=${space === 'latent' && !host.latentModel}
+            @click=${() => (host.space = space)}
+          >
+            ${space === 'pixel' ? 'On pixels (1x28x28)' : 'In latent space (4x7x7)'}
+          </button>`,
+      )}
       </div>
       ${
         this.#showsLatent()

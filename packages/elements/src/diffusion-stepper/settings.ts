@@ -11,6 +11,11 @@ import { TRAIN_STEPS } from './schedule.js';
 export type DiffusionStepperMode = 'forward' | 'reverse' | 'race';
 
 export const MODES: readonly DiffusionStepperMode[] = ['forward', 'reverse', 'race'];
+export const MODE_LABELS: Readonly<Record<DiffusionStepperMode, string>> = {
+  forward: 'Forward process',
+  reverse: 'Reverse process',
+  race: 'Race',
+};
 
 /** Where the reverse process runs: on pixels, or in an autoencoder's latent space. */
 export type DiffusionSpace = 'pixel' | 'latent';

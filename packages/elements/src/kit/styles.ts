@@ -129,6 +129,29 @@ export const kitStyles = css`
     inline-size: 100%;
     min-inline-size: 6rem;
   }
+  .choice,
+  .buttons {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.4rem;
+  }
+  [part~='controls'] {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 1rem;
+    align-items: end;
+  }
+  [part~='controls'] label {
+    display: grid;
+    gap: 0.15rem;
+    font-size: 0.9em;
+  }
+  .slider-row {
+    display: grid;
+    grid-template-columns: auto 1fr auto;
+    gap: 0.5rem;
+    align-items: center;
+  }
   [part~='message'],
   [part~='error'] {
     margin: 0;

@@ -8,18 +8,6 @@ export const latentExplorerStyles = [
     [part~='base'] {
       container: explorer / inline-size;
     }
-    [part~='views'],
-    [part~='controls'] {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.4rem 0.75rem;
-      align-items: end;
-    }
-    [part~='controls'] label {
-      display: grid;
-      gap: 0.15rem;
-      font-size: 0.9em;
-    }
     .explorer {
       display: grid;
       grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
@@ -78,12 +66,6 @@ export const latentExplorerStyles = [
     canvas.strip {
       image-rendering: pixelated;
       background: #000;
-    }
-    .slider-row {
-      display: grid;
-      grid-template-columns: auto 1fr auto;
-      gap: 0.5rem;
-      align-items: center;
     }
     @container explorer (inline-size < 560px) {
       .explorer {

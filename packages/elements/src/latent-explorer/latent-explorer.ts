@@ -4,6 +4,7 @@ import { LitElement, html, isServer, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { cssomStyle } from '../kit/cssom-style.js';
+import { renderChoice } from '../kit/choice.js';
 import { CLASS_COLORS } from '../kit/classes.js';
 import { digitImage } from '../kit/digits.js';
 import { drawTensor } from '../kit/draw.js';
@@ -314,19 +315,15 @@ export class GenvizLatentExplorer extends LitElement {
     const nearest = this.nearestClass;
     const hoveredLabel = data && this.#hovered >= 0 ? data.labels[this.#hovered] : undefined;
     return html`<div part="base" role="group" aria-label="Latent explorer">
-      <div part="views" role="group" aria-label="View">
-        ${VIEWS.map(
-          (view) =>
-            html`<button
-              part="button view-button"
-              type="button"
-              aria-pressed=${this.view === view ? 'true' : 'false'}
-              @click=${() => (this.view = view)}
-            >
-              ${VIEW_LABELS[view]}
-            </button>`,
-        )}
-      </div>
+      ${renderChoice({
+        part: 'views',
+        label: 'View',
+        buttonPart: 'view-button',
+        choices: VIEWS,
+        labels: VIEW_LABELS,
+        current: this.view,
+        choose: (view) => (this.view = view),
+      })}
       ${this.#feedback.renderProblems()}
       ${this.#feedback.renderError(this.#visibleError(), this.#retry)}
       ${this.#model.renderLoading()}
