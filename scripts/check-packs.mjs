@@ -59,7 +59,11 @@ for (const workspace of rootManifest.workspaces) {
     if (!files.includes(required)) fail(pkg.name, `${required} is missing from the tarball`);
   }
   console.log(
-    `  ✓ ${pkg.name}: ${files.length} files, ${(packed.unpackedSize / 1024).toFixed(0)} KiB unpacked`,
+    `  ✓ ${pkg.name}: ${files.length} files, ${(packed.unpackedSize / 1024).toFixed(0)} KiB unpacked${
+      pkg.scripts?.prepack
+        ? ' (before its prepack step; what it really packs: npm run test:installs)'
+        : ''
+    }`,
   );
 }
 
