@@ -178,6 +178,37 @@ async function freshProject(scratch, packs) {
   return app;
 }
 
+/**
+ * The packed @genviz/models ships what docs/decisions/0007 says: every network in fp32 only, the
+ * training snapshots in int8 only, every file a manifest lists and no file it does not.
+ */
+async function checkShippedVariants(assets) {
+  const before = failures;
+  for (const model of await readdir(assets)) {
+    const manifest = JSON.parse(await readFile(join(assets, model, 'manifest.json'), 'utf8'));
+    const listed = new Set(Object.values(manifest.data ?? {}).map((entry) => entry.file));
+    for (const [name, network] of Object.entries(manifest.networks ?? {})) {
+      const dtypes = network.variants.map((variant) => variant.dtype);
+      if (dtypes.join() !== 'fp32')
+        fail(`${model} ${name} ships ${dtypes.join(', ')}, not fp32 only`);
+      for (const variant of network.variants) listed.add(variant.file);
+    }
+    for (const snapshot of manifest.snapshots ?? []) {
+      const dtypes = snapshot.variants.map((variant) => variant.dtype);
+      if (dtypes.join() !== 'int8')
+        fail(`${model} snapshot ${snapshot.index} ships ${dtypes.join(', ')}, not int8 only`);
+      for (const variant of snapshot.variants) listed.add(variant.file);
+    }
+    const files = (await readdir(join(assets, model))).filter((file) => file !== 'manifest.json');
+    for (const file of files)
+      if (!listed.has(file)) fail(`${model}/${file} is shipped but no manifest lists it`);
+    for (const file of listed)
+      if (!files.includes(file)) fail(`${model}/${file} is listed but not shipped`);
+  }
+  if (failures === before)
+    pass('@genviz/models ships fp32 networks and int8 training snapshots, every file listed');
+}
+
 async function installedSize(dir) {
   let total = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -240,7 +271,7 @@ async function serve(routes, headers = {}) {
  * and the explorer shows a decoded image and its nearest class; with `duel`, also until
  * <genviz-gan-duel> shows a round. Returns what the page fetched, by kind.
  */
-async function elementsWork(browser, url, { duel = false } = {}) {
+async function elementsWork(browser, url, { duel = false, history = false } = {}) {
   const page = await browser.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -285,7 +316,11 @@ async function elementsWork(browser, url, { duel = false } = {}) {
           events.some((event) => event.type === 'genviz-complete') &&
           explorer?.decoded?.length === 784 &&
           explorer.nearestClass !== null &&
-          (!duel || globalThis.document.querySelector('genviz-gan-duel')?.round !== undefined) &&
+          // Every duel dealt its round, or (history) shows its snapshot.
+          (!duel ||
+            [...globalThis.document.querySelectorAll('genviz-gan-duel')].every(
+              (element) => element.round !== undefined || element.shownSnapshot !== undefined,
+            )) &&
           // The React app shows the digit its own ongenviz-complete handler received.
           globalThis.document.querySelector('#reading')?.textContent !== ''
         );
@@ -314,6 +349,14 @@ async function elementsWork(browser, url, { duel = false } = {}) {
       );
     if (state.inked < 20)
       problems.push(`the explorer's decoded image is blank (${state.inked} inked pixels)`);
+    if (history) {
+      const shown = await page.evaluate(() =>
+        [...globalThis.document.querySelectorAll('genviz-gan-duel[mode="history"]')].map(
+          (element) => element.shownSnapshot?.index,
+        ),
+      );
+      if (shown.some((index) => index !== 0)) problems.push(`the history shows snapshots ${shown}`);
+    }
     const wasm = fetched
       .map(({ url }) => new URL(url).pathname.split('/').pop())
       .filter((name) => name.endsWith('.wasm'));
@@ -356,7 +399,7 @@ async function proof(browser, name, routes, path, options = {}) {
     }
     const kinds = byKind(fetched);
     pass(
-      `${name}: the stepper read a ${complete.digit} on ${complete.device}, the explorer decoded a digit near class ${state.nearestClass}${options.duel ? ', the GAN duel dealt a round' : ''} (${seconds} s; fetched JS ${mb(kinds.js)}, WASM ${mb(kinds.wasm)}, models ${mb(kinds.models)})`,
+      `${name}: the stepper read a ${complete.digit} on ${complete.device}, the explorer decoded a digit near class ${state.nearestClass}${options.duel ? ', the GAN duel dealt a round' : ''}${options.history ? ', the history showed snapshot 0 (int8)' : ''} (${seconds} s; fetched JS ${mb(kinds.js)}, WASM ${mb(kinds.wasm)}, models ${mb(kinds.models)})`,
     );
   } finally {
     server.close();
@@ -505,6 +548,7 @@ try {
       `      ${packed.name}@${packed.version}: ${mb(packed.size)} packed, ${mb(bytes)} installed, ${packed.entryCount} files`,
     );
   }
+  await checkShippedVariants(join(installed, '@genviz/models/assets'));
   const models = packs.models;
   if (models.size > MODELS_PACKED_LIMIT)
     fail(
@@ -568,7 +612,7 @@ try {
     'webpack 5 build of the installed packages',
     { '/': join(app, 'webpack-app/dist') },
     '/',
-    { duel: true },
+    { duel: true, history: true },
   );
   await proof(browser, 'React 19 app (Vite build)', { '/': join(app, 'react-app/dist') }, '/');
   const strict = {
@@ -587,7 +631,7 @@ try {
     "strict CSP ('self' 'wasm-unsafe-eval' only; webpack build)",
     { '/': join(app, 'webpack-app/dist') },
     '/',
-    { headers: strict, duel: true },
+    { headers: strict, duel: true, history: true },
   );
   if (existsSync(join(root, 'packages/elements/src/gan-duel/define.ts'))) {
     await cdnProof(browser, cdnPackages, packs.elements.version);
