@@ -1,5 +1,6 @@
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
+import { renderChoice } from '../kit/choice.js';
 import { digitConverter } from '../kit/format.js';
 import type { GenvizGanDuel } from './gan-duel.js';
 import { CODE_SIZE, MODES, MODE_LABELS, RUNS, RUN_LABELS } from './settings.js';
@@ -7,19 +8,15 @@ import type { GanDuelMode, GanRun } from './settings.js';
 
 /** The view switch. Choosing mode collapse also shows the collapsed run. */
 export function renderModes(host: GenvizGanDuel, choose: (mode: GanDuelMode) => void) {
-  return html`<div part="modes" role="group" aria-label="View">
-    ${MODES.map(
-      (mode) =>
-        html`<button
-          part="button mode-button"
-          type="button"
-          aria-pressed=${host.mode === mode ? 'true' : 'false'}
-          @click=${() => choose(mode)}
-        >
-          ${MODE_LABELS[mode]}
-        </button>`,
-    )}
-  </div>`;
+  return renderChoice({
+    part: 'modes',
+    label: 'View',
+    buttonPart: 'mode-button',
+    choices: MODES,
+    labels: MODE_LABELS,
+    current: host.mode,
+    choose,
+  });
 }
 
 /**
@@ -33,19 +30,15 @@ export function renderControls(
 ): TemplateResult {
   const steerable = host.run === 'healthy' && host.mode !== 'collapse';
   return html`<div part="controls">
-      <div part="runs" role="group" aria-label="Training run">
-        ${RUNS.map(
-          (run) =>
-            html`<button
-              part="button run-button"
-              type="button"
-              aria-pressed=${host.run === run ? 'true' : 'false'}
-              @click=${() => chooseRun(run)}
-            >
-              ${RUN_LABELS[run]}
-            </button>`,
-        )}
-      </div>
+      ${renderChoice({
+        part: 'runs',
+        label: 'Training run',
+        buttonPart: 'run-button',
+        choices: RUNS,
+        labels: RUN_LABELS,
+        current: host.run,
+        choose: chooseRun,
+      })}
       ${
         steerable
           ? html`<label>

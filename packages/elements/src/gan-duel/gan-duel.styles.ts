@@ -17,24 +17,6 @@ export const ganDuelStyles = [
       gap: var(--_gap);
       min-inline-size: 0;
     }
-    [part~='modes'],
-    [part~='runs'],
-    .buttons {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.4rem;
-    }
-    [part~='controls'] {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem 1rem;
-      align-items: end;
-    }
-    [part~='controls'] label {
-      display: grid;
-      gap: 0.15rem;
-      font-size: 0.9em;
-    }
     [part~='seed'] {
       inline-size: 8rem;
     }
@@ -120,10 +102,7 @@ export const ganDuelStyles = [
       gap: 0.25rem 1rem;
     }
     .slider-row {
-      display: grid;
       grid-template-columns: auto minmax(0, 1fr) auto;
-      gap: 0.5rem;
-      align-items: center;
       max-inline-size: 40rem;
     }
     .history,
