@@ -349,7 +349,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const jsonPath = (values as Record<string, unknown>)['json'];
       if (typeof jsonPath === 'string' && jsonPath !== '')
         await assertWritableFolder(dirname(resolve(jsonPath)), '--json');
-      const { evaluateCommand } = await import('./evaluate.js');
+      const { evaluateCommand } = await import('./evaluate/command.js');
       return evaluateCommand(values, reporter, out);
     }
     default:

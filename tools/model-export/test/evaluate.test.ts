@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EVALUATED_MODELS, evaluateCommand } from '../src/evaluate.js';
-import type { EvaluationReport } from '../src/evaluate.js';
+import { EVALUATED_MODELS, evaluateCommand } from '../src/evaluate/command.js';
+import type { EvaluationReport } from '../src/evaluate/command.js';
 import {
   classHistogram,
   entropyBits,

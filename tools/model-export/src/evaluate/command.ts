@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { writeAtomically } from './atomic.js';
-import { MODEL_DTYPES, isModelDtype } from './dtypes.js';
-import type { ModelDtype } from './dtypes.js';
-import { ExportError } from './errors.js';
+import { writeAtomically } from '../atomic.js';
+import { MODEL_DTYPES, isModelDtype } from '../dtypes.js';
+import type { ModelDtype } from '../dtypes.js';
+import { ExportError } from '../errors.js';
 import type { ModelManifest } from '@genviz/core';
-import type { Reporter } from './reporter.js';
-import { MODEL_IDS, readHeldoutDigits, readModelManifest } from './evaluate/assets.js';
+import type { Reporter } from '../reporter.js';
+import { MODEL_IDS, readHeldoutDigits, readModelManifest } from './assets.js';
 import {
   SEEDS,
   defaultDiffusionSettings,
@@ -15,9 +15,9 @@ import {
   evaluateGan,
   evaluateVae,
   openJudge,
-} from './evaluate/models.js';
-import type { DiffusionSampling, EvaluationContext } from './evaluate/models.js';
-import { TARGETS, formatReport, target } from './evaluate/report.js';
+} from './evaluators.js';
+import type { DiffusionSampling, EvaluationContext } from './evaluators.js';
+import { TARGETS, formatReport, target } from './report.js';
 import type {
   ClassifierFigures,
   ComparisonRow,
@@ -25,10 +25,10 @@ import type {
   GanFigures,
   TargetRow,
   VaeFigures,
-} from './evaluate/report.js';
+} from './report.js';
 
-export { formatReport } from './evaluate/report.js';
-export type { EvaluationReport, ComparisonRow, TargetRow } from './evaluate/report.js';
+export { formatReport } from './report.js';
+export type { EvaluationReport, ComparisonRow, TargetRow } from './report.js';
 
 /** Which models evaluate can run, by the name `--only` takes. */
 export const EVALUATED_MODELS = [
