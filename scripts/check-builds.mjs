@@ -174,10 +174,10 @@ const checks = [
   {
     name: 'static Storybook (apps/storybook/storybook-static)',
     dir: join(root, 'apps/storybook/storybook-static'),
-    // The story's play() presses play itself.
+    // The story shows the stepper ready to sample; the check presses play.
     path: '/iframe.html?id=elements-diffusion-stepper--reverse&viewMode=story',
     selector: 'genviz-diffusion-stepper',
-    clickPlay: false,
+    clickPlay: true,
   },
 ];
 
