@@ -6,7 +6,7 @@ import {
   defaultModelsBaseUrl,
 } from '@genviz/models';
 import { installErrorTransfer } from './comlink-errors.js';
-import type { DeviceOption, DtypeOption, EnvironmentReport } from './environment.js';
+import type { EnvironmentReport } from './environment.js';
 import { GPU_LOST, GenvizError, abortedError } from './errors.js';
 import type {
   CallOptions,
@@ -14,77 +14,31 @@ import type {
   DiffusionResult,
   DiffusionSampleOptions,
   DataTensors,
-  DiffusionStep,
   DigitReading,
   ForwardResult,
   HeldOutDigits,
   LoadedModel,
-  ModelProgress,
-  PixelRange,
 } from './protocol.js';
 import type { WorkerApi } from './worker.js';
 
-/** A default model id (`mnist-ddpm`, ...) or the URL of any model's manifest.json. */
-export type ModelRef = string;
-
-export interface RuntimeOptions {
-  /** Where the default models live; overrides `@genviz/models`' own location (a CDN, a copy on your server). */
-  modelsBaseUrl?: string;
-  /** Terminate the worker after this long without calls (default 5 minutes); it restarts on the next call. */
-  idleTimeoutMs?: number;
-  /** Default device for every call (default `auto`). */
-  device?: DeviceOption;
-}
-
-/** Options every model call takes. */
-export interface ModelCallOptions {
-  /** Which model (default: this pipeline's default model). */
-  model?: ModelRef;
-  device?: DeviceOption;
-  dtype?: DtypeOption;
-  signal?: AbortSignal;
-  onProgress?: (progress: ModelProgress) => void;
-}
-
-export interface SampleOptions extends ModelCallOptions {
-  scheduler?: string;
-  steps?: number;
-  seed?: number;
-  classLabel?: number | null;
-  guidanceScale?: number;
-  batch?: number;
-  every?: number;
-  includeGuidance?: boolean;
-  /** One label per image (a digit, or null) instead of `classLabel` for every one; sets the batch. */
-  classLabels?: (number | null)[];
-  /** Latent diffusion: decode each streamed step's predicted clean latent too (`decodedPrediction`). */
-  decodeSteps?: boolean;
-  eta?: number;
-  /**
-   * Receives each streamed step. Return a promise to pause: the worker computes at most one step
-   * ahead, and streams it (and goes on) only once the promise settles.
-   */
-  onStep?: (step: DiffusionStep) => void | Promise<void>;
-}
-
-export interface ForwardOptions extends ModelCallOptions {
-  /** The clean image, values in [-1, 1], 1x28x28 for the default model. */
-  image: Float32Array;
-  /** Points of the forward process: 0 is the clean image, 1000 the last training step. */
-  timesteps: number[];
-  seed?: number;
-}
-
-export interface ReadOptions extends ModelCallOptions {
-  /** How the images' values map to pixels: `unit` ([0, 1], the default) or `minus-one-to-one`. */
-  range?: PixelRange;
-}
-
-export interface DataOptions {
-  /** A dataset manifest's URL (task `dataset`); default: the held-out digits of `@genviz/models`. */
-  dataset?: string;
-  signal?: AbortSignal;
-}
+export type {
+  DataOptions,
+  ForwardOptions,
+  ModelCallOptions,
+  ModelRef,
+  ReadOptions,
+  RuntimeOptions,
+  SampleOptions,
+} from './client-options.js';
+import type {
+  DataOptions,
+  ForwardOptions,
+  ModelCallOptions,
+  ModelRef,
+  ReadOptions,
+  RuntimeOptions,
+  SampleOptions,
+} from './client-options.js';
 
 // Comlink proxies only callbacks passed as top-level arguments, never ones nested in an object.
 const progressProxy = (options: ModelCallOptions): ProgressCallback | undefined =>
