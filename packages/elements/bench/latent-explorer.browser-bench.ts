@@ -87,6 +87,7 @@ test('latent-explorer drag benchmark', async () => {
       guidanceScale: 3,
       steps: 50,
       every: 0,
+      decode: false,
     });
   await flowRun();
   const flowTimes: number[] = [];

@@ -262,6 +262,7 @@ test('runtime benchmark', async () => {
               guidanceScale: 3,
               seed: 2,
               every: 0,
+              decode: false,
             }),
           );
           record({

@@ -38,6 +38,8 @@ export interface SampleOptions extends ModelCallOptions {
   classLabels?: (number | null)[];
   /** Latent diffusion: decode each streamed step's predicted clean latent too (`decodedPrediction`). */
   decodeSteps?: boolean;
+  /** Latent diffusion: decode the final latent into `image` (default true). */
+  decode?: boolean;
   eta?: number;
   /**
    * Receives each streamed step. Return a promise to pause: the worker computes at most one step

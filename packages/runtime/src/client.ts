@@ -449,6 +449,7 @@ export class GenvizRuntime {
           includeGuidance: options.includeGuidance,
           classLabels: options.classLabels,
           decodeSteps: options.decodeSteps,
+          decode: options.decode,
           eta: options.eta,
         };
         return api.diffusionSample(

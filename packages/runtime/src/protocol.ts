@@ -52,6 +52,8 @@ export interface DiffusionSampleOptions extends CallOptions {
   classLabels?: (number | null)[];
   /** Latent diffusion: also decode each streamed step's predicted clean latent into an image. */
   decodeSteps?: boolean;
+  /** Latent diffusion: decode the final latent (default true; false when the latents are the point, as in a flow of 2-D codes). */
+  decode?: boolean;
   /** DDIM / DDPM-family eta. */
   eta?: number;
 }

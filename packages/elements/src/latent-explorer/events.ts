@@ -24,7 +24,7 @@ export class GenvizLatentEvent extends Event implements LatentDetail {
 /** The decoded image beside the map was painted for a move: how long after the move. */
 export class GenvizFrameEvent extends Event {
   static readonly eventName = 'genviz-frame' as const;
-  /** From the pointer or key event to the frame that shows its decoded image, in ms. */
+  /** From the pointer or key event to the start of the frame that shows its decoded image, in ms. */
   readonly latencyMs: number;
 
   constructor(latencyMs: number) {

@@ -72,6 +72,8 @@ export class FlowView {
       classLabels: this.labels,
       guidanceScale: GUIDANCE,
       steps: FLOW_STEPS,
+      // The points are the result; one of them is decoded per shown step, not all 256.
+      decode: false,
       seed: this.#host.seed,
       every: 1,
       signal,

@@ -66,8 +66,9 @@ export class LiveDecoder {
       });
       this.#latest = image;
       this.repaint();
-      requestAnimationFrame(() =>
-        emit(this.#host, new GenvizFrameEvent(performance.now() - job.since)),
+      // The next frame is the one that shows the image: its time stamp is when it began.
+      requestAnimationFrame((frameStart) =>
+        emit(this.#host, new GenvizFrameEvent(Math.max(0, frameStart - job.since))),
       );
     } catch (error) {
       if (!isAborted(error)) this.#options.onError(error);

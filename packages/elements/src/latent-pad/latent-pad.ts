@@ -45,6 +45,17 @@ declare global {
   }
 }
 
+// A host re-renders on every move of the handle and passes new wrapper objects each time: the
+// layer is redrawn only when what it shows changed, not on every frame of a drag.
+const pointsChanged = (next?: LatentPoints, previous?: LatentPoints) =>
+  next?.xy !== previous?.xy || next?.labels !== previous?.labels;
+const markerKey = (markers: readonly LatentMarker[] | undefined) =>
+  JSON.stringify(markers, (_, value: unknown) =>
+    value instanceof Float32Array ? Array.from(value) : value,
+  );
+const markersChanged = (next?: readonly LatentMarker[], previous?: readonly LatentMarker[]) =>
+  next !== previous && markerKey(next) !== markerKey(previous);
+
 /** How near (CSS px) the pointer must be to a point to hover it. */
 const HOVER_RADIUS = 6;
 
@@ -96,11 +107,11 @@ export class GenvizLatentPad extends LitElement {
   /** What a screen reader says of the point (both sliders); the coordinates when unset. */
   @property({ attribute: 'value-text' }) valueText: string | undefined;
   /** Points to draw, coloured by class. */
-  @property({ attribute: false }) points: LatentPoints | undefined;
+  @property({ attribute: false, hasChanged: pointsChanged }) points: LatentPoints | undefined;
   /** A second set of points drawn over `points`, larger and outlined (a cloud in motion). */
-  @property({ attribute: false }) cloud: LatentPoints | undefined;
+  @property({ attribute: false, hasChanged: pointsChanged }) cloud: LatentPoints | undefined;
   /** Marks to draw over the points. */
-  @property({ attribute: false }) markers: readonly LatentMarker[] = [];
+  @property({ attribute: false, hasChanged: markersChanged }) markers: readonly LatentMarker[] = [];
 
   #dragging = false;
   #hovered = -1;

@@ -268,7 +268,7 @@ export async function sample(
       pageTookStep.catch(() => undefined); // Awaited later; this only silences the warning.
     },
   });
-  const image = latent ? await decode(result.sample) : undefined;
+  const image = latent && options.decode !== false ? await decode(result.sample) : undefined;
   if (pageTookStep) await pageTookStep;
   return {
     sample: result.sample,
