@@ -185,8 +185,16 @@ export class ModelHost {
     onProgress?: ProgressCallback,
   ): Promise<{ outputs: OnnxOutputs; loaded: LoadedModel }> {
     const { pooled, loaded } = await this.session(options, network, variants, onProgress);
+    return { outputs: await this.runOn(pooled, feeds()), loaded };
+  }
+
+  /**
+   * Runs a session already looked up (a loop calling one network many times looks it up once).
+   * A failed WebGPU run fails with detail `gpu-lost`, as in `run`.
+   */
+  async runOn(pooled: PooledSession, feeds: Feeds): Promise<OnnxOutputs> {
     try {
-      return { outputs: await run(pooled, feeds()), loaded };
+      return await run(pooled, feeds);
     } catch (cause) {
       if (pooled.device !== 'webgpu') throw cause;
       const message = cause instanceof Error ? cause.message : String(cause);

@@ -25,6 +25,8 @@ export class InterpolateView {
   readonly #services: ExplorerServices;
   readonly #drawing: () => EncodedDrawing | undefined;
   #sources: [Source, Source] = ['digit-1', 'digit-7'];
+  /** Where the handle was when it was picked as each end (an end stays put as the handle moves on). */
+  #pinned: [Float32Array | undefined, Float32Array | undefined] = [undefined, undefined];
   #ends: [Float32Array, Float32Array] | undefined;
   #t = 0;
   #stripFor = '';
@@ -67,11 +69,8 @@ export class InterpolateView {
 
   #resolveEnds(): [Float32Array, Float32Array] | undefined {
     const data = this.#services.data();
-    const resolve = (
-      source: Source,
-      previous: Float32Array | undefined,
-    ): Float32Array | undefined => {
-      if (source === 'handle') return previous ?? Float32Array.of(this.#host.x, this.#host.y);
+    const resolve = (source: Source, which: 0 | 1): Float32Array | undefined => {
+      if (source === 'handle') return this.#pinned[which];
       if (source === 'drawing') {
         const drawing = this.#drawing();
         return drawing ? Float32Array.of(...drawing.mean) : undefined;
@@ -80,8 +79,8 @@ export class InterpolateView {
       const index = data.labels.indexOf(Number(source.slice('digit-'.length)));
       return index < 0 ? undefined : Float32Array.of(data.xy[2 * index]!, data.xy[2 * index + 1]!);
     };
-    const a = resolve(this.#sources[0], this.#ends?.[0]);
-    const b = resolve(this.#sources[1], this.#ends?.[1]);
+    const a = resolve(this.#sources[0], 0);
+    const b = resolve(this.#sources[1], 1);
     return a && b ? [a, b] : undefined;
   }
 
@@ -119,7 +118,8 @@ export class InterpolateView {
 
   #setSource(which: 0 | 1, source: Source) {
     this.#sources[which] = source;
-    if (source === 'handle') this.#ends = undefined;
+    this.#pinned[which] =
+      source === 'handle' ? Float32Array.of(this.#host.x, this.#host.y) : undefined;
     this.#stripFor = '';
     this.start();
     this.#host.requestUpdate();

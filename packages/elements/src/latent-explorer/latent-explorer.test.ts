@@ -237,6 +237,39 @@ describe('<genviz-latent-explorer> views', () => {
     expect(element.y).toBeCloseTo(mean[2 * seven + 1]!, 4);
   });
 
+  test('the handle can be pinned as either end: two points of your choice', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        view="interpolate"
+        x="1"
+        y="1"
+      ></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    const [from, to] = [
+      ...element.shadowRoot!.querySelectorAll<HTMLSelectElement>('.interpolate select'),
+    ];
+    from!.value = 'handle';
+    from!.dispatchEvent(new Event('change'));
+    element.x = -1;
+    element.y = -1.5;
+    await element.updateComplete;
+    to!.value = 'handle';
+    to!.dispatchEvent(new Event('change'));
+    await element.updateComplete;
+    const slider = part(element, 'slider') as HTMLInputElement;
+    for (const [t, x, y] of [
+      ['0', 1, 1],
+      ['1', -1, -1.5],
+    ] as const) {
+      slider.value = t;
+      slider.dispatchEvent(new Event('change', { bubbles: true }));
+      expect(element.x).toBeCloseTo(x, 5);
+      expect(element.y).toBeCloseTo(y, 5);
+    }
+  });
+
   test('samples from the prior, and reconstructions measure blurrier than real digits', async () => {
     const element = await mount(
       html`<genviz-latent-explorer .runtime=${runtime} view="sample"></genviz-latent-explorer>`,
