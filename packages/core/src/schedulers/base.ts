@@ -258,6 +258,45 @@ export abstract class BaseScheduler implements Scheduler {
     }
   }
 
+  /** The sigma the last `churn` raised the step to (sigma itself without churn). */
+  protected sigmaHat = 0;
+
+  /**
+   * The stochastic churn of Karras et al. (2022), as diffusers' Euler and EDM Euler steps: with
+   * sChurn > 0 and sigma in [sTmin, sTmax], fresh noise raises sigma to
+   * sigmaHat = sigma (gamma + 1). Returns the sample to step from (`sample` itself without
+   * churn) and leaves sigmaHat in `this.sigmaHat`, so a step allocates nothing.
+   */
+  protected churn(
+    sample: Float32Array,
+    sigmas: Float32Array,
+    index: number,
+    noise: NoiseInput | undefined,
+    options: StepOptions | undefined,
+  ): Float32Array {
+    const f = Math.fround;
+    const sigma = sigmas[index] as number;
+    const sChurn = options?.sChurn ?? 0;
+    const sTmin = options?.sTmin ?? 0;
+    const sTmax = options?.sTmax ?? Infinity;
+    const sNoise = options?.sNoise ?? 1;
+    const gamma =
+      sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (sigmas.length - 1), Math.SQRT2 - 1) : 0;
+    const sigmaHat = f(sigma * (gamma + 1));
+    this.sigmaHat = sigmaHat;
+    if (gamma <= 0) return sample;
+    const n = sample.length;
+    const noiseValues = this.noiseFor(noise, n);
+    const churned = this.scratch('churned', n);
+    const noiseScale = f(Math.sqrt(f(f(sigmaHat * sigmaHat) - f(sigma * sigma))));
+    for (let i = 0; i < n; i++) {
+      churned[i] = f(
+        (sample[i] as number) + f(f((noiseValues[i] as number) * sNoise) * noiseScale),
+      );
+    }
+    return churned;
+  }
+
   /** A reusable buffer of exactly `length` floats, kept per purpose so a step allocates nothing. */
   protected scratch(purpose: string, length: number): Float32Array {
     let buffer = this.scratchBuffers.get(purpose);

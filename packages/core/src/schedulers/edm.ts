@@ -181,26 +181,8 @@ export class EDMEulerScheduler extends BaseScheduler {
     const n = sample.length;
     const index = this.initStepIndex(timestep);
     const sigmas = this.sigmas as Float32Array;
-    const sigma = sigmas[index] as number;
-    const sChurn = options?.sChurn ?? 0;
-    const sTmin = options?.sTmin ?? 0;
-    const sTmax = options?.sTmax ?? Infinity;
-    const sNoise = options?.sNoise ?? 1;
-    const gamma =
-      sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / (sigmas.length - 1), Math.SQRT2 - 1) : 0;
-    const sigmaHat = f(sigma * (gamma + 1));
-    let current = sample;
-    if (gamma > 0) {
-      const noiseValues = this.noiseFor(noise, n);
-      const churned = this.scratch('churned', n);
-      const noiseScale = f(Math.sqrt(f(f(sigmaHat * sigmaHat) - f(sigma * sigma))));
-      for (let i = 0; i < n; i++) {
-        churned[i] = f(
-          (sample[i] as number) + f(f((noiseValues[i] as number) * sNoise) * noiseScale),
-        );
-      }
-      current = churned;
-    }
+    const current = this.churn(sample, sigmas, index, noise, options);
+    const sigmaHat = this.sigmaHat;
     const original = this.originalBuffer(out, n);
     edmDenoise(
       original,
