@@ -7,16 +7,10 @@ import { ExportError } from '../errors.js';
 import type { ModelManifest } from '@genviz/core';
 import type { Reporter } from '../reporter.js';
 import { MODEL_IDS, readHeldoutDigits, readModelManifest } from './assets.js';
-import {
-  SEEDS,
-  defaultDiffusionSettings,
-  evaluateClassifier,
-  evaluateDiffusion,
-  evaluateGan,
-  evaluateVae,
-  openJudge,
-} from './evaluators.js';
-import type { DiffusionSampling, EvaluationContext } from './evaluators.js';
+import { defaultDiffusionSettings, evaluateDiffusion } from './diffusion.js';
+import type { DiffusionSampling } from './diffusion.js';
+import { SEEDS, evaluateClassifier, evaluateGan, evaluateVae, openJudge } from './evaluators.js';
+import type { EvaluationContext } from './evaluators.js';
 import { TARGETS, formatReport, target } from './report.js';
 import type {
   ClassifierFigures,
