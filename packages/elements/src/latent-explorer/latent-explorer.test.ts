@@ -82,12 +82,15 @@ describe('<genviz-latent-explorer> map', () => {
     expect(events.at(-1)!.nearestClass).toBe(element.nearestClass);
     // The last image painted is the decoder's output at the final point.
     const expected = await runtime.vae.decode(Float32Array.of(element.x, element.y));
-    await vi.waitFor(() => {
-      const shown = pixels(part(element, 'decoded') as HTMLCanvasElement);
-      expect(shown).not.toEqual(before);
-      const worst = Math.max(...shown.map((value, i) => Math.abs(value - expected[i]! * 255)));
-      expect(worst).toBeLessThanOrEqual(2);
-    });
+    await vi.waitFor(
+      () => {
+        const shown = pixels(part(element, 'decoded') as HTMLCanvasElement);
+        expect(shown).not.toEqual(before);
+        const worst = Math.max(...shown.map((value, i) => Math.abs(value - expected[i]! * 255)));
+        expect(worst).toBeLessThanOrEqual(2);
+      },
+      { timeout: 10_000 },
+    );
   });
 
   test('the keyboard moves the handle and says where it is', async () => {
@@ -204,7 +207,10 @@ describe('<genviz-latent-explorer> views', () => {
           expect(part(element, 'reconstruction')!.nextElementSibling?.textContent).toMatch(/z = /),
         { timeout: 20_000 },
       );
-      await vi.waitFor(() => expect(element.shadowRoot!.textContent).toMatch(/reads as/));
+      // The reading waits on the classifier's first load, which a busy CI machine can take seconds over.
+      await vi.waitFor(() => expect(element.shadowRoot!.textContent).toMatch(/reads as/), {
+        timeout: 20_000,
+      });
       // Its code is among that class's held-out digits: the handle moved there says so.
       const go = [...part(element, 'reconstruction')!.parentElement!.querySelectorAll('button')].at(
         -1,
@@ -283,8 +289,9 @@ describe('<genviz-latent-explorer> views', () => {
       ...part(element, 'blur')!.querySelectorAll('[data-sharpness]'),
     ].map((node) => Number(node.getAttribute('data-sharpness')));
     expect(reconstructed!).toBeLessThan(real!);
-    await vi.waitFor(() =>
-      expect(part(element, 'strip')!.nextElementSibling!.textContent).toMatch(/of 16/),
+    await vi.waitFor(
+      () => expect(part(element, 'strip')!.nextElementSibling!.textContent).toMatch(/of 16/),
+      { timeout: 10_000 },
     );
   });
 
@@ -298,7 +305,9 @@ describe('<genviz-latent-explorer> views', () => {
     );
     await ready(element);
     await vi.waitFor(() => expect(element.flowSteps).toHaveLength(50), { timeout: 30_000 });
-    await vi.waitFor(() => expect(announcement(element)).toMatch(/flow is done: 256 points/));
+    await vi.waitFor(() => expect(announcement(element)).toMatch(/flow is done: 256 points/), {
+      timeout: 10_000,
+    });
     const { mean, labels: held } = await runtime.vae.heldOutLatents();
     const agreement = (xy: Float32Array) => {
       let agree = 0;
@@ -320,10 +329,12 @@ describe('<genviz-latent-explorer> views', () => {
     expect(last).toBeGreaterThan(0.7);
     expect(last).toBeGreaterThan(first + 0.2);
     // The followed point's code is decoded at the step shown.
-    await vi.waitFor(() =>
-      expect(pixels(part(element, 'followed') as HTMLCanvasElement).some((v) => v > 100)).toBe(
-        true,
-      ),
+    await vi.waitFor(
+      () =>
+        expect(pixels(part(element, 'followed') as HTMLCanvasElement).some((v) => v > 100)).toBe(
+          true,
+        ),
+      { timeout: 10_000 },
     );
   });
 });
