@@ -1,26 +1,4 @@
-import { cp } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { defaultClientConditions, defineConfig } from 'vite';
-import type { Plugin } from 'vite';
-
-/** Copies the default models next to the built site; src/main.ts points the runtime at them. */
-function defaultModels(): Plugin {
-  let outDir = 'dist';
-  return {
-    name: 'genviz-default-models',
-    apply: 'build',
-    configResolved(config) {
-      outDir = resolve(config.root, config.build.outDir);
-    },
-    async closeBundle() {
-      await cp(
-        resolve(import.meta.dirname, '../../packages/models/assets'),
-        resolve(outDir, 'models'),
-        { recursive: true },
-      );
-    },
-  };
-}
 
 // Cross-origin isolation (COOP/COEP) gives the page SharedArrayBuffer, so the runtime runs
 // onnxruntime-web's WASM with threads. An element cannot demand these headers of its host; the
@@ -37,5 +15,4 @@ export default defineConfig({
   resolve: { conditions: ['@genviz/source', ...defaultClientConditions] },
   optimizeDeps: { include: ['comlink', 'onnxruntime-web', 'onnxruntime-web/wasm'] },
   build: { target: 'es2022' },
-  plugins: [defaultModels()],
 });

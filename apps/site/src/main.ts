@@ -1,10 +1,7 @@
 import '@genviz/elements/define';
-import { configureRuntime } from '@genviz/runtime';
 import { setUpComparison } from './comparison.js';
 
-// The production build copies the default models to /models/ (see vite.config.ts).
-if (import.meta.env.PROD)
-  configureRuntime({ modelsBaseUrl: new URL('models/', document.baseURI).href });
-
+// No runtime configuration: the default models come through @genviz/models' asset table, which
+// the build emits beside the bundle, as it does for any user's Vite or webpack build.
 const comparison = document.querySelector<HTMLElement>('#compare');
 if (comparison) setUpComparison(comparison);

@@ -25,6 +25,11 @@ export interface ModelCallOptions {
   onProgress?: (progress: ModelProgress) => void;
 }
 
+export interface LoadOptions extends Omit<ModelCallOptions, 'model'> {
+  /** Only these of the model's networks (default: all); an unknown name is refused. */
+  networks?: readonly string[];
+}
+
 export interface SampleOptions extends ModelCallOptions {
   scheduler?: string;
   steps?: number;

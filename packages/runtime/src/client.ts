@@ -24,6 +24,7 @@ import type { WorkerApi } from './worker.js';
 export type {
   DataOptions,
   ForwardOptions,
+  LoadOptions,
   ModelCallOptions,
   ModelRef,
   ReadOptions,
@@ -33,6 +34,7 @@ export type {
 import type {
   DataOptions,
   ForwardOptions,
+  LoadOptions,
   ModelCallOptions,
   ModelRef,
   ReadOptions,
@@ -291,11 +293,16 @@ export class GenvizRuntime {
   /**
    * Starts the worker, compiles the WASM runtime, downloads, verifies and opens the model and
    * warms each of its sessions with one run. Call it ahead of need (an element connecting or
-   * scrolling near view); it returns the device choice and why.
+   * scrolling near view); it returns the device choice and why. `networks` loads only those
+   * (an explorer's decoder before its encoder is wanted): the others open on their first run.
    */
-  load(model: ModelRef, options: Omit<ModelCallOptions, 'model'> = {}): Promise<LoadedModel> {
+  load(model: ModelRef, options: LoadOptions = {}): Promise<LoadedModel> {
     return this.#call(options.signal, (api, callId) =>
-      api.load(this.#callOptions({ ...options, model }, model, callId), progressProxy(options)),
+      api.load(
+        this.#callOptions({ ...options, model }, model, callId),
+        progressProxy(options),
+        options.networks,
+      ),
     );
   }
 

@@ -2,6 +2,7 @@ export { GenvizRuntime, configureRuntime } from './client.js';
 export type {
   DataOptions,
   ForwardOptions,
+  LoadOptions,
   ModelCallOptions,
   ModelRef,
   ReadOptions,

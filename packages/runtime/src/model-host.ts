@@ -205,12 +205,32 @@ export class ModelHost {
     }
   }
 
-  /** Fetches, verifies and opens a model's sessions, and warms each with one run. */
-  async load(options: CallOptions, onProgress?: ProgressCallback): Promise<LoadedModel> {
+  /**
+   * Fetches, verifies and opens a model's sessions, and warms each with one run: every network,
+   * or only `networks` (the others open on their first run, as snapshots do).
+   */
+  async load(
+    options: CallOptions,
+    onProgress?: ProgressCallback,
+    networks?: readonly string[],
+  ): Promise<LoadedModel> {
     const manifest = await this.manifest(options.manifestUrl);
+    const names = Object.keys(manifest.networks);
+    const unknown = networks?.filter((network) => !names.includes(network)) ?? [];
+    if (unknown.length > 0 || networks?.length === 0) {
+      const asked =
+        unknown.length > 0
+          ? `has no ${unknown.join(' or ')} network`
+          : 'was asked to load no network';
+      throw new GenvizError(
+        'invalid-argument',
+        `The model ${manifest.id} ${asked}; its networks are ${names.join(', ')}.`,
+        { detail: 'networks' },
+      );
+    }
     let loaded: LoadedModel | undefined;
     const timings: NonNullable<LoadedModel['timings']> = {};
-    for (const network of Object.keys(manifest.networks)) {
+    for (const network of networks ?? names) {
       const { pooled, loaded: result } = await this.session(
         options,
         network,

@@ -71,8 +71,12 @@ export class WorkerApi {
     return destroyGpuDevice();
   }
 
-  load(options: CallOptions, onProgress?: ProgressCallback): Promise<LoadedModel> {
-    return this.#host.load(options, onProgress);
+  load(
+    options: CallOptions,
+    onProgress?: ProgressCallback,
+    networks?: readonly string[],
+  ): Promise<LoadedModel> {
+    return this.#host.load(options, onProgress, networks);
   }
 
   async classify(

@@ -516,6 +516,30 @@ describe('long runs, errors and the worker', () => {
     }
   });
 
+  test('load with networks opens only those; the others open on their first run', async () => {
+    const own = new GenvizRuntime();
+    try {
+      const before = (await own.stats()).sessionsCreated;
+      const loaded = await own.load('mnist-vae', { networks: ['decoder'] });
+      expect(Object.keys(loaded.timings!)).toEqual(['decoder']);
+      expect((await own.stats()).sessionsCreated - before).toBe(1);
+      await own.vae.decode(new Float32Array(2));
+      expect((await own.stats()).sessionsCreated - before).toBe(1);
+      // The encoder was not opened: its first run opens the second session.
+      await own.vae.encode(new Float32Array(784));
+      expect((await own.stats()).sessionsCreated - before).toBe(2);
+      const refused = await expectCode(
+        own.load('mnist-vae', { networks: ['decoder', 'unet'] }),
+        'invalid-argument',
+      );
+      expect(refused.message).toBe(
+        'The model mnist-vae has no unet network; its networks are encoder, decoder.',
+      );
+    } finally {
+      own.terminate();
+    }
+  });
+
   test('a worker killed mid-run fails that call and is restarted on the next', async () => {
     const own = new GenvizRuntime();
     const run = own.diffusion.sample({

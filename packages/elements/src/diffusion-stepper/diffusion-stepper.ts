@@ -7,6 +7,8 @@ import { renderChoice } from '../kit/choice.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
 import { digitConverter, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
+import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
+import type { LoadingMode } from '../kit/viewport-controller.js';
 import { diffusionStepperStyles } from './diffusion-stepper.styles.js';
 import type { DigitReading } from './events.js';
 import { ForwardProcess } from './forward-process.js';
@@ -148,10 +150,17 @@ export class GenvizDiffusionStepper extends LitElement {
   @property({ converter: numberConverter, attribute: 'race-steps' }) raceSteps = 1000;
   /** Start sampling when shown in reverse mode (never when the reader prefers reduced motion). */
   @property({ type: Boolean }) autoplay = false;
+  /**
+   * `lazy`: fetch the models and start only when the element comes near the viewport, as
+   * `<img loading="lazy">` does (for elements below the fold). `eager` (the default): at once.
+   */
+  @property({ converter: { fromAttribute: loadingMode } })
+  loading: LoadingMode = 'eager';
   /** The runtime to use; by default the page's shared one (one worker for every element). */
   @property({ attribute: false }) runtime: GenvizRuntime | undefined;
 
   readonly #feedback = new FeedbackController(this, TAG);
+  readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #model = new ModelController(this, {
     model: () => this.#activeModel(),
     device: () => this.device,
@@ -349,7 +358,7 @@ export class GenvizDiffusionStepper extends LitElement {
       if (this.#forward.run.status !== 'initial') this.#forward.run.reset();
     }
     this.#validate();
-    if (isServer || !this.isConnected) return;
+    if (isServer || !this.isConnected || !this.#viewport.reached) return;
     // Work starts when its view is shown: the forward process needs only the schedule, the
     // reverse process and the race need the model.
     const valid = this.#feedback.valid;

@@ -6,6 +6,8 @@ import { property } from 'lit/decorators.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
 import { digitConverter, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
+import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
+import type { LoadingMode } from '../kit/viewport-controller.js';
 import { CollapseView } from './collapse-view.js';
 import type { DiversityMeter } from './collapse-view.js';
 import { renderControls, renderModes } from './controls.js';
@@ -136,10 +138,17 @@ export class GenvizGanDuel extends LitElement {
   @property({ reflect: true }) mode: GanDuelMode = 'duel';
   /** The digit asked of the healthy generator's digit code, 0-9, or `none` (any digit). */
   @property({ converter: digitConverter }) digit: number | null = null;
+  /**
+   * `lazy`: fetch the models and start only when the element comes near the viewport, as
+   * `<img loading="lazy">` does (for elements below the fold). `eager` (the default): at once.
+   */
+  @property({ converter: { fromAttribute: loadingMode } })
+  loading: LoadingMode = 'eager';
   /** The runtime to use; by default the page's shared one (one worker for every element). */
   @property({ attribute: false }) runtime: GenvizRuntime | undefined;
 
   readonly #feedback = new FeedbackController(this, TAG);
+  readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #healthy = this.#ganController(() => this.model, 'the GAN');
   readonly #collapsed = this.#ganController(() => this.collapsedModel, 'the collapsed GAN');
   readonly #classifier = new ModelController(this, {
@@ -171,6 +180,10 @@ export class GenvizGanDuel extends LitElement {
       runtime: () => this.#runtime(),
       task: 'gan',
       label,
+      // The history and the diversity meters need only generators; the discriminator opens
+      // when a verdict is first asked for.
+      networks: () =>
+        this.mode === 'history' || this.mode === 'collapse' ? ['generator'] : undefined,
       onError: this.#feedback.report,
     });
   }
@@ -279,7 +292,7 @@ export class GenvizGanDuel extends LitElement {
     if (changed.has('classifier') || deviceChanged) this.#classifier.reset();
     if (changed.has('mode') && this.mode !== 'history') this.#history.pause();
     this.#validate();
-    if (isServer || !this.isConnected || !this.#feedback.valid) return;
+    if (isServer || !this.isConnected || !this.#feedback.valid || !this.#viewport.reached) return;
     if (ROUND_MODES.includes(this.mode)) this.#round.update();
     if (this.mode === 'history') this.#history.update();
     if (this.mode === 'collapse') this.#collapse.update();

@@ -21,6 +21,11 @@ export interface ModelControllerOptions {
   readonly runtime: () => GenvizRuntime;
   /** The task the element needs: a manifest of another task is refused by name when it loads. */
   readonly task?: ManifestTask;
+  /**
+   * The networks to load up front (default: all). The others open on their first run, so a
+   * view that never needs one (an explorer's encoder before the reader draws) never fetches it.
+   */
+  readonly networks?: () => readonly string[] | undefined;
   /** What the loading line calls the model ("the model", "the generator"). */
   readonly label?: string;
   readonly onError?: (error: unknown) => void;
@@ -105,6 +110,7 @@ export class ModelController {
     try {
       const loaded = await this.#options.runtime().load(model, {
         device: this.#options.device(),
+        networks: this.#options.networks?.(),
         signal,
         onProgress: (progress) => {
           this.#progress = progress;

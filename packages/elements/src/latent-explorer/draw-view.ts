@@ -32,6 +32,8 @@ export class DrawView {
   readonly run: RunController<EncodedDrawing | undefined>;
   readonly #host: GenvizLatentExplorer;
   readonly #services: ExplorerServices;
+  /** The models whose encoder and classifier were asked to open ahead of the first stroke. */
+  #prepared = '';
 
   constructor(host: GenvizLatentExplorer, services: ExplorerServices) {
     this.#host = host;
@@ -50,6 +52,21 @@ export class DrawView {
 
   reset(): void {
     this.run.reset();
+  }
+
+  /**
+   * Opens the encoder and the classifier when the view is shown, so that the first stroke is
+   * not the one that waits for them (the map loads only the decoder). A failure here is not
+   * reported: the stroke's own call meets it and says so.
+   */
+  prepare(): void {
+    const { model, device, classifier } = this.#host;
+    const key = `${model} ${classifier} ${device ?? ''}`;
+    if (this.#prepared === key) return;
+    this.#prepared = key;
+    const runtime = this.#services.runtime();
+    void runtime.load(model, { device, networks: ['encoder'] }).catch(() => undefined);
+    void runtime.load(classifier, { device }).catch(() => undefined);
   }
 
   markers(): LatentMarker[] {

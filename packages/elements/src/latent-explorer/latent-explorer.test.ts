@@ -138,6 +138,48 @@ describe('<genviz-latent-explorer> map', () => {
   });
 });
 
+describe('<genviz-latent-explorer> loading', () => {
+  test('loading="lazy" opens nothing until it nears the viewport, then only the decoder; drawing opens the encoder', async () => {
+    // Its own runtime, so that its worker's session count is this element's alone.
+    const own = new GenvizRuntime({ device: 'wasm' });
+    try {
+      const element = await mount(
+        html`<div style="block-size: 6000px"></div>
+          <genviz-latent-explorer loading="lazy" .runtime=${own}></genviz-latent-explorer>`,
+      );
+      expect(element.loading).toBe('lazy');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(element.decoded).toBeUndefined();
+      expect(element.nearestClass).toBeNull();
+      expect((await own.stats()).sessionsCreated).toBe(0);
+      element.scrollIntoView();
+      await ready(element);
+      expect((await own.stats()).sessionsCreated).toBe(1);
+      element.view = 'draw';
+      await vi.waitFor(async () => expect((await own.stats()).sessionsCreated).toBe(3), {
+        timeout: 20_000,
+      });
+    } finally {
+      own.terminate();
+    }
+  });
+
+  test('an eager element (the default) loads at once, wherever it is on the page', async () => {
+    const own = new GenvizRuntime({ device: 'wasm' });
+    try {
+      const element = await mount(
+        html`<div style="block-size: 6000px"></div>
+          <genviz-latent-explorer loading="soon" .runtime=${own}></genviz-latent-explorer>`,
+      );
+      // As for <img loading>, a value other than "lazy" means eager.
+      expect(element.loading).toBe('eager');
+      await ready(element);
+    } finally {
+      own.terminate();
+    }
+  });
+});
+
 describe('<genviz-latent-explorer> views', () => {
   test('the grid is the decoder at each cell, decoded in one call', async () => {
     const element = await mount(

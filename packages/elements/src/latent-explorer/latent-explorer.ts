@@ -12,6 +12,8 @@ import { FeedbackController } from '../kit/feedback-controller.js';
 import { emit, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
 import { RunController } from '../kit/run-controller.js';
+import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
+import type { LoadingMode } from '../kit/viewport-controller.js';
 import '../latent-pad/define.js';
 import type { GenvizPointHoverEvent, LatentMarker } from '../latent-pad/latent-pad.js';
 import { DrawView } from './draw-view.js';
@@ -118,15 +120,24 @@ export class GenvizLatentExplorer extends LitElement {
   @property() interpolation: 'linear' | 'spherical' = 'linear';
   /** The 2-D denoiser of the flow view: a default model id or a diffusion manifest URL over this VAE's latents. */
   @property({ attribute: 'flow-model' }) flowModel = 'mnist-vae-flow';
+  /**
+   * `lazy`: fetch the models and decode only when the element comes near the viewport, as
+   * `<img loading="lazy">` does (for elements below the fold). `eager` (the default): at once.
+   */
+  @property({ converter: { fromAttribute: loadingMode } })
+  loading: LoadingMode = 'eager';
   /** The runtime to use; by default the page's shared one. */
   @property({ attribute: false }) runtime: GenvizRuntime | undefined;
 
   readonly #feedback = new FeedbackController(this, TAG);
+  readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #model = new ModelController(this, {
     model: () => this.model,
     device: () => this.device,
     runtime: () => this.#runtime(),
     task: 'vae',
+    // The map needs only the decoder; the encoder opens when the reader draws.
+    networks: () => ['decoder'],
     onError: this.#feedback.report,
   });
   /** The held-out digits and their codes: the map's dots and the hover images. */
@@ -191,12 +202,13 @@ export class GenvizLatentExplorer extends LitElement {
     if (changed.has('seed')) this.#sample.reset();
     if (changed.has('seed') || changed.has('flowModel') || changed.has('model')) this.#flow.reset();
     this.#feedback.setProblems(explorerProblems(this));
-    if (isServer || !this.isConnected || !this.#feedback.valid) return;
+    if (isServer || !this.isConnected || !this.#feedback.valid || !this.#viewport.reached) return;
     if (this.#model.idle) void this.#model.ensure().catch(() => undefined);
     if (this.#data.status === 'initial') void this.#data.run((signal) => this.#loadData(signal));
     // Moves made here already asked for their image; a property set by the page has not.
     const [x, y] = this.#requested;
     if (changed.has('model') || this.x !== x || this.y !== y) this.#request(performance.now());
+    if (this.view === 'draw') this.#draw.prepare();
     if (this.view === 'grid') this.#grid.start();
     if (this.view === 'interpolate') this.#interpolate.start();
     if (this.view === 'sample') this.#sample.start();
