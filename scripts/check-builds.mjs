@@ -4,7 +4,7 @@
 // The dev-server tests cannot catch a bundling mistake (a worker inlined as an asset, a wasm file
 // left out), and that is what broke once. Run after `turbo run build`; part of `npm test`.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { chromium } from 'playwright';
@@ -182,6 +182,77 @@ const checks = [
   },
 ];
 
+/**
+ * The site's reference table shows `genviz-export evaluate` figures kept in the repository; they
+ * must describe the models the site ships, file for file.
+ */
+async function staleReferenceFigures() {
+  const reference = JSON.parse(
+    await readFile(join(root, 'apps/site/src/reference-figures.json'), 'utf8'),
+  );
+  const stale = [];
+  for (const [id, files] of Object.entries(reference.files)) {
+    const manifest = JSON.parse(
+      await readFile(join(root, 'packages/models/assets', id, 'manifest.json'), 'utf8'),
+    );
+    const shipped = new Map(
+      Object.values(manifest.networks).flatMap((network) =>
+        network.variants.map((variant) => [variant.file, variant.sha256]),
+      ),
+    );
+    for (const [file, sha256] of Object.entries(files))
+      if (shipped.get(file) !== sha256) stale.push(`${id}/${file}`);
+  }
+  return stale;
+}
+
+/**
+ * Presses the comparison table's button on the built site and waits for every family's row:
+ * figures the classifier measured in this browser, in the ranges the models' own evaluation
+ * gives them.
+ */
+async function measureComparison(browser, origin) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  try {
+    await page.goto(`${origin}/`);
+    const referenceRows = await page.locator('tbody[data-reference] tr').count();
+    if (referenceRows < 4) problems.push(`the reference table has ${referenceRows} rows`);
+    const rows = page.evaluate(
+      () =>
+        new Promise((resolve) =>
+          globalThis.document.addEventListener('genviz-comparison', (event) => resolve(event.detail), {
+            once: true,
+          }),
+        ),
+    );
+    await page.locator('button[data-measure]').click();
+    const measured = await Promise.race([
+      rows,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('no figures after 5 minutes')), 300_000),
+      ),
+    ]);
+    const byFamily = Object.fromEntries(measured.map((row) => [row.family, row]));
+    const expect = (ok, what) => ok || problems.push(what);
+    expect(measured.length === 4, `${measured.length} rows, expected 4`);
+    expect(byFamily.GAN?.confident > 0.8, `GAN quality ${byFamily.GAN?.confident}`);
+    expect(byFamily.GAN?.entropyBits > 3, `GAN diversity ${byFamily.GAN?.entropyBits} bits`);
+    expect(byFamily.VAE?.entropyBits < byFamily.GAN?.entropyBits, 'the VAE as diverse as the GAN');
+    for (const family of ['Diffusion', 'Latent diffusion'])
+      expect(
+        byFamily[family]?.askedDigit >= 0.9,
+        `${family} drew the asked digit ${byFamily[family]?.askedDigit}`,
+      );
+    const cells = await page.locator('tbody[data-measured] tr').count();
+    expect(cells === 4, `the measured table shows ${cells} rows`);
+    return { measured, problems };
+  } finally {
+    await page.close();
+  }
+}
+
 const browser = await chromium.launch({
   executablePath: chromiumPath,
   args: [
@@ -238,6 +309,36 @@ try {
     } catch (error) {
       failures += 1;
       console.error(`  ✗ ${check.name}: ${error.message.split('\n')[0]}`);
+    } finally {
+      server.close();
+    }
+  }
+  {
+    const stale = await staleReferenceFigures();
+    if (stale.length > 0) {
+      failures += 1;
+      console.error(
+        `  ✗ apps/site/src/reference-figures.json describes other files than the models shipped: ${stale.join(', ')}; regenerate it (apps/site/README.md)`,
+      );
+    }
+    const { server, origin } = await serve(join(root, 'apps/site/dist'));
+    try {
+      const { measured, problems } = await measureComparison(browser, origin);
+      if (problems.length > 0) {
+        failures += 1;
+        console.error(`  ✗ site comparison table: ${problems.join('; ')}`);
+      } else {
+        const summary = measured
+          .map(
+            (row) =>
+              `${row.family} ${(row.confident * 100).toFixed(0)}% / ${row.entropyBits.toFixed(2)} bits / ${row.msPerImage.toFixed(1)} ms`,
+          )
+          .join(', ');
+        console.log(`  ✓ site comparison table, measured in Chromium: ${summary}`);
+      }
+    } catch (error) {
+      failures += 1;
+      console.error(`  ✗ site comparison table: ${error.message.split('\n')[0]}`);
     } finally {
       server.close();
     }

@@ -1,6 +1,7 @@
 import { NormalGenerator } from '@genviz/core';
 import { GenvizRuntime } from '@genviz/runtime';
 import type { DigitReading } from '@genviz/runtime';
+import reference from './reference-figures.json' with { type: 'json' };
 
 /**
  * The article's closing table, measured in the reader's own browser: each family's images are
@@ -44,6 +45,8 @@ const digitsInTurn = (count: number) => Array.from({ length: count }, (_, i) => 
 
 async function measureVae(runtime: GenvizRuntime, count: number): Promise<Figures> {
   const latents = new NormalGenerator(1).fill(new Float32Array(count * 2));
+  // Time per image, not the first download: the network is opened before the clock starts.
+  await runtime.load('mnist-vae', { networks: ['decoder'] });
   const started = performance.now();
   const images = await runtime.vae.decode(latents);
   const msPerImage = (performance.now() - started) / count;
@@ -68,6 +71,7 @@ async function measureGan(runtime: GenvizRuntime, count: number): Promise<Figure
     for (let k = 0; k < 10; k++) max = Math.max(max, latents[n * size + k]!);
     latents[n * size + asked[n]!] = max + 0.5;
   }
+  await runtime.load('mnist-dcgan', { networks: ['generator'] });
   const started = performance.now();
   const images = await runtime.gan.generate(latents);
   const msPerImage = (performance.now() - started) / count;
@@ -88,6 +92,7 @@ async function measureDiffusion(
   count: number,
 ): Promise<Figures> {
   const asked = digitsInTurn(count);
+  await runtime.load(model);
   const started = performance.now();
   const result = await runtime.diffusion.sample({
     model,
@@ -103,6 +108,36 @@ async function measureDiffusion(
     ? await runtime.classifier.read(result.image)
     : await runtime.classifier.read(result.sample, { range: 'minus-one-to-one' });
   return { family, model, images: count, ...summarise(readings, asked), msPerImage };
+}
+
+/** What the reference table reads of `genviz-export evaluate --json` (reference-figures.json). */
+interface ReferenceRow {
+  family: string;
+  model: string;
+  method: string;
+  samples: number;
+  confidentShare: number;
+  classEntropyBits: number;
+  askedDigitAccuracy?: number;
+  msPerImage: number;
+}
+
+/** The export tool's figures for the same models, on many more samples, for reference. */
+function referenceFigures(): Figures[] {
+  return (reference.comparison as ReferenceRow[]).map((row) => ({
+    family:
+      row.family !== 'diffusion'
+        ? row.family
+        : row.method.startsWith('latent')
+          ? 'Latent diffusion'
+          : 'Diffusion',
+    model: `${row.model}, ${row.method}`,
+    images: row.samples,
+    confident: row.confidentShare,
+    entropyBits: row.classEntropyBits,
+    askedDigit: row.askedDigitAccuracy,
+    msPerImage: row.msPerImage,
+  }));
 }
 
 const percent = (value: number | undefined) =>
@@ -133,6 +168,11 @@ export function setUpComparison(root: HTMLElement): void {
   const button = root.querySelector<HTMLButtonElement>('button[data-measure]');
   const body = root.querySelector<HTMLTableSectionElement>('tbody[data-measured]');
   const status = root.querySelector<HTMLElement>('[data-status]');
+  const referenceBody = root.querySelector<HTMLTableSectionElement>('tbody[data-reference]');
+  if (referenceBody) render(referenceBody, referenceFigures());
+  const provenance = root.querySelector<HTMLElement>('[data-reference-source]');
+  if (provenance)
+    provenance.textContent = `${reference.samples} samples per model, ${reference.runtime}`;
   if (!button || !body || !status) return;
   button.addEventListener('click', () => void measureAll());
   const measureAll = async () => {

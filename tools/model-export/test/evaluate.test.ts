@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { ModelManifest } from '@genviz/core';
 import { EVALUATED_MODELS, evaluateCommand } from '../src/evaluate/command.js';
 import type { EvaluationReport } from '../src/evaluate/command.js';
 import {
@@ -125,6 +126,17 @@ describe.skipIf(!assetsPresent)(`evaluate on ${assetsDir}`, () => {
         ? ['mnist-ldm latent DDIM-10 g=3, digits 0-9', 'mnist-ldm latent DDIM-10 null label']
         : []),
     ]);
+    // The files judged, by sha256, so a kept copy of the figures can be checked against them.
+    const dcgan = JSON.parse(
+      await readFile(join(assetsDir, 'mnist-dcgan', 'manifest.json'), 'utf8'),
+    ) as ModelManifest;
+    const discriminator = dcgan.networks['discriminator']!.variants.find(
+      (v) => v.dtype === 'fp32',
+    )!;
+    expect(report.files['mnist-dcgan']![discriminator.file]).toBe(discriminator.sha256);
+    expect(Object.keys(report.files['mnist-dcgan']!).every((file) => !file.includes('_'))).toBe(
+      true,
+    );
     for (const row of report.comparison) {
       expect(text).toContain(row.method);
       expect(row.samples).toBe(20);

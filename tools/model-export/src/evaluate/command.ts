@@ -252,8 +252,27 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
     comparison,
     targets,
     skipped,
+    files: evaluatedFiles(manifests, options.dtypes),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The sha256 of every network file of the dtypes evaluated, by model id and file name. */
+function evaluatedFiles(
+  manifests: ReadonlyMap<string, ModelManifest>,
+  dtypes: readonly ModelDtype[],
+): Record<string, Record<string, string>> {
+  const files: Record<string, Record<string, string>> = {};
+  for (const [id, manifest] of manifests) {
+    files[id] = Object.fromEntries(
+      Object.values(manifest.networks).flatMap((network) =>
+        network.variants
+          .filter((variant) => dtypes.includes(variant.dtype))
+          .map((variant) => [variant.file, variant.sha256]),
+      ),
+    );
+  }
+  return files;
 }
 
 function parseDtypeOption(value: unknown): ModelDtype[] {
@@ -317,7 +336,13 @@ export async function evaluateCommand(
     await writeAtomically(resolve(jsonPath), (temp) =>
       writeFile(
         temp,
-        `${JSON.stringify(report, (_, value: unknown) => (typeof value === 'number' && Number.isNaN(value) ? null : value), 1)}\n`,
+        `${JSON.stringify(
+          // The assets folder as given (relative to where the command ran), so that a copy of
+          // the figures kept in a repository does not carry one machine's absolute path.
+          { ...report, assets },
+          (_, value: unknown) => (typeof value === 'number' && Number.isNaN(value) ? null : value),
+          1,
+        )}\n`,
       ),
     );
     reporter.detail(`figures written to ${jsonPath}`);

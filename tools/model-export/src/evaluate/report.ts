@@ -88,6 +88,11 @@ export interface EvaluationReport {
   readonly targets: readonly TargetRow[];
   /** Models or variants not evaluated, and why. */
   readonly skipped: readonly string[];
+  /**
+   * The files judged: model id -> file -> sha256. A copy of the figures kept elsewhere (the
+   * site's reference table) is checked against the models it describes through these.
+   */
+  readonly files: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly seconds: number;
 }
 
