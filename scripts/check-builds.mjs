@@ -222,9 +222,13 @@ async function measureComparison(browser, origin) {
     const rows = page.evaluate(
       () =>
         new Promise((resolve) =>
-          globalThis.document.addEventListener('genviz-comparison', (event) => resolve(event.detail), {
-            once: true,
-          }),
+          globalThis.document.addEventListener(
+            'genviz-comparison',
+            (event) => resolve(event.detail),
+            {
+              once: true,
+            },
+          ),
         ),
     );
     await page.locator('button[data-measure]').click();
