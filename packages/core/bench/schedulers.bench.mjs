@@ -2,6 +2,10 @@
 // throughput. Prints a table to stdout; no pass/fail.
 import { NormalGenerator, TorchGenerator, createScheduler } from '../dist/index.js';
 
+// The DPM-Solver SDE row with noise_sampler_seed draws diffusers' noise from the Brownian tree
+// (BrownianTree: a torch generator seeded per tree node) instead of the caller's generator.
+const BROWNIAN_TREE_ROW = 'dpmsolver-sde (Brownian tree)';
+
 const NAMES = [
   'ddpm',
   'ddim',
@@ -12,6 +16,7 @@ const NAMES = [
   'dpmsolver-singlestep',
   'dpmsolver-inverse',
   'dpmsolver-sde',
+  BROWNIAN_TREE_ROW,
   'heun',
   'kdpm2',
   'kdpm2-ancestral',
@@ -31,8 +36,11 @@ const SHAPES = [
 ];
 const STEPS = 50;
 
-function benchScheduler(name, size) {
-  const scheduler = createScheduler({ clip_sample: false }, { name });
+function benchScheduler(label, size) {
+  const tree = label === BROWNIAN_TREE_ROW;
+  const name = tree ? 'dpmsolver-sde' : label;
+  const config = tree ? { noise_sampler_seed: 0 } : { clip_sample: false };
+  const scheduler = createScheduler(config, { name });
   const rng = new NormalGenerator(1);
   const sample = new Float32Array(size);
   const modelOutput = rng.fill(new Float32Array(size));
@@ -46,7 +54,7 @@ function benchScheduler(name, size) {
     const start = performance.now();
     for (const t of scheduler.timesteps) {
       scheduler.scaleModelInput(modelInput, sample, t);
-      scheduler.step(modelOutput, t, sample, out, rng);
+      scheduler.step(modelOutput, t, sample, out, tree ? undefined : rng);
     }
     return performance.now() - start;
   };

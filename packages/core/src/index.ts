@@ -2,6 +2,7 @@ export { SchedulerConfigError } from './errors.js';
 export type { SchedulerConfigJson } from './config.js';
 export { parseSchedulerConfig } from './config.js';
 export { TorchGenerator } from './torch-rng.js';
+export { BrownianTree } from './brownian-tree.js';
 export { NormalGenerator } from './rng.js';
 export type { NoiseSource } from './rng.js';
 export {

@@ -34,6 +34,14 @@ export class TorchGenerator implements NoiseSource {
 
   /** @param seed an integer in [0, 2^32) (torch.manual_seed takes the low 32 bits for MT19937). */
   constructor(seed: number) {
+    this.manualSeed(seed);
+  }
+
+  /**
+   * Restarts the stream as `generator.manual_seed(seed)` does, without allocating (torchsde seeds a
+   * fresh generator for every node of its Brownian tree).
+   */
+  manualSeed(seed: number): this {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new RangeError(`TorchGenerator seed must be an integer in [0, 2^32), got ${seed}`);
     }
@@ -43,6 +51,9 @@ export class TorchGenerator implements NoiseSource {
       const previous = state[i - 1] as number;
       state[i] = (Math.imul(1812433253, previous ^ (previous >>> 30)) + i) >>> 0;
     }
+    this.index = MT_N;
+    this.cachedNormal = null;
+    return this;
   }
 
   /** The next 32-bit output of MT19937 (torch's `random()`). */

@@ -1,3 +1,5 @@
+import { BrownianTree } from '../brownian-tree.js';
+import { readOptionalNumber } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
@@ -13,22 +15,29 @@ const f = Math.fround;
  * each step evaluates the model at sigma and at the midpoint in log-sigma, and both halves add
  * noise scaled by sigma_up. Config keys: the schedule keys (defaults beta 0.00085-0.012 linear),
  * prediction_type ('epsilon' | 'v_prediction'), use_karras_sigmas, timestep_spacing, steps_offset;
- * noise_sampler_seed is read and ignored (see below). `timesteps` interleaves the midpoints
- * (2N - 1 evaluations for N steps).
+ * noise_sampler_seed (below). `timesteps` interleaves the midpoints (2N - 1 evaluations for N
+ * steps).
  *
- * Noise: diffusers draws it from torchsde's Brownian tree (BrownianTreeNoiseSampler seeded with
- * noise_sampler_seed): each half-step takes the normalised Brownian increment between its two
- * sigmas. Here every step but the last takes `noise` as that increment (a Float32Array or a
- * NoiseSource of standard normals): pass the tree's values to reproduce diffusers exactly. With
- * independent normals (a NoiseGenerator) the two halves of a step get independent noise, where
- * the tree's increments over [sigma, midpoint] and [sigma, next sigma] overlap and correlate
- * (correlation ~ 0.7); the sampler stays a valid SDE solver, but not diffusers' numbers.
+ * Noise: diffusers draws it from torchsde's Brownian tree over [smallest sigma, largest sigma]
+ * (BrownianTreeNoiseSampler): each half-step takes the Brownian increment between its two sigmas,
+ * divided by the square root of their distance. With `noise_sampler_seed` set, a step called
+ * without noise draws from the same tree here (`BrownianTree`, torchsde's numbers in float32), so a
+ * run reproduces diffusers' CPU numbers. Noise passed to `step` takes precedence: a Float32Array
+ * or NoiseSource of standard normals used as that normalised increment. Independent normals (a
+ * NormalGenerator) give the two halves of a step independent noise, where the tree's increments
+ * over [sigma, midpoint] and [sigma, next sigma] overlap and correlate (~0.7): still a valid SDE
+ * sampler, not diffusers' numbers. Without a seed and without noise a stochastic step throws
+ * (diffusers would pick a random seed; nothing here reads a global RNG).
  */
 export class DPMSolverSDEScheduler extends SigmaScheduler {
   readonly className = 'DPMSolverSDEScheduler';
   override readonly order: number = 2;
+  /** diffusers' `noise_sampler_seed` (torchsde's entropy), or null for caller-supplied noise. */
+  readonly noiseSamplerSeed: number | null;
   private firstOrder = true;
   private midpointSigma = 0;
+  /** Built at the first stochastic step, as diffusers builds its noise sampler; reset by setTimesteps. */
+  private brownianTree: BrownianTree | null = null;
 
   constructor(json: SchedulerConfigJson = {}) {
     super(json, HEUN_DEFAULTS);
@@ -38,6 +47,14 @@ export class DPMSolverSDEScheduler extends SigmaScheduler {
         "'sample' is not supported by DPMSolverSDEScheduler",
       );
     }
+    const seed = readOptionalNumber(json, 'noise_sampler_seed');
+    if (seed !== null && (!Number.isSafeInteger(seed) || seed < 0)) {
+      throw new SchedulerConfigError(
+        'noise_sampler_seed',
+        `expected a non-negative integer below 2^53, got ${seed}`,
+      );
+    }
+    this.noiseSamplerSeed = seed;
   }
 
   override modelEvaluations(numInferenceSteps: number): number {
@@ -70,6 +87,7 @@ export class DPMSolverSDEScheduler extends SigmaScheduler {
     this.installTimesteps(all, layout);
     this.numInferenceSteps = n;
     this.firstOrder = true;
+    this.brownianTree = null;
   }
 
   override scaleModelInput(
@@ -126,7 +144,10 @@ export class DPMSolverSDEScheduler extends SigmaScheduler {
       const sampleScale = f(f(Math.exp(-ancestralT)) / sigmaFrom);
       const originalScale = f(Math.expm1(f(t - ancestralT)));
       const sNoise = options?.sNoise ?? 1;
-      const noiseValues = this.noiseFor(noise, n);
+      const noiseValues =
+        noise === undefined && this.noiseSamplerSeed !== null
+          ? this.treeNoise(sigmaFrom, sigmaTo, n)
+          : this.noiseFor(noise, n);
       for (let i = 0; i < n; i++) {
         const x = start[i] as number;
         const moved = f(f(sampleScale * x) - f(originalScale * (original[i] as number)));
@@ -143,5 +164,31 @@ export class DPMSolverSDEScheduler extends SigmaScheduler {
     }
     this.currentStepIndex = index + 1;
     return out;
+  }
+
+  /**
+   * diffusers' BrownianTreeNoiseSampler(sigma_from, sigma_to): the tree's increment from the
+   * larger sigma to the smaller, negated (sigma falls as the loop runs), over sqrt(|distance|).
+   */
+  private treeNoise(sigmaFrom: number, sigmaTo: number, n: number): Float32Array {
+    let tree = this.brownianTree;
+    if (tree === null || tree.size !== n) {
+      let smallest = Infinity;
+      let largest = -Infinity;
+      for (const sigma of this.currentSigmas) {
+        if (sigma > 0) smallest = Math.min(smallest, sigma);
+        largest = Math.max(largest, sigma);
+      }
+      tree = new BrownianTree(smallest, largest, n, this.noiseSamplerSeed as number);
+      this.brownianTree = tree;
+    }
+    const buffer = this.scratch('noise', n);
+    const low = Math.min(sigmaFrom, sigmaTo);
+    const high = Math.max(sigmaFrom, sigmaTo);
+    tree.increment(low, high, buffer);
+    const sign = sigmaFrom > sigmaTo ? -1 : 1;
+    const scale = f(Math.sqrt(f(Math.abs(f(sigmaTo - sigmaFrom)))));
+    for (let i = 0; i < n; i++) buffer[i] = f((sign * (buffer[i] as number)) / scale);
+    return buffer;
   }
 }
