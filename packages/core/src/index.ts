@@ -44,8 +44,8 @@ export {
   EulerAncestralDiscreteScheduler,
   EulerDiscreteScheduler,
   HeunDiscreteScheduler,
-  LMSDiscreteScheduler,
 } from './schedulers/sigma-schedulers.js';
+export { LMSDiscreteScheduler } from './schedulers/lms.js';
 export { DPMSolverMultistepScheduler } from './schedulers/dpm-solver.js';
 export { LCMScheduler } from './schedulers/lcm.js';
 export { PNDMScheduler } from './schedulers/pndm.js';

@@ -11,8 +11,8 @@ import {
   EulerAncestralDiscreteScheduler,
   EulerDiscreteScheduler,
   HeunDiscreteScheduler,
-  LMSDiscreteScheduler,
 } from './sigma-schedulers.js';
+import { LMSDiscreteScheduler } from './lms.js';
 import { UniPCMultistepScheduler } from './unipc.js';
 import { EDMDPMSolverMultistepScheduler, EDMEulerScheduler } from './edm.js';
 import { DPMSolverMultistepInverseScheduler } from './dpm-inverse.js';
