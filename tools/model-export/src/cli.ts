@@ -15,7 +15,8 @@ import {
   withOutputs,
   writeAtomically,
 } from './atomic.js';
-import { buildAll, packModel, verifyModel } from './pack.js';
+import { buildAll } from './build.js';
+import { packModel, verifyModel } from './pack.js';
 import { parseReferenceOptions } from './reference.js';
 import { quantizeFile } from './quantize.js';
 import type { Reporter } from './reporter.js';

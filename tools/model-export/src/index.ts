@@ -32,7 +32,9 @@ export { writeOnnxModel } from './onnx/writer.js';
 export { quantizeFile, toFloat16, toInt8Weights } from './quantize.js';
 export { VERIFY_THRESHOLDS, verifyVariant, loadReference, runOnnx } from './verify.js';
 export type { VariantVerification, OutputMetrics } from './verify.js';
-export { buildAll, packModel, packDataset, stageModel, verifyModel } from './pack.js';
+export { buildAll } from './build.js';
+export type { BuildOptions, BuildResult } from './build.js';
+export { packModel, packDataset, stageModel, verifyModel } from './pack.js';
 export {
   ArrayFilesReference,
   LayeredReference,
