@@ -2,16 +2,14 @@ import { readBoolean, readEnum, readInteger, rejectEnabledFlags } from '../confi
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { BaseScheduler, checkLength } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import {
   MULTISTEP_DEFAULTS,
+  MultistepScheduler,
   ModelOutputHistory,
   UNSUPPORTED_SIGMA_FLAGS,
   multistepSigmas,
   multistepTimesteps,
-  addNoiseAtSigma,
-  multistepIndexOf,
   predictOriginal,
 } from './multistep.js';
 import { alphaSigmaLambdaInto } from './dpm-update.js';
@@ -28,7 +26,7 @@ import type { TrainSigmaTables } from '../schedules.js';
  * (diffusers has no final_sigmas_type for DEIS), so the result keeps that much noise.
  * Deterministic; one evaluation per step.
  */
-export class DEISMultistepScheduler extends BaseScheduler {
+export class DEISMultistepScheduler extends MultistepScheduler {
   readonly className = 'DEISMultistepScheduler';
   readonly solverOrder: number;
   readonly lowerOrderFinal: boolean;
@@ -52,28 +50,6 @@ export class DEISMultistepScheduler extends BaseScheduler {
     rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
     this.tables = trainSigmaTables(this.schedule);
     this.history = new ModelOutputHistory(this.solverOrder);
-  }
-
-  /** diffusers' add_noise: alpha_t * original + sigma_t * noise at the sigma of `timestep`. */
-  override addNoise(
-    out: Float32Array,
-    original: Float32Array,
-    noise: Float32Array,
-    timestep: number,
-  ): Float32Array {
-    checkLength(this.className, 'noise', noise, original.length);
-    checkLength(this.className, 'out', out, original.length);
-    this.requireTimesteps();
-    const sigma = (this.sigmas as Float32Array)[
-      multistepIndexOf(this.timesteps, timestep)
-    ] as number;
-    return addNoiseAtSigma(out, original, noise, sigma);
-  }
-
-  protected override initStepIndex(timestep: number): number {
-    if (this.currentStepIndex === null)
-      this.currentStepIndex = multistepIndexOf(this.timesteps, timestep);
-    return this.currentStepIndex;
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {

@@ -7,6 +7,7 @@ import {
   sigmaToTimestep,
 } from '../timesteps.js';
 import type { TrainSigmaTables } from '../schedules.js';
+import { BaseScheduler, checkLength } from './base.js';
 import type { CommonConfig, CommonDefaults, PredictionType } from './base.js';
 
 /**
@@ -177,4 +178,33 @@ export function multistepIndexOf(timesteps: readonly number[], timestep: number)
     first = i;
   }
   return first >= 0 ? first : timesteps.length - 1;
+}
+
+/**
+ * What DEIS and UniPC share with diffusers' multistep solvers besides the math: a step index found
+ * by multistepIndexOf (the last index when the timestep is absent, as diffusers) and add_noise at
+ * that timestep's sigma.
+ */
+export abstract class MultistepScheduler extends BaseScheduler {
+  /** diffusers' add_noise: alpha_t * original + sigma_t * noise at the sigma of `timestep`. */
+  override addNoise(
+    out: Float32Array,
+    original: Float32Array,
+    noise: Float32Array,
+    timestep: number,
+  ): Float32Array {
+    checkLength(this.className, 'noise', noise, original.length);
+    checkLength(this.className, 'out', out, original.length);
+    this.requireTimesteps();
+    const sigma = (this.sigmas as Float32Array)[
+      multistepIndexOf(this.timesteps, timestep)
+    ] as number;
+    return addNoiseAtSigma(out, original, noise, sigma);
+  }
+
+  protected override initStepIndex(timestep: number): number {
+    if (this.currentStepIndex === null)
+      this.currentStepIndex = multistepIndexOf(this.timesteps, timestep);
+    return this.currentStepIndex;
+  }
 }

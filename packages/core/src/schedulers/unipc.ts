@@ -8,16 +8,14 @@ import {
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { BaseScheduler, checkLength } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import {
   MULTISTEP_DEFAULTS,
+  MultistepScheduler,
   ModelOutputHistory,
   UNSUPPORTED_SIGMA_FLAGS,
   multistepSigmas,
   multistepTimesteps,
-  addNoiseAtSigma,
-  multistepIndexOf,
   predictOriginal,
 } from './multistep.js';
 import { alphaSigmaLambdaInto } from './dpm-update.js';
@@ -34,7 +32,7 @@ import type { TrainSigmaTables } from '../schedules.js';
  * disable_corrector (step indices), use_karras_sigmas, final_sigmas_type, timestep_spacing,
  * steps_offset, rescale_betas_zero_snr. Deterministic; one evaluation per step.
  */
-export class UniPCMultistepScheduler extends BaseScheduler {
+export class UniPCMultistepScheduler extends MultistepScheduler {
   readonly className = 'UniPCMultistepScheduler';
   readonly solverOrder: number;
   readonly solverType: 'bh1' | 'bh2';
@@ -99,28 +97,6 @@ export class UniPCMultistepScheduler extends BaseScheduler {
     this.matrix = new Float64Array(this.solverOrder * this.solverOrder);
     this.rhos = new Float64Array(this.solverOrder);
     this.historyCoefficients = new Float64Array(this.solverOrder);
-  }
-
-  /** diffusers' add_noise: alpha_t * original + sigma_t * noise at the sigma of `timestep`. */
-  override addNoise(
-    out: Float32Array,
-    original: Float32Array,
-    noise: Float32Array,
-    timestep: number,
-  ): Float32Array {
-    checkLength(this.className, 'noise', noise, original.length);
-    checkLength(this.className, 'out', out, original.length);
-    this.requireTimesteps();
-    const sigma = (this.sigmas as Float32Array)[
-      multistepIndexOf(this.timesteps, timestep)
-    ] as number;
-    return addNoiseAtSigma(out, original, noise, sigma);
-  }
-
-  protected override initStepIndex(timestep: number): number {
-    if (this.currentStepIndex === null)
-      this.currentStepIndex = multistepIndexOf(this.timesteps, timestep);
-    return this.currentStepIndex;
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
