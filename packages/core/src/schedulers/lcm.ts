@@ -6,13 +6,53 @@ import { numpyLinspace } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 
-const LCM_DEFAULTS: CommonDefaults = Object.freeze({
+/** LCM's and TCD's defaults (Stable Diffusion's schedule, leading spacing). */
+export const CONSISTENCY_DEFAULTS: CommonDefaults = Object.freeze({
   betaStart: 0.00085,
   betaEnd: 0.012,
   betaSchedule: 'scaled_linear',
   timestepSpacing: 'leading',
   clipSample: false,
 });
+
+/** original_inference_steps: an integer in [1, num_train_timesteps] (default 50). */
+export function readOriginalInferenceSteps(
+  json: SchedulerConfigJson,
+  numTrainTimesteps: number,
+): number {
+  const steps = readInteger(json, 'original_inference_steps', 50, 1);
+  if (steps > numTrainTimesteps) {
+    throw new SchedulerConfigError(
+      'original_inference_steps',
+      `exceeds num_train_timesteps (${numTrainTimesteps})`,
+    );
+  }
+  return steps;
+}
+
+/**
+ * LCM's and TCD's set_timesteps: the distillation schedule of `original` evenly spaced timesteps
+ * (k * i - 1), sampled at `count` evenly spaced positions from the noisiest.
+ */
+export function consistencyTimesteps(
+  numTrainTimesteps: number,
+  original: number,
+  count: number,
+): number[] {
+  if (count > original) {
+    throw new SchedulerConfigError(
+      'num_inference_steps',
+      `${count} exceeds original_inference_steps (${original})`,
+    );
+  }
+  const k = Math.floor(numTrainTimesteps / original);
+  const origin: number[] = [];
+  for (let i = original; i >= 1; i--) origin.push(i * k - 1);
+  return Array.from(
+    numpyLinspace(0, origin.length, count, false),
+    (v) => origin[Math.floor(v)] as number,
+  );
+}
 
 /**
  * Latent consistency model multistep sampling (Luo et al. 2023), as diffusers' LCMScheduler.
@@ -28,14 +68,8 @@ export class LCMScheduler extends BaseScheduler {
   readonly finalAlphaCumprod: number;
 
   constructor(json: SchedulerConfigJson = {}) {
-    super(json, LCM_DEFAULTS);
-    this.originalInferenceSteps = readInteger(json, 'original_inference_steps', 50, 1);
-    if (this.originalInferenceSteps > this.numTrainTimesteps) {
-      throw new SchedulerConfigError(
-        'original_inference_steps',
-        `exceeds num_train_timesteps (${this.numTrainTimesteps})`,
-      );
-    }
+    super(json, CONSISTENCY_DEFAULTS);
+    this.originalInferenceSteps = readOriginalInferenceSteps(json, this.numTrainTimesteps);
     this.timestepScaling = readNumber(json, 'timestep_scaling', 10);
     this.finalAlphaCumprod = this.readFinalAlphaCumprod(json, true);
   }
@@ -43,19 +77,8 @@ export class LCMScheduler extends BaseScheduler {
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
-    const original = this.originalInferenceSteps;
-    if (n > original) {
-      throw new SchedulerConfigError(
-        'num_inference_steps',
-        `${n} exceeds original_inference_steps (${original})`,
-      );
-    }
-    const k = Math.floor(this.numTrainTimesteps / original);
-    const origin: number[] = [];
-    for (let i = original; i >= 1; i--) origin.push(i * k - 1);
-    const indices = numpyLinspace(0, origin.length, n, false);
     this.installTimesteps(
-      Array.from(indices, (v) => origin[Math.floor(v)] as number),
+      consistencyTimesteps(this.numTrainTimesteps, this.originalInferenceSteps, n),
       null,
     );
   }

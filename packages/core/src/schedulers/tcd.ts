@@ -1,20 +1,10 @@
-import { readInteger } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
-import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { numpyLinspace } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
-import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import { CONSISTENCY_DEFAULTS, consistencyTimesteps, readOriginalInferenceSteps } from './lcm.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 
 const f = Math.fround;
-
-const TCD_DEFAULTS: CommonDefaults = Object.freeze({
-  betaStart: 0.00085,
-  betaEnd: 0.012,
-  betaSchedule: 'scaled_linear',
-  timestepSpacing: 'leading',
-  clipSample: false,
-});
 
 /** Default gamma of TCD's strategic stochastic sampling (diffusers' step argument `eta`). */
 export const TCD_DEFAULT_ETA = 0.3;
@@ -33,32 +23,15 @@ export class TCDScheduler extends BaseScheduler {
   readonly originalInferenceSteps: number;
 
   constructor(json: SchedulerConfigJson = {}) {
-    super(json, TCD_DEFAULTS);
-    this.originalInferenceSteps = readInteger(json, 'original_inference_steps', 50, 1);
-    if (this.originalInferenceSteps > this.numTrainTimesteps) {
-      throw new SchedulerConfigError(
-        'original_inference_steps',
-        `exceeds num_train_timesteps (${this.numTrainTimesteps})`,
-      );
-    }
+    super(json, CONSISTENCY_DEFAULTS);
+    this.originalInferenceSteps = readOriginalInferenceSteps(json, this.numTrainTimesteps);
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
-    const original = this.originalInferenceSteps;
-    if (n > original) {
-      throw new SchedulerConfigError(
-        'num_inference_steps',
-        `${n} exceeds original_inference_steps (${original})`,
-      );
-    }
-    const k = Math.floor(this.numTrainTimesteps / original);
-    const origin: number[] = [];
-    for (let i = original; i >= 1; i--) origin.push(i * k - 1);
-    const indices = numpyLinspace(0, origin.length, n, false);
     this.installTimesteps(
-      Array.from(indices, (v) => origin[Math.floor(v)] as number),
+      consistencyTimesteps(this.numTrainTimesteps, this.originalInferenceSteps, n),
       null,
     );
   }
