@@ -2,6 +2,7 @@ import type { SchedulerConfigJson } from './config.js';
 import type { NoiseSource } from './rng.js';
 import type { Scheduler } from './schedulers/base.js';
 import { createScheduler } from './schedulers/index.js';
+import { DPMSolverSDEScheduler } from './schedulers/sde.js';
 import { applyGuidance } from './tensor-ops.js';
 
 /**
@@ -116,6 +117,7 @@ export async function sampleGuided(options: GuidedSamplingOptions): Promise<Guid
     useClippedModelOutput: options.useClippedModelOutput,
   };
   const timesteps = scheduler.timesteps;
+  const ownNoise = drawsOwnNoise(scheduler);
   let evaluations = 0;
   for (let index = 0; index < timesteps.length; index++) {
     options.checkpoint?.();
@@ -144,7 +146,7 @@ export async function sampleGuided(options: GuidedSamplingOptions): Promise<Guid
       t,
       sample,
       { prevSample: sample, predOriginalSample: predictedOriginal },
-      options.noise,
+      ownNoise ? undefined : options.noise,
       stepOptions,
     );
     await options.onStep?.({
@@ -190,21 +192,41 @@ export function samplingDefaults(
 /**
  * A scheduler for a model: its diffusers config, the scheduler settings its manifest's
  * `sampling` block fixes (`set_alpha_to_one`), a friendly name or class, and `steps`.
+ *
+ * `runSeed`, the run's seed, seeds DPM-Solver SDE's Brownian tree when the config names no
+ * `noise_sampler_seed`: its two half-steps then take the tree's overlapping (correlated)
+ * increments, as diffusers and k-diffusion draw them, instead of independent normals.
  */
 export function schedulerForSampling(
   config: SchedulerConfigJson,
   sampling: Readonly<Record<string, unknown>> | undefined,
   name: string | undefined,
   steps: number,
+  runSeed?: number,
 ): Scheduler {
   const overrides: Record<string, unknown> = {};
   for (const key of SCHEDULER_KEYS_IN_SAMPLING) {
     if (sampling?.[key] !== undefined) overrides[key] = sampling[key];
   }
-  const scheduler = createScheduler(config, {
-    ...(name === undefined ? {} : { name }),
-    overrides: overrides as SchedulerConfigJson,
-  });
+  const create = () =>
+    createScheduler(config, {
+      ...(name === undefined ? {} : { name }),
+      overrides: overrides as SchedulerConfigJson,
+    });
+  let scheduler = create();
+  if (
+    runSeed !== undefined &&
+    scheduler instanceof DPMSolverSDEScheduler &&
+    scheduler.noiseSamplerSeed === null
+  ) {
+    overrides['noise_sampler_seed'] = runSeed;
+    scheduler = create();
+  }
   scheduler.setTimesteps(steps);
   return scheduler;
+}
+
+/** DPM-Solver SDE with a noise_sampler_seed draws its own (Brownian-tree) noise, as in diffusers. */
+function drawsOwnNoise(scheduler: Scheduler): boolean {
+  return scheduler instanceof DPMSolverSDEScheduler && scheduler.noiseSamplerSeed !== null;
 }

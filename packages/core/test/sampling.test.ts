@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DDIMScheduler,
+  DPMSolverSDEScheduler,
   NormalGenerator,
   isGuided,
   sampleGuided,
@@ -32,6 +33,39 @@ const labelledDenoiser =
   };
 
 describe('sampleGuided', () => {
+  it("gives DPM-Solver SDE the run seed's Brownian tree instead of independent normals", async () => {
+    const run = async (runSeed: number | undefined) => {
+      const scheduler = schedulerForSampling(config, undefined, 'dpmsolver-sde', 6, runSeed);
+      const { sample } = await sampleGuided({
+        scheduler,
+        itemShape: [1, 4, 4],
+        labels: [2],
+        nullLabel: 10,
+        guidanceScale: 0,
+        noise: new NormalGenerator(9),
+        predict: labelledDenoiser([]),
+      });
+      return { sample, seed: (scheduler as DPMSolverSDEScheduler).noiseSamplerSeed };
+    };
+    const seeded = await run(9);
+    expect(seeded.seed).toBe(9);
+    expect((await run(9)).sample).toEqual(seeded.sample);
+    expect((await run(10)).sample).not.toEqual(seeded.sample);
+    // Without a run seed the steps take the loop's generator, as before.
+    const independent = await run(undefined);
+    expect(independent.seed).toBeNull();
+    expect(independent.sample).not.toEqual(seeded.sample);
+    // A config's own noise_sampler_seed wins over the run's seed.
+    const pinned = schedulerForSampling(
+      { ...config, noise_sampler_seed: 3 },
+      undefined,
+      'dpmsolver-sde',
+      6,
+      9,
+    ) as DPMSolverSDEScheduler;
+    expect(pinned.noiseSamplerSeed).toBe(3);
+  });
+
   it('lays out a guided batch as [labels, null labels] and combines them as eps(null) + s * (eps(c) - eps(null))', async () => {
     const calls: { batch: number; labels: bigint[] }[] = [];
     const steps: Float32Array[] = [];

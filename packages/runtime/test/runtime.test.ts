@@ -338,6 +338,28 @@ describe('diffusion with other denoisers', () => {
   });
 });
 
+describe('diffusion with the SDE sampler', () => {
+  test("DPM-Solver++ SDE draws the run seed's Brownian tree: the same seed repeats and the digits read as asked", async () => {
+    const classLabels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const sample = (seed: number, labels: number[], steps: number) =>
+      runtime.diffusion.sample({
+        scheduler: 'dpmsolver-sde',
+        steps,
+        seed,
+        classLabels: labels,
+        guidanceScale: 3,
+      });
+    const first = await sample(4, classLabels, 10);
+    expect(first.evaluations).toBe(19);
+    const short = await sample(4, [3], 3);
+    expect((await sample(4, [3], 3)).sample).toEqual(short.sample);
+    expect((await sample(5, [3], 3)).sample).not.toEqual(short.sample);
+    const readings = await runtime.classifier.read(first.sample, { range: 'minus-one-to-one' });
+    const right = readings.filter((reading, n) => reading.digit === classLabels[n]).length;
+    expect(right).toBeGreaterThanOrEqual(8);
+  });
+});
+
 describe('forward process', () => {
   test('x_t from one noise draw: t=0 is the image, t=1000 is nearly pure noise', async () => {
     const image = new Float32Array(784).fill(-1);

@@ -139,6 +139,7 @@ function createSampler(manifest: ModelManifest, options: DiffusionSampleOptions)
       manifest.sampling,
       options.scheduler,
       options.steps,
+      options.seed,
     );
   } catch (cause) {
     throw new GenvizError(

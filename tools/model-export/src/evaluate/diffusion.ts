@@ -128,6 +128,8 @@ export async function sampleDiffusion(
       manifest.sampling,
       sampling.scheduler,
       sampling.steps,
+      // One Brownian tree per batch (DPM-Solver SDE): batches must not share a noise path.
+      sampling.seed + start,
     );
     const { sample } = await sampleGuided({
       scheduler,
