@@ -3,7 +3,13 @@ import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { spacedTimesteps } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
-import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type {
+  CommonDefaults,
+  PredictionType,
+  SetTimestepsOptions,
+  StepOptions,
+  StepOutput,
+} from './base.js';
 
 const f = Math.fround;
 
@@ -83,20 +89,7 @@ export class DDIMScheduler extends BaseScheduler {
     const original = this.originalBuffer(out, n);
     // Epsilon needs its own buffer: prevSample may alias sample, and x0 may be clipped.
     const epsilon = this.scratch('epsilon', n);
-    for (let i = 0; i < n; i++) {
-      const x = sample[i] as number;
-      const m = modelOutput[i] as number;
-      if (type === 'epsilon') {
-        original[i] = f(f(x - f(sqrtBetaProd * m)) / sqrtAlphaProd);
-        epsilon[i] = m;
-      } else if (type === 'sample') {
-        original[i] = m;
-        epsilon[i] = f(f(x - f(sqrtAlphaProd * m)) / sqrtBetaProd);
-      } else {
-        original[i] = f(f(sqrtAlphaProd * x) - f(sqrtBetaProd * m));
-        epsilon[i] = f(f(sqrtAlphaProd * m) + f(sqrtBetaProd * x));
-      }
-    }
+    splitPrediction(type, sample, modelOutput, sqrtAlphaProd, sqrtBetaProd, original, epsilon);
     this.clipOrThreshold(original, options?.batchSize ?? 1, this.common.clipSample);
 
     const stdDev = f(eta * f(Math.sqrt(this.variance(timestep, prevTimestep))));
@@ -191,20 +184,7 @@ export class DDIMInverseScheduler extends BaseScheduler {
     const type = this.predictionType;
     const original = this.originalBuffer(out, n);
     const epsilon = this.scratch('epsilon', n);
-    for (let i = 0; i < n; i++) {
-      const x = sample[i] as number;
-      const m = modelOutput[i] as number;
-      if (type === 'epsilon') {
-        original[i] = f(f(x - f(sqrtBetaProd * m)) / sqrtAlphaProd);
-        epsilon[i] = m;
-      } else if (type === 'sample') {
-        original[i] = m;
-        epsilon[i] = f(f(x - f(sqrtAlphaProd * m)) / sqrtBetaProd);
-      } else {
-        original[i] = f(f(sqrtAlphaProd * x) - f(sqrtBetaProd * m));
-        epsilon[i] = f(f(sqrtAlphaProd * m) + f(sqrtBetaProd * x));
-      }
-    }
+    splitPrediction(type, sample, modelOutput, sqrtAlphaProd, sqrtBetaProd, original, epsilon);
     this.clipOrThreshold(original, options?.batchSize ?? 1, this.common.clipSample);
     const directionCoeff = f(Math.sqrt(f(1 - alphaProdNext)));
     const originalCoeff = f(Math.sqrt(alphaProdNext));
@@ -215,5 +195,34 @@ export class DDIMInverseScheduler extends BaseScheduler {
       );
     }
     return out;
+  }
+}
+
+/**
+ * DDIM's reading of a model output at alpha_prod: the clean-sample prediction into `original` and
+ * the noise into `epsilon`, for each prediction type, in float32 as diffusers' tensors.
+ */
+function splitPrediction(
+  type: PredictionType,
+  sample: Float32Array,
+  modelOutput: Float32Array,
+  sqrtAlphaProd: number,
+  sqrtBetaProd: number,
+  original: Float32Array,
+  epsilon: Float32Array,
+): void {
+  for (let i = 0; i < sample.length; i++) {
+    const x = sample[i] as number;
+    const m = modelOutput[i] as number;
+    if (type === 'epsilon') {
+      original[i] = f(f(x - f(sqrtBetaProd * m)) / sqrtAlphaProd);
+      epsilon[i] = m;
+    } else if (type === 'sample') {
+      original[i] = m;
+      epsilon[i] = f(f(x - f(sqrtAlphaProd * m)) / sqrtBetaProd);
+    } else {
+      original[i] = f(f(sqrtAlphaProd * x) - f(sqrtBetaProd * m));
+      epsilon[i] = f(f(sqrtAlphaProd * m) + f(sqrtBetaProd * x));
+    }
   }
 }
