@@ -6,6 +6,7 @@ const f = Math.fround;
 /** torchsde's BrownianTree: a dyadic tree resolved to 1e-6, entropy pooled in 24 words. */
 const TREE_TOLERANCE_DIGITS = 6;
 const TREE_POOL_SIZE = 24;
+const MAX_SPLIT_LEVELS = 128;
 /** torchsde keeps 45 increments in an LRU cache; any size gives the same numbers. */
 const CACHED_INCREMENTS = 45;
 
@@ -177,7 +178,14 @@ export class BrownianTree {
 
   /** The halfway tree's `_split`: split at the halfway point, then split down towards `target`. */
   private split(node: TreeNode, target: number): void {
-    for (let current: TreeNode | null = node; current !== null;) {
+    for (let current: TreeNode | null = node, levels = 0; current !== null; levels++) {
+      // Times on the 1e-6 grid are reached within ~60 halvings of any interval a double can hold;
+      // more means the grid assumption broke, and a loop here would hang the page.
+      if (levels > MAX_SPLIT_LEVELS) {
+        throw new RangeError(
+          `BrownianTree: cannot resolve t = ${target} to ${TREE_TOLERANCE_DIGITS} decimals`,
+        );
+      }
       this.splitHalfway(current);
       const midway = current.midway as number;
       current = target > midway ? current.right : target < midway ? current.left : null;
