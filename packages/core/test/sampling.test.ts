@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   DDIMScheduler,
-  DPMSolverSDEScheduler,
   NormalGenerator,
   isGuided,
   sampleGuided,
   samplingDefaults,
   schedulerForSampling,
 } from '../src/index.js';
-import type { DenoiserCall } from '../src/index.js';
+import type { DPMSolverSDEScheduler, DenoiserCall } from '../src/index.js';
 
 const config = {
   _class_name: 'DDPMScheduler',
