@@ -21,16 +21,6 @@ import type {
 } from './protocol.js';
 import type { WorkerApi } from './worker.js';
 
-export type {
-  DataOptions,
-  ForwardOptions,
-  LoadOptions,
-  ModelCallOptions,
-  ModelRef,
-  ReadOptions,
-  RuntimeOptions,
-  SampleOptions,
-} from './client-options.js';
 import type {
   DataOptions,
   ForwardOptions,

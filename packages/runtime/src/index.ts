@@ -8,7 +8,7 @@ export type {
   ReadOptions,
   RuntimeOptions,
   SampleOptions,
-} from './client.js';
+} from './client-options.js';
 export type { ForwardResult } from './protocol.js';
 export { GenvizError, isGenvizError } from './errors.js';
 export type { GenvizErrorCode } from './errors.js';
