@@ -3,54 +3,14 @@
 // Chromium, and must sample a digit with the real default models in the runtime's worker.
 // The dev-server tests cannot catch a bundling mistake (a worker inlined as an asset, a wasm file
 // left out), and that is what broke once. Run after `turbo run build`; part of `npm test`.
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { chromium } from 'playwright';
+import { serve } from './static-server.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const chromiumPath = process.env.GENVIZ_CHROMIUM ?? '/usr/bin/chromium';
 const timeoutMs = 120_000;
-
-const types = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.onnx': 'application/octet-stream',
-  '.bin': 'application/octet-stream',
-};
-
-/** A static file server for one folder, as a CDN or any web host would serve the build. */
-async function serve(dir, headers = {}) {
-  const server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
-    let file = resolve(dir, `.${path}`);
-    if (file !== dir && !file.startsWith(dir + sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      await stat(file);
-    } catch {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, {
-      ...headers,
-      'content-type': types[extname(file)] ?? 'application/octet-stream',
-    });
-    createReadStream(file).pipe(response);
-  });
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  return { server, origin: `http://localhost:${server.address().port}` };
-}
 
 /**
  * Opens `url`, optionally clicks the play button of the stepper matching `selector`, and waits
@@ -270,7 +230,7 @@ const browser = await chromium.launch({
 let failures = 0;
 try {
   for (const check of checks) {
-    const { server, origin } = await serve(check.dir, check.headers);
+    const { server, origin } = await serve(check.dir, { headers: check.headers });
     try {
       const started = performance.now();
       const { event, problems, firstVisit, afterInteraction } = await sampleOnPage(

@@ -27,8 +27,9 @@ import {
 } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { chromium } from 'playwright';
+import { contentType, serve } from './static-server.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const fixtures = join(import.meta.dirname, 'fixtures/installs');
@@ -221,51 +222,6 @@ async function installedSize(dir) {
 // ---------------------------------------------------------------------------------------------
 // 3. Static servers and the checks in Chromium.
 
-const types = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-};
-
-/**
- * Serves `routes` (URL prefix → folder) as a static host or a CDN would. `headers` go on every
- * response (a CSP, CORS for a CDN).
- */
-async function serve(routes, headers = {}) {
-  const server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
-    const [prefix, dir] =
-      Object.entries(routes).find(([candidate]) => path.startsWith(candidate)) ?? [];
-    if (!dir) {
-      response.writeHead(404, headers).end();
-      return;
-    }
-    let file = resolve(dir, `.${path.slice(prefix.length - 1)}`);
-    if (file !== dir && !file.startsWith(dir + sep)) {
-      response.writeHead(403, headers).end();
-      return;
-    }
-    try {
-      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      await stat(file);
-    } catch {
-      response.writeHead(404, headers).end();
-      return;
-    }
-    response.writeHead(200, {
-      ...headers,
-      'content-type': types[extname(file)] ?? 'application/octet-stream',
-    });
-    createReadStream(file).pipe(response);
-  });
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  return { server, origin: `http://127.0.0.1:${server.address().port}` };
-}
-
 /**
  * Opens `url` and waits until the stepper (play pressed) fired `genviz-complete` with a reading
  * and the explorer shows a decoded image and its nearest class; with `duel`, also until
@@ -386,7 +342,10 @@ function byKind(fetched) {
 }
 
 async function proof(browser, name, routes, path, options = {}) {
-  const { server, origin } = await serve(routes, options.headers);
+  const { server, origin } = await serve(routes, {
+    headers: options.headers,
+    hostname: '127.0.0.1',
+  });
   try {
     const started = performance.now();
     const url = `${origin}${path}`;
@@ -491,7 +450,7 @@ async function serveCdn(packages) {
       response.writeHead(404, cors).end();
       return;
     }
-    const type = types[extname(file)] ?? 'application/octet-stream';
+    const type = contentType(file);
     if (/\.m?js$/.test(file)) {
       const body = rewriteBareImports(await readFile(file, 'utf8'), packages);
       response.writeHead(200, { ...cors, 'content-type': type }).end(body);
