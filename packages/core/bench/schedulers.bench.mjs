@@ -10,6 +10,7 @@ const NAMES = [
   'ddpm',
   'ddim',
   'ddim-inverse',
+  'ddim-parallel',
   'euler',
   'euler-ancestral',
   'dpmsolver++',

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  DDIMParallelScheduler,
   DPMSolverMultistepScheduler,
   EulerDiscreteScheduler,
   KDPM2DiscreteScheduler,
@@ -165,6 +166,21 @@ describe('clear errors for bad input', () => {
     expect(() => ddpm.step(x, 900, x, { prevSample: x }, new Float32Array(4))).toThrow(
       /noise has 4 values/,
     );
+  });
+
+  test('DDIM parallel batch step: timesteps that do not split the batch, no schedule, a bad timestep', () => {
+    const scheduler = new DDIMParallelScheduler();
+    const x = new Float32Array(12);
+    expect(() => scheduler.batchStepNoNoise(x, [1, 1], x, x)).toThrow(/call setTimesteps/);
+    scheduler.setTimesteps(10);
+    expect(() => scheduler.batchStepNoNoise(x, [1, 1, 1, 1, 1], x, x)).toThrow(
+      /5 timesteps do not divide a sample of 12 values/,
+    );
+    expect(() => scheduler.batchStepNoNoise(x, [], x, x)).toThrow(/one timestep per item/);
+    expect(() => scheduler.batchStepNoNoise(new Float32Array(6), [1, 1], x, x)).toThrow(
+      /modelOutput has 6 values/,
+    );
+    expect(() => scheduler.batchStepNoNoise(x, [1, 1000], x, x)).toThrow(/timestep 1000/);
   });
 
   test('unknown names, including Object.prototype keys, are named in the error', () => {

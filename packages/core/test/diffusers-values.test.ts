@@ -1,10 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { createScheduler } from '../src/index.js';
+import { DDIMParallelScheduler, createScheduler } from '../src/index.js';
 import type { Scheduler } from '../src/index.js';
 import { DIFFUSERS_CASES } from './diffusers-cases.js';
 import type { DiffusersCase } from './diffusers-cases.js';
 import {
+  ELEMENTS,
   diffusersLoop,
+  dummyModel,
   dummyNoiseDeter,
   dummySampleDeter,
   scaleAll,
@@ -73,6 +75,34 @@ describe("diffusers' full-loop values", () => {
       expect(Math.abs(sum - (c.sum as number))).toBeLessThan(1e-2);
       expect(sum).toBeCloseTo(today[c.name as keyof typeof today], 4);
     }
+  });
+
+  test('DDIMParallelScheduler batch_step_no_noise: three shifted samples at timesteps 0, 1 and 2', () => {
+    // test_scheduler_ddim_parallel.py: stack([s, s + 0.1, s - 0.1]) flattened to 12 items, item j
+    // at timestep j // 4, the model applied per item; diffusers pins sum 1147.7904, mean 0.4982.
+    const scheduler = new DDIMParallelScheduler({ clip_sample: true });
+    scheduler.setTimesteps(10);
+    const base = dummySampleDeter();
+    const samples = new Float32Array(3 * ELEMENTS);
+    const residual = new Float32Array(3 * ELEMENTS);
+    const timesteps: number[] = [];
+    [0, 0.1, -0.1].forEach((shift, k) => {
+      const block = samples.subarray(k * ELEMENTS, (k + 1) * ELEMENTS);
+      block.set(base.map((v) => Math.fround(v + Math.fround(shift))));
+      dummyModel(residual.subarray(k * ELEMENTS, (k + 1) * ELEMENTS), block, k);
+      timesteps.push(k, k, k, k);
+    });
+    const prev = scheduler.batchStepNoNoise(
+      residual,
+      timesteps,
+      samples,
+      new Float32Array(3 * ELEMENTS),
+    );
+    const { sum, mean } = sumAndMean(prev);
+    expect(Math.abs(sum - 1147.7904)).toBeLessThanOrEqual(
+      printedPrecision(1147.7904) + FLOAT32_LOOP_TOLERANCE * 1147.7904,
+    );
+    expect(Math.abs(mean - 0.4982)).toBeLessThanOrEqual(printedPrecision(0.4982) + 1e-5);
   });
 
   test.each(DIFFUSERS_CASES.map((c) => [`${c.className} ${c.name}`, c] as const))('%s', (_, c) => {

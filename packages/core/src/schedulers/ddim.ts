@@ -121,6 +121,76 @@ export class DDIMScheduler extends BaseScheduler {
  */
 export class DDIMParallelScheduler extends DDIMScheduler {
   override readonly className: string = 'DDIMParallelScheduler';
+
+  /**
+   * diffusers' batch_step_no_noise: one deterministic DDIM step (eta 0, which diffusers asserts)
+   * for each item of a batch, every item at its own timestep, as parallel sampling (ParaDiGMS)
+   * evaluates a window of the chain at once. `sample`, `modelOutput` and `out` hold
+   * `timesteps.length` items of equal size, item i at `timesteps[i]`. As in diffusers, an item
+   * whose previous timestep falls below 0 steps to alpha_prod 1 whatever set_alpha_to_one says,
+   * and thresholding treats each item as its own sample. Allocates nothing once warm; `out` may
+   * alias `sample`. Returns `out`.
+   */
+  batchStepNoNoise(
+    modelOutput: Float32Array,
+    timesteps: readonly number[],
+    sample: Float32Array,
+    out: Float32Array,
+    options?: { readonly useClippedModelOutput?: boolean },
+  ): Float32Array {
+    this.requireTimesteps();
+    const n = sample.length;
+    const items = timesteps.length;
+    if (items === 0 || n % items !== 0) {
+      throw new RangeError(
+        `${this.className}: batchStepNoNoise needs one timestep per item; ${items} timesteps do not divide a sample of ${n} values`,
+      );
+    }
+    this.checkStep(modelOutput, sample, { prevSample: out });
+    const itemSize = n / items;
+    const stride = Math.floor(this.numTrainTimesteps / this.numInferenceSteps);
+    const original = this.scratch('predOriginalSample', n);
+    const epsilon = this.scratch('epsilon', n);
+    for (let item = 0; item < items; item++) {
+      const timestep = timesteps[item] as number;
+      const alphaProd = this.alphaCumprodAt(timestep);
+      const betaProd = f(1 - alphaProd);
+      const start = item * itemSize;
+      splitPrediction(
+        this.predictionType,
+        sample,
+        modelOutput,
+        f(Math.sqrt(alphaProd)),
+        f(Math.sqrt(betaProd)),
+        original,
+        epsilon,
+        start,
+        start + itemSize,
+      );
+    }
+    this.clipOrThreshold(original, items, this.common.clipSample);
+    for (let item = 0; item < items; item++) {
+      const timestep = timesteps[item] as number;
+      const alphaProd = this.alphaCumprodAt(timestep);
+      const sqrtAlphaProd = f(Math.sqrt(alphaProd));
+      const sqrtBetaProd = f(Math.sqrt(f(1 - alphaProd)));
+      const alphaProdPrev = this.alphaCumprodPrevAt(timestep - stride, 1);
+      const originalCoeff = f(Math.sqrt(alphaProdPrev));
+      const directionCoeff = f(Math.sqrt(f(1 - alphaProdPrev)));
+      const end = (item + 1) * itemSize;
+      for (let i = item * itemSize; i < end; i++) {
+        if (options?.useClippedModelOutput) {
+          epsilon[i] = f(
+            f((sample[i] as number) - f(sqrtAlphaProd * (original[i] as number))) / sqrtBetaProd,
+          );
+        }
+        out[i] = f(
+          f(originalCoeff * (original[i] as number)) + f(directionCoeff * (epsilon[i] as number)),
+        );
+      }
+    }
+    return out;
+  }
 }
 
 /**
@@ -200,7 +270,8 @@ export class DDIMInverseScheduler extends BaseScheduler {
 
 /**
  * DDIM's reading of a model output at alpha_prod: the clean-sample prediction into `original` and
- * the noise into `epsilon`, for each prediction type, in float32 as diffusers' tensors.
+ * the noise into `epsilon`, for each prediction type, in float32 as diffusers' tensors; over
+ * [start, end) when a batched step reads each item at its own alpha_prod.
  */
 function splitPrediction(
   type: PredictionType,
@@ -210,8 +281,10 @@ function splitPrediction(
   sqrtBetaProd: number,
   original: Float32Array,
   epsilon: Float32Array,
+  start = 0,
+  end = sample.length,
 ): void {
-  for (let i = 0; i < sample.length; i++) {
+  for (let i = start; i < end; i++) {
     const x = sample[i] as number;
     const m = modelOutput[i] as number;
     if (type === 'epsilon') {
