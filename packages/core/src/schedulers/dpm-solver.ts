@@ -8,7 +8,7 @@ import {
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { BaseScheduler, checkCustomTimesteps, checkLength } from './base.js';
+import { checkCustomTimesteps } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import {
   DPM_ALGORITHM_TYPES,
@@ -21,9 +21,9 @@ import type { DpmAlgorithmType, DpmSolverType } from './dpm-update.js';
 import {
   MULTISTEP_DEFAULTS,
   ModelOutputHistory,
+  MultistepScheduler,
   UNSUPPORTED_SIGMA_FLAGS,
   multistepSigmas,
-  multistepIndexOf,
   multistepTimesteps,
 } from './multistep.js';
 import { trainSigmaTables } from '../schedules.js';
@@ -41,7 +41,7 @@ const f = Math.fround;
  * (-Infinity allowed), timestep_spacing, steps_offset, rescale_betas_zero_snr. One evaluation per
  * step. `order` is 1 as diffusers' class attribute; the configured order is `solverOrder`.
  */
-export class DPMSolverMultistepScheduler extends BaseScheduler {
+export class DPMSolverMultistepScheduler extends MultistepScheduler {
   readonly className: string = 'DPMSolverMultistepScheduler';
   readonly solverOrder: number;
   readonly algorithmType: DpmAlgorithmType;
@@ -61,8 +61,6 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
   protected readonly history: ModelOutputHistory;
   /** alpha, sigma, lambda at [t, s0, s1, s2] for the update in progress. */
   protected readonly coefficients = new Float64Array(12);
-  /** EDM's parameterisation: alpha_t = 1 and sigma_t = sigma. */
-  protected readonly edm: boolean = false;
 
   constructor(json: SchedulerConfigJson = {}, defaults: CommonDefaults = MULTISTEP_DEFAULTS) {
     super(json, defaults);
@@ -143,37 +141,6 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
     );
     this.installTimesteps(result.timesteps, result.sigmas);
     this.lowerOrderNums = 0;
-  }
-
-  /** diffusers' index_for_timestep of the multistep solvers: the last index when absent. */
-  protected multistepIndex(timestep: number): number {
-    return multistepIndexOf(this.timesteps, timestep);
-  }
-
-  protected override initStepIndex(timestep: number): number {
-    if (this.currentStepIndex === null) this.currentStepIndex = this.multistepIndex(timestep);
-    return this.currentStepIndex;
-  }
-
-  /** diffusers' add_noise: alpha_t * original + sigma_t * noise at the sigma of `timestep`. */
-  override addNoise(
-    out: Float32Array,
-    original: Float32Array,
-    noise: Float32Array,
-    timestep: number,
-  ): Float32Array {
-    const n = original.length;
-    checkLength(this.className, 'noise', noise, n);
-    checkLength(this.className, 'out', out, n);
-    this.requireTimesteps();
-    const sigma = (this.sigmas as Float32Array)[this.multistepIndex(timestep)] as number;
-    alphaSigmaLambdaInto(this.coefficients, 0, sigma, this.edm);
-    const alpha = this.coefficients[0] as number;
-    const sigmaT = this.coefficients[1] as number;
-    for (let i = 0; i < n; i++) {
-      out[i] = f(f(alpha * (original[i] as number)) + f(sigmaT * (noise[i] as number)));
-    }
-    return out;
   }
 
   /** diffusers' lower_order_final condition for the last step. */

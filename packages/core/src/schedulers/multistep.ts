@@ -152,18 +152,20 @@ export class ModelOutputHistory {
 }
 
 /**
- * diffusers' add_noise of the VP multistep solvers: alpha_t * original + sigma_t * noise at noise
- * level `sigma` (float32, as diffusers' tensors). `out` may alias `original`.
+ * diffusers' add_noise of the multistep solvers: alpha_t * original + sigma_t * noise at noise
+ * level `sigma` (float32, as diffusers' tensors): VP alpha_t and sigma_t, or with `edm` (the EDM
+ * solvers' parameterization) alpha_t 1 and sigma_t sigma. `out` may alias `original`.
  */
 export function addNoiseAtSigma(
   out: Float32Array,
   original: Float32Array,
   noise: Float32Array,
   sigma: number,
+  edm = false,
 ): Float32Array {
   const f = Math.fround;
-  const alpha = f(1 / f(Math.sqrt(f(f(sigma * sigma) + 1))));
-  const sigmaT = f(sigma * alpha);
+  const alpha = edm ? 1 : f(1 / f(Math.sqrt(f(f(sigma * sigma) + 1))));
+  const sigmaT = edm ? sigma : f(sigma * alpha);
   for (let i = 0; i < original.length; i++)
     out[i] = f(f(alpha * (original[i] as number)) + f(sigmaT * (noise[i] as number)));
   return out;
@@ -181,11 +183,14 @@ export function multistepIndexOf(timesteps: readonly number[], timestep: number)
 }
 
 /**
- * What DEIS and UniPC share with diffusers' multistep solvers besides the math: a step index found
- * by multistepIndexOf (the last index when the timestep is absent, as diffusers) and add_noise at
- * that timestep's sigma.
+ * What diffusers' multistep solvers (DPM-Solver and its EDM, inverse and singlestep kin, DEIS,
+ * UniPC) share besides the math: a step index found by multistepIndexOf (the last index when the
+ * timestep is absent, as diffusers) and add_noise at that timestep's sigma.
  */
 export abstract class MultistepScheduler extends BaseScheduler {
+  /** EDM's parameterization (alpha_t 1, sigma_t sigma) instead of the VP one; set by the EDM solvers. */
+  protected readonly edm: boolean = false;
+
   /** diffusers' add_noise: alpha_t * original + sigma_t * noise at the sigma of `timestep`. */
   override addNoise(
     out: Float32Array,
@@ -199,7 +204,7 @@ export abstract class MultistepScheduler extends BaseScheduler {
     const sigma = (this.sigmas as Float32Array)[
       multistepIndexOf(this.timesteps, timestep)
     ] as number;
-    return addNoiseAtSigma(out, original, noise, sigma);
+    return addNoiseAtSigma(out, original, noise, sigma, this.edm);
   }
 
   protected override initStepIndex(timestep: number): number {
