@@ -183,6 +183,55 @@ describe('clear errors for bad input', () => {
     expect(() => scheduler.batchStepNoNoise(x, [1, 1000], x, x)).toThrow(/timestep 1000/);
   });
 
+  test("DPM-Solver: a zero final sigma with a noise-prediction algorithm, and the singlestep solver's limits", () => {
+    for (const name of ['DPMSolverMultistepScheduler', 'DPMSolverSinglestepScheduler']) {
+      const error = configError(() => createScheduler({ algorithm_type: 'dpmsolver' }, { name }));
+      expect(error.field).toBe('final_sigmas_type');
+      expect(error.message).toContain("choose 'sigma_min'");
+      createScheduler({ algorithm_type: 'dpmsolver', final_sigmas_type: 'sigma_min' }, { name });
+    }
+    expect(
+      configError(() =>
+        createScheduler(
+          { algorithm_type: 'sde-dpmsolver', final_sigmas_type: 'sigma_min' },
+          { name: 'dpmsolver-singlestep' },
+        ),
+      ).field,
+    ).toBe('algorithm_type');
+    expect(
+      configError(() =>
+        createScheduler(
+          { algorithm_type: 'sde-dpmsolver++', solver_order: 3 },
+          { name: 'DPMSolverMultistepScheduler' },
+        ),
+      ).message,
+    ).toContain('solver_order 1 to 2');
+    createScheduler(
+      { algorithm_type: 'sde-dpmsolver++', solver_order: 3 },
+      { name: 'dpmsolver-singlestep' },
+    );
+    const karras = createScheduler({ use_karras_sigmas: true }, { name: 'dpmsolver-singlestep' });
+    expect(configError(() => karras.setTimesteps(null, { timesteps: [900, 500, 100] })).field).toBe(
+      'timesteps',
+    );
+    const plain = createScheduler({}, { name: 'dpmsolver-singlestep' });
+    expect(
+      configError(() => plain.setTimesteps(3, { timesteps: [900, 500, 100] })).message,
+    ).toContain('not both');
+    expect(configError(() => plain.setTimesteps(null, { timesteps: [500, 900] })).field).toBe(
+      'timesteps',
+    );
+    const sde = createScheduler(
+      { algorithm_type: 'sde-dpmsolver++' },
+      { name: 'dpmsolver-singlestep' },
+    );
+    sde.setTimesteps(4);
+    const x = new Float32Array(4);
+    expect(() => sde.step(x, sde.timesteps[0] as number, x, { prevSample: x })).toThrow(
+      /stochastic and needs noise/,
+    );
+  });
+
   test('unknown names, including Object.prototype keys, are named in the error', () => {
     for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
       const error = configError(() => createScheduler({}, { name }));

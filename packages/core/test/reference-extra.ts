@@ -2,18 +2,19 @@
  * More independent float64 transcriptions, for the schedulers added after reference.ts:
  * scheduling_k_dpm_2_discrete.py, scheduling_k_dpm_2_ancestral_discrete.py, scheduling_edm_euler.py,
  * scheduling_edm_dpmsolver_multistep.py, scheduling_ipndm.py, scheduling_tcd.py,
- * scheduling_ddim_inverse.py, scheduling_dpmsolver_singlestep.py, scheduling_dpmsolver_sde.py and
- * scheduling_dpmsolver_multistep_inverse.py, written from the Python (and k-diffusion's samplers)
+ * scheduling_ddim_inverse.py and scheduling_dpmsolver_sde.py (the DPM-Solver family is in
+ * reference-dpm.ts), written from the Python (and k-diffusion's samplers)
  * without the implementation under test. `timesteps` are the scheduler's (the model's t per
  * evaluation); `noise(k)` is the noise the k-th model evaluation's step receives.
  */
 import { dummyModel, refNoise } from './reference.js';
 
-type Vector = number[];
+export type Vector = number[];
 
-const scaleVec = (v: Vector, c: number): Vector => v.map((x) => x * c);
-const add = (a: Vector, b: Vector): Vector => a.map((x, i) => x + (b[i] as number));
-const combine = (terms: [number, Vector][]): Vector =>
+export const scaleVec = (v: Vector, c: number): Vector => v.map((x) => x * c);
+export const add = (a: Vector, b: Vector): Vector => a.map((x, i) => x + (b[i] as number));
+/** The linear combination sum of c * v over `terms`, element by element. */
+export const combine = (terms: [number, Vector][]): Vector =>
   (terms[0] as [number, Vector])[1].map((_, i) =>
     terms.reduce((sum, [c, v]) => sum + c * (v[i] as number), 0),
   );
@@ -232,56 +233,6 @@ export function refDdimInverseLoop(
   return x;
 }
 
-const vp = (sigma: number): [alpha: number, sigmaT: number, lambda: number] => {
-  const alpha = 1 / Math.sqrt(sigma * sigma + 1);
-  return [alpha, sigma * alpha, Math.log(alpha) - Math.log(sigma * alpha)];
-};
-
-/**
- * DPMSolverSinglestepScheduler, solver_order 2, dpmsolver++ midpoint: orders 1, 2, 1, 2, ... (the
- * last 1 with a zero final sigma); a second-order step restarts from its group's first sample.
- */
-export function refDpmSinglestepLoop(
-  sigmas: number[],
-  timesteps: number[],
-  start: Vector,
-  orders: number[],
-): Vector {
-  let x = [...start];
-  let groupStart = x;
-  let previous: Vector | null = null;
-  timesteps.forEach((t, i) => {
-    const [alpha, sigma] = vp(sigmas[i] as number);
-    const output = dummyModel(x, t);
-    const x0 = x.map((v, j) => (v - sigma * (output[j] as number)) / alpha);
-    const order = previous === null ? 1 : (orders[i] as number);
-    const [alphaT, sigmaT, lambdaT] = vp(sigmas[i + 1] as number);
-    if (order === 1) {
-      groupStart = x;
-      const [, sigmaS, lambdaS] = vp(sigmas[i] as number);
-      const h = lambdaT - lambdaS;
-      x = combine([
-        [sigmaT / sigmaS, x],
-        [-alphaT * (Math.exp(-h) - 1), x0],
-      ]);
-    } else {
-      const [, , lambdaS0] = vp(sigmas[i] as number);
-      const [, sigmaS1, lambdaS1] = vp(sigmas[i - 1] as number);
-      const h = lambdaT - lambdaS1;
-      const r0 = (lambdaS0 - lambdaS1) / h;
-      const d0 = previous as Vector;
-      const d1 = scaleVec(add(x0, scaleVec(d0, -1)), 1 / r0);
-      x = combine([
-        [sigmaT / sigmaS1, groupStart],
-        [-alphaT * (Math.exp(-h) - 1), d0],
-        [-0.5 * alphaT * (Math.exp(-h) - 1), d1],
-      ]);
-    }
-    previous = x0;
-  });
-  return x;
-}
-
 /**
  * DPMSolverSDEScheduler (k-diffusion's sample_dpmpp_sde, eta 1, r 1/2): each half-step is an
  * exponential-integrator step towards sigma_down plus noise times sigma_up; `noise(k)` is the
@@ -334,35 +285,6 @@ export function refDpmSdeLoop(sigmas: number[], timesteps: number[], start: Vect
     const denoised2 = denoise(x2, mid);
     x = ancestral(x, denoised2, s, next, refNoise(x.length, k2));
   }
-  return x;
-}
-
-/** DPMSolverMultistepInverseScheduler: DPM-Solver++(2M) midpoint over ascending sigmas, first order at the ends. */
-export function refDpmInverseLoop(sigmas: number[], timesteps: number[], start: Vector): Vector {
-  let x = [...start];
-  let previous: Vector | null = null;
-  timesteps.forEach((t, i) => {
-    const [alphaS, sigmaS, lambdaS] = vp(sigmas[i] as number);
-    const output = dummyModel(x, t);
-    const x0 = x.map((v, j) => (v - sigmaS * (output[j] as number)) / alphaS);
-    const [alphaT, sigmaT, lambdaT] = vp(sigmas[i + 1] as number);
-    const h = lambdaT - lambdaS;
-    if (previous === null || i === timesteps.length - 1) {
-      x = combine([
-        [sigmaT / sigmaS, x],
-        [-alphaT * (Math.exp(-h) - 1), x0],
-      ]);
-    } else {
-      const [, , lambdaS1] = vp(sigmas[i - 1] as number);
-      const d1 = scaleVec(add(x0, scaleVec(previous, -1)), h / (lambdaS - lambdaS1));
-      x = combine([
-        [sigmaT / sigmaS, x],
-        [-alphaT * (Math.exp(-h) - 1), x0],
-        [-0.5 * alphaT * (Math.exp(-h) - 1), d1],
-      ]);
-    }
-    previous = x0;
-  });
   return x;
 }
 

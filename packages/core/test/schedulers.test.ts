@@ -14,7 +14,7 @@ import {
   createScheduler,
   scheduleFromConfig,
 } from '../src/index.js';
-import type { Scheduler, StepOptions } from '../src/index.js';
+import type { DPMSolverSinglestepScheduler, Scheduler, StepOptions } from '../src/index.js';
 import { expectAllClose } from './matchers.js';
 import {
   dummyModel,
@@ -35,9 +35,7 @@ import {
 import type { RefUniPcOptions } from './reference.js';
 import {
   refDdimInverseLoop,
-  refDpmInverseLoop,
   refDpmSdeLoop,
-  refDpmSinglestepLoop,
   refEdmDpmLoop,
   refEdmEulerLoop,
   refEdmSigmas,
@@ -49,6 +47,7 @@ import {
   refPlmsLoop,
   refTcdLoop,
 } from './reference-extra.js';
+import { refDpmInverseLoop, refDpmSinglestepLoop } from './reference-dpm.js';
 
 const N = 12;
 const linearAlphasCumprod = refAlphasCumprod(refLinearBetas(0.0001, 0.02, 1000));
@@ -707,20 +706,52 @@ describe('the added schedulers match float64 transcriptions of diffusers', () =>
     expectAllClose(parallel, ddim, { abs: 0, rel: 0 });
   });
 
-  test('DPM-Solver singlestep (order 2)', () => {
-    const scheduler = createScheduler({}, { name: 'dpmsolver-singlestep' });
+  test.each([
+    ['dpmsolver++', 2, 'midpoint', [1, 2, 1, 2, 1, 2, 1, 2, 1, 1]],
+    ['dpmsolver++', 3, 'midpoint', [1, 2, 3, 1, 2, 3, 1, 2, 3, 1]],
+    ['dpmsolver++', 3, 'heun', [1, 2, 3, 1, 2, 3, 1, 2, 3, 1]],
+    ['sde-dpmsolver++', 2, 'midpoint', [1, 2, 1, 2, 1, 2, 1, 2, 1, 1]],
+    ['sde-dpmsolver++', 2, 'heun', [1, 2, 1, 2, 1, 2, 1, 2, 1, 1]],
+    ['sde-dpmsolver++', 3, 'midpoint', [1, 2, 3, 1, 2, 3, 1, 2, 3, 1]],
+    ['sde-dpmsolver++', 3, 'heun', [1, 2, 3, 1, 2, 3, 1, 2, 3, 1]],
+  ] as const)('DPM-Solver singlestep %s order %i %s', (algorithm, order, solverType, orders) => {
+    const scheduler = createScheduler(
+      { algorithm_type: algorithm, solver_order: order, solver_type: solverType },
+      { name: 'dpmsolver-singlestep' },
+    );
     const result = runLoop(scheduler, 10);
+    expect((scheduler as DPMSolverSinglestepScheduler).orderList).toEqual(orders);
     const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+    const noise = algorithm === 'sde-dpmsolver++' ? (step: number) => refNoise(N, step) : undefined;
     expectAllClose(
       result,
-      refDpmSinglestepLoop(
-        sigmas,
-        [...scheduler.timesteps],
-        refInitialSample(N),
-        [1, 2, 1, 2, 1, 2, 1, 2, 1, 1],
-      ),
+      refDpmSinglestepLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), {
+        orders,
+        solverType,
+        noise,
+      }),
       { abs: 2e-5, rel: 2e-4 },
     );
+  });
+
+  test('DPM-Solver singlestep with custom timesteps equals its own schedule (diffusers test_custom_timesteps)', () => {
+    for (const prediction_type of ['epsilon', 'sample', 'v_prediction']) {
+      for (const lower_order_final of [true, false]) {
+        for (const final_sigmas_type of ['sigma_min', 'zero']) {
+          const config = { prediction_type, lower_order_final, final_sigmas_type };
+          const scheduler = createScheduler(config, { name: 'dpmsolver-singlestep' });
+          const reference = runLoop(scheduler, 10);
+          const custom = createScheduler(config, { name: 'dpmsolver-singlestep' });
+          custom.setTimesteps(null, { timesteps: [...scheduler.timesteps] });
+          const sample = Float32Array.from(refInitialSample(N));
+          for (const t of custom.timesteps) {
+            const output = Float32Array.from(dummyModel(sample, t));
+            custom.step(output, t, sample, { prevSample: sample });
+          }
+          expectAllClose(sample, reference, { abs: 0, rel: 0 });
+        }
+      }
+    }
   });
 
   test('DPM-Solver++ inverse', () => {

@@ -76,6 +76,9 @@ export class DPMSolverMultistepInverseScheduler extends DPMSolverMultistepSchedu
     this.lowerOrderNums = 0;
   }
 
+  /** The inverse has no final_sigmas_type, so nothing to check against the algorithm. */
+  protected override checkFinalSigmasType(): void {}
+
   /** The inverse has no final_sigmas_type: only euler_at_final and lower_order_final (< 15 steps) apply. */
   protected override finalStepIsFirstOrder(stepCount: number): boolean {
     return this.eulerAtFinal || (this.lowerOrderFinal && stepCount < 15);

@@ -2,9 +2,10 @@ import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { numpyLinspace, roundHalfEven } from '../timesteps.js';
+import { checkCustomTimesteps } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
-import { alphaSigmaLambdaInto, dpmMultistepUpdate } from './dpm-update.js';
+import { alphaSigmaLambdaInto, dpmMultistepUpdate, predictsData } from './dpm-update.js';
 import { multistepSigmas } from './multistep.js';
 
 const f = Math.fround;
@@ -14,9 +15,11 @@ const f = Math.fround;
  * grouped by solver_order (orders 1, 2, 3, 1, 2, 3, ...), and each group integrates from the sample
  * where it started using the outputs evaluated inside it. Config keys: the schedule keys,
  * solver_order (1-3), prediction_type, thresholding, dynamic_thresholding_ratio, sample_max_value,
- * algorithm_type ('dpmsolver++' | 'dpmsolver'), solver_type ('midpoint' | 'heun'),
+ * algorithm_type ('dpmsolver++' | 'dpmsolver' | 'sde-dpmsolver++'), solver_type ('midpoint' | 'heun'),
  * lower_order_final, use_karras_sigmas, final_sigmas_type, lambda_min_clipped (-Infinity allowed),
- * rescale_betas_zero_snr; timesteps are linspace as diffusers'. One evaluation per step.
+ * rescale_betas_zero_snr; timesteps are linspace as diffusers', or the caller's (setTimesteps'
+ * `timesteps` option). algorithm_type 'sde-dpmsolver++' (orders 1-3) draws fresh noise every
+ * step, as diffusers' generator does. One evaluation per step.
  */
 export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
   override readonly className: string = 'DPMSolverSinglestepScheduler';
@@ -28,10 +31,10 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
 
   constructor(json: SchedulerConfigJson = {}) {
     super(json);
-    if (this.algorithmType !== 'dpmsolver++' && this.algorithmType !== 'dpmsolver') {
+    if (this.algorithmType === 'sde-dpmsolver') {
       throw new SchedulerConfigError(
         'algorithm_type',
-        "DPMSolverSinglestepScheduler supports 'dpmsolver++' and 'dpmsolver'",
+        "DPMSolverSinglestepScheduler supports 'dpmsolver++', 'dpmsolver' and 'sde-dpmsolver++' (as diffusers)",
       );
     }
     if (this.useLuLambdas) {
@@ -40,6 +43,11 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
         'is not supported by DPMSolverSinglestepScheduler (as in diffusers)',
       );
     }
+  }
+
+  /** diffusers' singlestep solver has a third-order SDE update. */
+  protected override maxStochasticOrder(): number {
+    return 3;
   }
 
   /** diffusers' get_order_list. */
@@ -74,12 +82,31 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
   }
 
   override setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
-    this.rejectCustomTimesteps(options);
-    const n = this.requireStepCount(numInferenceSteps);
-    const last = this.numTrainTimesteps - 1 - this.clippedCount();
-    const values = numpyLinspace(0, last, n + 1);
-    const timesteps: number[] = [];
-    for (let i = n; i >= 1; i--) timesteps.push(roundHalfEven(values[i] as number));
+    const custom = options?.timesteps;
+    let timesteps: number[];
+    if (custom) {
+      if (numInferenceSteps !== null) {
+        throw new SchedulerConfigError(
+          'timesteps',
+          'pass either num_inference_steps or timesteps, not both (as diffusers)',
+        );
+      }
+      if (this.useKarrasSigmas) {
+        throw new SchedulerConfigError(
+          'timesteps',
+          'custom timesteps cannot be combined with use_karras_sigmas',
+        );
+      }
+      checkCustomTimesteps(custom, this.numTrainTimesteps, true);
+      timesteps = [...custom];
+    } else {
+      const steps = this.requireStepCount(numInferenceSteps);
+      const last = this.numTrainTimesteps - 1 - this.clippedCount();
+      const values = numpyLinspace(0, last, steps + 1);
+      timesteps = [];
+      for (let i = steps; i >= 1; i--) timesteps.push(roundHalfEven(values[i] as number));
+    }
+    const n = timesteps.length;
     const result = multistepSigmas(
       timesteps,
       this.tables,
@@ -97,15 +124,17 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
     timestep: number,
     sample: Float32Array,
     out: StepOutput,
-    _noise?: NoiseInput,
+    noise?: NoiseInput,
     options?: StepOptions,
   ): StepOutput {
     const n = sample.length;
     this.requireTimesteps();
     const index = this.initStepIndex(timestep);
+    // diffusers draws the SDE noise before anything else can fail, one normal per element.
+    const noiseValues = this.algorithmType === 'sde-dpmsolver++' ? this.noiseFor(noise, n) : null;
     const newest = this.history.advance(n);
     this.convertModelOutput(newest, modelOutput, sample, index, options?.batchSize ?? 1);
-    if (out.predOriginalSample && this.algorithmType === 'dpmsolver++')
+    if (out.predOriginalSample && predictsData(this.algorithmType))
       out.predOriginalSample.set(newest);
     this.storedOutputs = Math.min(this.storedOutputs + 1, this.solverOrder);
     // An image-to-image run may start inside a group: lower the order to the outputs stored.
@@ -130,19 +159,24 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
         1,
         this.algorithmType,
         this.solverType,
-        null,
+        noiseValues,
       );
     } else if (order === 2) {
-      this.secondOrder(out.prevSample, start, index);
+      this.secondOrder(out.prevSample, start, index, noiseValues);
     } else {
-      this.thirdOrder(out.prevSample, start, index);
+      this.thirdOrder(out.prevSample, start, index, noiseValues);
     }
     this.currentStepIndex = index + 1;
     return out;
   }
 
   /** singlestep_dpm_solver_second_order_update: from s1 (the group start) to t with m1 at s1, m0 at s0. */
-  private secondOrder(prevSample: Float32Array, start: Float32Array, index: number): void {
+  private secondOrder(
+    prevSample: Float32Array,
+    start: Float32Array,
+    index: number,
+    noise: Float32Array | null,
+  ): void {
     const sigmas = this.sigmas as Float32Array;
     const state = this.coefficients;
     alphaSigmaLambdaInto(state, 3, sigmas[index] as number, false);
@@ -161,12 +195,17 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
     const inverseR0 = f(1 / r0);
     const expMinusH = f(Math.exp(-h));
     const expH = f(Math.exp(h));
-    const plusPlus = this.algorithmType === 'dpmsolver++';
     const midpoint = this.solverType === 'midpoint';
     let a: number;
     let b: number;
     let c: number;
-    if (plusPlus) {
+    if (noise) {
+      const minus2H = f(-2 * h);
+      const oneMinusExp = f(1 - f(Math.exp(minus2H)));
+      a = f(f(sigmaT / sigmaS1) * expMinusH);
+      b = f(alphaT * oneMinusExp);
+      c = midpoint ? f(0.5 * b) : f(alphaT * f(f(oneMinusExp / minus2H) + 1));
+    } else if (this.algorithmType === 'dpmsolver++') {
       a = f(sigmaT / sigmaS1);
       b = f(-f(alphaT * f(expMinusH - 1)));
       c = midpoint
@@ -179,15 +218,22 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
         ? f(-f(0.5 * f(sigmaT * f(expH - 1))))
         : f(-f(sigmaT * f(f(f(expH - 1) / h) - 1)));
     }
+    const e = noise ? sdeNoiseScale(sigmaT, h) : 0;
     for (let i = 0; i < start.length; i++) {
       const d0 = m1[i] as number;
       const d1 = f(inverseR0 * f((m0[i] as number) - d0));
-      prevSample[i] = f(f(f(a * (start[i] as number)) + f(b * d0)) + f(c * d1));
+      const value = f(f(f(a * (start[i] as number)) + f(b * d0)) + f(c * d1));
+      prevSample[i] = noise ? f(value + f(e * (noise[i] as number))) : value;
     }
   }
 
   /** singlestep_dpm_solver_third_order_update: from s2 (the group start) to t with m2, m1, m0. */
-  private thirdOrder(prevSample: Float32Array, start: Float32Array, index: number): void {
+  private thirdOrder(
+    prevSample: Float32Array,
+    start: Float32Array,
+    index: number,
+    noise: Float32Array | null,
+  ): void {
     const sigmas = this.sigmas as Float32Array;
     const state = this.coefficients;
     alphaSigmaLambdaInto(state, 3, sigmas[index] as number, false);
@@ -212,13 +258,21 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
     const rDifference = f(r0 - r1);
     const expMinusH = f(Math.exp(-h));
     const expH = f(Math.exp(h));
-    const plusPlus = this.algorithmType === 'dpmsolver++';
     const midpoint = this.solverType === 'midpoint';
     let a: number;
     let b: number;
     let c: number;
     let d = 0;
-    if (plusPlus) {
+    if (noise) {
+      const minus2H = f(-2 * h);
+      const oneMinusExp = f(1 - f(Math.exp(minus2H)));
+      a = f(f(sigmaT / sigmaS2) * expMinusH);
+      b = f(alphaT * oneMinusExp);
+      c = f(alphaT * f(f(oneMinusExp / minus2H) + 1));
+      if (!midpoint) {
+        d = f(alphaT * f(f(f(oneMinusExp + minus2H) / f(minus2H * minus2H)) - 0.5));
+      }
+    } else if (this.algorithmType === 'dpmsolver++') {
       a = f(sigmaT / sigmaS2);
       b = f(-f(alphaT * f(expMinusH - 1)));
       c = f(alphaT * f(f(f(expMinusH - 1) / h) + 1));
@@ -229,19 +283,27 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
       c = f(-f(sigmaT * f(f(f(expH - 1) / h) - 1)));
       if (!midpoint) d = f(-f(sigmaT * f(f(f(f(expH - 1) - h) / f(h * h)) - 0.5)));
     }
+    const e = noise ? sdeNoiseScale(sigmaT, h) : 0;
     for (let i = 0; i < start.length; i++) {
       const d0 = m2[i] as number;
       const d10 = f(inverseR1 * f((m1[i] as number) - d0));
       const d11 = f(inverseR0 * f((m0[i] as number) - d0));
       const base = f(f(a * (start[i] as number)) + f(b * d0));
+      let value: number;
       if (midpoint) {
         // midpoint uses D1_1 directly.
-        prevSample[i] = f(base + f(c * d11));
+        value = f(base + f(c * d11));
       } else {
         const d1 = f(f(f(r0 * d10) - f(r1 * d11)) / rDifference);
         const d2 = f(f(2 * f(d11 - d10)) / rDifference);
-        prevSample[i] = f(f(base + f(c * d1)) + f(d * d2));
+        value = f(f(base + f(c * d1)) + f(d * d2));
       }
+      prevSample[i] = noise ? f(value + f(e * (noise[i] as number))) : value;
     }
   }
+}
+
+/** The SDE step's noise coefficient sigma_t * sqrt(1 - exp(-2h)), float32 as diffusers. */
+function sdeNoiseScale(sigmaT: number, h: number): number {
+  return f(sigmaT * f(Math.sqrt(f(1 - f(Math.exp(f(-2 * h)))))));
 }

@@ -67,10 +67,10 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     this.solverOrder = readInteger(json, 'solver_order', 2, 1);
     if (this.solverOrder > 3) throw new SchedulerConfigError('solver_order', 'must be 1, 2 or 3');
     this.algorithmType = readEnum(json, 'algorithm_type', DPM_ALGORITHM_TYPES, 'dpmsolver++');
-    if (isStochastic(this.algorithmType) && this.solverOrder > 2) {
+    if (isStochastic(this.algorithmType) && this.solverOrder > this.maxStochasticOrder()) {
       throw new SchedulerConfigError(
         'solver_order',
-        `${this.algorithmType} supports solver_order 1 or 2 (as diffusers)`,
+        `${this.algorithmType} supports solver_order 1 to ${this.maxStochasticOrder()} in ${this.className} (as diffusers)`,
       );
     }
     this.solverType = readEnum(json, 'solver_type', ['midpoint', 'heun'] as const, 'midpoint');
@@ -84,6 +84,7 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
       ['zero', 'sigma_min'] as const,
       'zero',
     );
+    this.checkFinalSigmasType();
     this.lambdaMinClipped = readExtendedNumber(json, 'lambda_min_clipped', -Infinity);
     rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
     // diffusers only acts on 'learned' / 'learned_range' here (it drops the variance channels)
@@ -101,6 +102,24 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     this.lambdas = Float64Array.from(this.tables.alphasCumprod, (a) =>
       f(f(Math.log(f(Math.sqrt(a)))) - f(Math.log(f(Math.sqrt(f(1 - a)))))),
     );
+  }
+
+  /** The highest solver_order of the SDE variants: diffusers' multistep update has no third-order SDE step. */
+  protected maxStochasticOrder(): number {
+    return 2;
+  }
+
+  /**
+   * diffusers refuses a zero final sigma for the noise-prediction algorithms: their last step
+   * would multiply sigma_t = 0 by exp(h) = Infinity, which is NaN.
+   */
+  protected checkFinalSigmasType(): void {
+    if (this.finalSigmasType === 'zero' && !predictsData(this.algorithmType)) {
+      throw new SchedulerConfigError(
+        'final_sigmas_type',
+        `'zero' is not supported with algorithm_type '${this.algorithmType}'; choose 'sigma_min' (as diffusers)`,
+      );
+    }
   }
 
   /** How many of the noisiest training timesteps lambda_min_clipped removes (searchsorted on flipped lambdas). */
