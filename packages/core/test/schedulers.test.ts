@@ -47,7 +47,7 @@ import {
   refPlmsLoop,
   refTcdLoop,
 } from './reference-extra.js';
-import { refDpmInverseLoop, refDpmSinglestepLoop } from './reference-dpm.js';
+import { refDpmInverseLoop, refDpmMultistepLoop, refDpmSinglestepLoop } from './reference-dpm.js';
 
 const N = 12;
 const linearAlphasCumprod = refAlphasCumprod(refLinearBetas(0.0001, 0.02, 1000));
@@ -237,6 +237,41 @@ describe('full sampling loops match a float64 transcription of diffusers', () =>
     expectAllClose(
       result,
       refDpmSolverPlusPlus2M(sigmas, [...scheduler.timesteps], refInitialSample(N)),
+      { abs: 2e-5, rel: 2e-4 },
+    );
+  });
+});
+
+describe('DPM-Solver multistep: every algorithm type, order and solver type', () => {
+  const cases = (['dpmsolver++', 'dpmsolver', 'sde-dpmsolver++', 'sde-dpmsolver'] as const).flatMap(
+    (algorithm) =>
+      [1, 2, 3]
+        .filter((order) => order < 3 || !algorithm.startsWith('sde'))
+        .flatMap((order) =>
+          (['midpoint', 'heun'] as const).flatMap((solverType) =>
+            [10, 20].map((steps) => [algorithm, order, solverType, steps] as const),
+          ),
+        ),
+  );
+  test.each(cases)('%s order %i %s, %i steps', (algorithm, solverOrder, solverType, steps) => {
+    const scheduler = new DPMSolverMultistepScheduler({
+      algorithm_type: algorithm,
+      solver_order: solverOrder,
+      solver_type: solverType,
+      final_sigmas_type: algorithm.endsWith('++') ? 'zero' : 'sigma_min',
+    });
+    const result = runLoop(scheduler, steps);
+    const sigmas = refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]);
+    if (!algorithm.endsWith('++')) sigmas[steps] = refTrainSigmas(linearAlphasCumprod)[0] as number;
+    const noise = algorithm.startsWith('sde') ? (k: number) => refNoise(N, k) : undefined;
+    expectAllClose(
+      result,
+      refDpmMultistepLoop(sigmas, [...scheduler.timesteps], refInitialSample(N), {
+        algorithm,
+        solverOrder,
+        solverType,
+        noise,
+      }),
       { abs: 2e-5, rel: 2e-4 },
     );
   });
