@@ -12,7 +12,9 @@ import {
   createScheduler,
   parseSchedulerConfig,
 } from '../src/index.js';
+import type { SchedulerConfigJson } from '../src/index.js';
 import { expectAllClose } from './matchers.js';
+import { dummyModel, dummySampleDeter } from './diffusers-harness.js';
 
 function configError(run: () => unknown): SchedulerConfigError {
   try {
@@ -286,4 +288,58 @@ test('sigma schedules we do not implement are refused by name, not ignored', () 
       'use_beta_sigmas',
     );
   }
+});
+
+describe('a zero-width final step (final sigma equal to the last scheduled one) keeps its sample', () => {
+  // diffusers' test_zero_width_final_step: Karras or Lu sigmas end on sigma_min, and
+  // final_sigmas_type 'sigma_min' repeats it; the higher-order updates divided by h = 0 (NaN).
+  const cases: [string, SchedulerConfigJson][] = [];
+  for (const sigmas of [{ use_karras_sigmas: true }, { use_lu_lambdas: true }]) {
+    for (const [solver_order, solver_type] of [
+      [3, 'midpoint'],
+      [2, 'heun'],
+    ] as const) {
+      cases.push(['DPMSolverMultistepScheduler', { ...sigmas, solver_order, solver_type }]);
+      cases.push(['EDMDPMSolverMultistepScheduler', { solver_order, solver_type }]);
+    }
+  }
+  for (const solver_type of ['bh1', 'bh2']) {
+    cases.push([
+      'UniPCMultistepScheduler',
+      {
+        use_karras_sigmas: true,
+        solver_order: 3,
+        solver_type,
+        lower_order_final: false,
+        disable_corrector: [18],
+      },
+    ]);
+  }
+  cases.push([
+    'DPMSolverMultistepInverseScheduler',
+    { use_karras_sigmas: true, solver_order: 3, lower_order_final: false },
+  ]);
+  test.each(cases)('%s %j', (name, config) => {
+    const scheduler = createScheduler(
+      { ...config, final_sigmas_type: 'sigma_min', lower_order_final: false },
+      { name },
+    );
+    scheduler.setTimesteps(20);
+    const sigmas = scheduler.sigmas as Float32Array;
+    expect(sigmas[sigmas.length - 1]).toBe(sigmas[sigmas.length - 2]);
+    let sample = dummySampleDeter();
+    const output = new Float32Array(sample.length);
+    const input = new Float32Array(sample.length);
+    scheduler.timesteps.forEach((t) => {
+      scheduler.scaleModelInput(input, sample, t);
+      dummyModel(output, input, t);
+      const next = new Float32Array(sample.length);
+      scheduler.step(output, t, sample, { prevSample: next });
+      expect(next.every(Number.isFinite)).toBe(true);
+      if (t === scheduler.timesteps[scheduler.timesteps.length - 1]) {
+        expectAllClose(next, sample, { abs: 0, rel: 0 });
+      }
+      sample = next;
+    });
+  });
 });

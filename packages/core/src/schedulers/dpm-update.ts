@@ -70,6 +70,13 @@ export function dpmMultistepUpdate(
   const sigmaS0 = state[4] as number;
   const lambdaS0 = state[5] as number;
   const h = f(lambdaT - lambdaS0);
+  if (h === 0) {
+    // A zero-width step (the final sigma equal to the last scheduled one, as Karras or Lu sigmas
+    // with final_sigmas_type 'sigma_min' give) leaves the sample where it is; the higher-order
+    // updates would divide by h and return NaN.
+    if (prevSample !== sample) prevSample.set(sample);
+    return;
+  }
   const expMinusH = f(Math.exp(-h));
   const expH = f(Math.exp(h));
   const data = predictsData(algorithm);

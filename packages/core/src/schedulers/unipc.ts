@@ -274,6 +274,11 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     const sigmaS0 = this.triple[1] as number;
     const lambdaS0 = this.triple[2] as number;
     const h = lambdaT - lambdaS0;
+    if (h === 0) {
+      // A zero-width step leaves the sample where it is (the ratios below would divide by h).
+      if (target !== source) target.set(source);
+      return;
+    }
     const historyCount = order - 1;
     for (let k = 1; k <= historyCount; k++) {
       alphaSigmaLambdaInto(this.triple, 0, sigmas[from - k] as number, false);
