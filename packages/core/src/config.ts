@@ -1,4 +1,6 @@
 import { SchedulerConfigError } from './errors.js';
+import { SIGMA_RAMPS } from './timesteps.js';
+import type { SigmaRamp } from './timesteps.js';
 
 /** A diffusers `scheduler_config.json`, parsed: snake_case keys, `_class_name` selects the scheduler. */
 export type SchedulerConfigJson = Readonly<Record<string, unknown>>;
@@ -137,6 +139,21 @@ export function readNumberArray(json: SchedulerConfigJson, key: string): number[
     throw new SchedulerConfigError(key, 'expected an array of finite numbers');
   }
   return value as number[];
+}
+
+/**
+ * Which sigma ramp a config selects with use_karras_sigmas / use_exponential_sigmas /
+ * use_beta_sigmas (null for none); more than one is refused, as diffusers' constructors do.
+ */
+export function readSigmaRamp(json: SchedulerConfigJson): SigmaRamp | null {
+  const enabled = SIGMA_RAMPS.filter((ramp) => readBoolean(json, `use_${ramp}_sigmas`, false));
+  if (enabled.length > 1) {
+    throw new SchedulerConfigError(
+      `use_${enabled[1]}_sigmas`,
+      `only one of use_karras_sigmas, use_exponential_sigmas and use_beta_sigmas can be set (got ${enabled.map((r) => `use_${r}_sigmas`).join(' and ')})`,
+    );
+  }
+  return enabled[0] ?? null;
 }
 
 /** Throws for boolean sigma options diffusers has but we do not implement, when set to true. */

@@ -18,8 +18,18 @@ export {
   torchLinspaceFloat32,
 } from './schedules.js';
 export type { BetaSchedule, NoiseSchedule, ScheduleConfig, ScheduleDefaults } from './schedules.js';
-export { TIMESTEP_SPACINGS, karrasSigmas, sigmaToTimestep, spacedTimesteps } from './timesteps.js';
-export type { TimestepSpacing } from './timesteps.js';
+export {
+  SIGMA_RAMPS,
+  TIMESTEP_SPACINGS,
+  betaSigmas,
+  exponentialSigmas,
+  karrasSigmas,
+  rampSigmas,
+  sigmaToTimestep,
+  spacedTimesteps,
+} from './timesteps.js';
+export type { SigmaRamp, TimestepSpacing } from './timesteps.js';
+export { betaQuantile } from './beta-quantile.js';
 export { applyGuidance, clipInPlace, thresholdInPlace } from './tensor-ops.js';
 export type { NoiseInput } from './tensor-ops.js';
 export { PREDICTION_TYPES } from './schedulers/base.js';

@@ -1,3 +1,4 @@
+import { betaQuantile } from './beta-quantile.js';
 import { SchedulerConfigError } from './errors.js';
 
 export const TIMESTEP_SPACINGS = Object.freeze(['linspace', 'leading', 'trailing'] as const);
@@ -118,6 +119,51 @@ export function karrasSigmas(
   const minInvRho = sigmaMin ** (1 / rho);
   const maxInvRho = sigmaMax ** (1 / rho);
   return ramp.map((r) => (maxInvRho + r * (minInvRho - maxInvRho)) ** rho);
+}
+
+/** Sigmas log-uniform from sigmaMax down to sigmaMin, as diffusers' _convert_to_exponential. */
+export function exponentialSigmas(
+  sigmaMin: number,
+  sigmaMax: number,
+  numInferenceSteps: number,
+): Float64Array {
+  return numpyLinspace(Math.log(sigmaMax), Math.log(sigmaMin), numInferenceSteps).map(Math.exp);
+}
+
+/**
+ * Sigmas at the beta(alpha, beta) quantiles of 1 - linspace(0, 1, n), from sigmaMax down to
+ * sigmaMin, as diffusers' _convert_to_beta (alpha = beta = 0.6 there, scipy's beta.ppf): dense at
+ * both ends of the schedule, sparse in the middle (Lee et al. 2024, "Beta Sampling is All You Need").
+ */
+export function betaSigmas(
+  sigmaMin: number,
+  sigmaMax: number,
+  numInferenceSteps: number,
+  alpha = 0.6,
+  beta = 0.6,
+): Float64Array {
+  return numpyLinspace(0, 1, numInferenceSteps).map(
+    (r) => sigmaMin + betaQuantile(1 - r, alpha, beta) * (sigmaMax - sigmaMin),
+  );
+}
+
+/**
+ * The sigma ramps diffusers' discrete schedulers can replace their interpolated sigmas with, one
+ * per config flag: use_karras_sigmas, use_exponential_sigmas, use_beta_sigmas.
+ */
+export const SIGMA_RAMPS = Object.freeze(['karras', 'exponential', 'beta'] as const);
+export type SigmaRamp = (typeof SIGMA_RAMPS)[number];
+
+/** `numInferenceSteps` sigmas from sigmaMax down to sigmaMin along `ramp` (float64). */
+export function rampSigmas(
+  ramp: SigmaRamp,
+  sigmaMin: number,
+  sigmaMax: number,
+  numInferenceSteps: number,
+): Float64Array {
+  if (ramp === 'karras') return karrasSigmas(sigmaMin, sigmaMax, numInferenceSteps);
+  if (ramp === 'exponential') return exponentialSigmas(sigmaMin, sigmaMax, numInferenceSteps);
+  return betaSigmas(sigmaMin, sigmaMax, numInferenceSteps);
 }
 
 /**

@@ -282,10 +282,10 @@ test('TorchGenerator gives torch.manual_seed(0) + torch.randn values', () => {
   );
 });
 
-test('sigma schedules we do not implement are refused by name, not ignored', () => {
-  for (const name of ['kdpm2', 'kdpm2-ancestral', 'dpmsolver-sde', 'heun', 'lms']) {
-    expect(configError(() => createScheduler({ use_beta_sigmas: true }, { name })).field).toBe(
-      'use_beta_sigmas',
+test('flow-matching sigmas, which we do not implement, are refused by name, not ignored', () => {
+  for (const name of ['kdpm2', 'kdpm2-ancestral', 'dpmsolver-sde', 'heun', 'lms', 'dpmsolver++']) {
+    expect(configError(() => createScheduler({ use_flow_sigmas: true }, { name })).field).toBe(
+      'use_flow_sigmas',
     );
   }
 });

@@ -14,7 +14,7 @@ import {
   createScheduler,
   scheduleFromConfig,
 } from '../src/index.js';
-import type { DPMSolverSinglestepScheduler, Scheduler, StepOptions } from '../src/index.js';
+import type { DPMSolverSinglestepScheduler } from '../src/index.js';
 import { expectAllClose } from './matchers.js';
 import {
   dummyModel,
@@ -48,38 +48,10 @@ import {
   refTcdLoop,
 } from './reference-extra.js';
 import { refDpmInverseLoop, refDpmMultistepLoop, refDpmSinglestepLoop } from './reference-dpm.js';
+import { N, runLoop } from './run-loop.js';
 
-const N = 12;
 const linearAlphasCumprod = refAlphasCumprod(refLinearBetas(0.0001, 0.02, 1000));
 const heunAlphasCumprod = refAlphasCumprod(refLinearBetas(0.00085, 0.012, 1000));
-
-/** Runs a full loop with the dummy model and reference noise; returns the final sample. */
-function runLoop(
-  scheduler: Scheduler,
-  steps: number,
-  options?: StepOptions,
-  scaleStart = true,
-): Float32Array {
-  scheduler.setTimesteps(steps);
-  const sample = Float32Array.from(refInitialSample(N), (v) =>
-    scaleStart ? v * scheduler.initNoiseSigma : v,
-  );
-  const modelInput = new Float32Array(N);
-  const predOriginalSample = new Float32Array(N);
-  scheduler.timesteps.forEach((t, k) => {
-    scheduler.scaleModelInput(modelInput, sample, t);
-    const output = Float32Array.from(dummyModel(modelInput, t));
-    scheduler.step(
-      output,
-      t,
-      sample,
-      { prevSample: sample, predOriginalSample },
-      Float32Array.from(refNoise(N, k)),
-      options,
-    );
-  });
-  return sample;
-}
 
 describe('timesteps match diffusers', () => {
   test('DDPM/DDIM leading with steps_offset, linspace and trailing', () => {
@@ -625,11 +597,11 @@ describe('UniPC and DEIS', () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['deis', { algorithm_type: 'sde-dpmsolver++' }, 'algorithm_type'],
       ['deis', { solver_order: 4 }, 'solver_order'],
-      ['deis', { use_exponential_sigmas: true }, 'use_exponential_sigmas'],
+      ['deis', { use_exponential_sigmas: true, use_karras_sigmas: true }, 'use_exponential_sigmas'],
       ['unipc', { solver_type: 'euler' }, 'solver_type'],
       ['unipc', { solver_p: {} }, 'solver_p'],
       ['unipc', { disable_corrector: [0.5] }, 'disable_corrector'],
-      ['unipc', { use_beta_sigmas: true }, 'use_beta_sigmas'],
+      ['unipc', { use_flow_sigmas: true }, 'use_flow_sigmas'],
       ['unipc', { final_sigmas_type: 'max' }, 'final_sigmas_type'],
     ];
     for (const [name, config, field] of cases) {

@@ -1,4 +1,4 @@
-import { readBoolean, readEnum, readInteger, rejectEnabledFlags } from '../config.js';
+import { readBoolean, readEnum, readInteger } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
@@ -7,7 +7,6 @@ import {
   MULTISTEP_DEFAULTS,
   MultistepScheduler,
   ModelOutputHistory,
-  UNSUPPORTED_SIGMA_FLAGS,
   multistepSigmas,
   multistepTimesteps,
   predictOriginal,
@@ -22,7 +21,7 @@ import type { TrainSigmaTables } from '../schedules.js';
  * schedule keys, solver_order (1-3), prediction_type, thresholding, dynamic_thresholding_ratio,
  * sample_max_value, algorithm_type ('deis'; 'dpmsolver' and 'dpmsolver++' map to it as in
  * diffusers), solver_type ('logrho'; DPM/UniPC types map to it), lower_order_final,
- * use_karras_sigmas, timestep_spacing, steps_offset. The final sigma is the smallest training sigma
+ * use_karras_sigmas / use_exponential_sigmas / use_beta_sigmas, timestep_spacing, steps_offset. The final sigma is the smallest training sigma
  * (diffusers has no final_sigmas_type for DEIS), so the result keeps that much noise.
  * Deterministic; one evaluation per step.
  */
@@ -30,7 +29,6 @@ export class DEISMultistepScheduler extends MultistepScheduler {
   readonly className = 'DEISMultistepScheduler';
   readonly solverOrder: number;
   readonly lowerOrderFinal: boolean;
-  readonly useKarrasSigmas: boolean;
   private readonly tables: TrainSigmaTables;
   /** alpha, sigma, lambda of the noise level in hand (no tuple per call, so a step allocates nothing). */
   private readonly triple = new Float64Array(3);
@@ -46,8 +44,6 @@ export class DEISMultistepScheduler extends MultistepScheduler {
     readEnum(json, 'algorithm_type', ['deis', 'dpmsolver', 'dpmsolver++'] as const, 'deis');
     readEnum(json, 'solver_type', ['logrho', 'midpoint', 'heun', 'bh1', 'bh2'] as const, 'logrho');
     this.lowerOrderFinal = readBoolean(json, 'lower_order_final', true);
-    this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
-    rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
     this.tables = trainSigmaTables(this.schedule);
     this.history = new ModelOutputHistory(this.solverOrder);
   }
@@ -56,9 +52,9 @@ export class DEISMultistepScheduler extends MultistepScheduler {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
     const timesteps = multistepTimesteps(this.common, n, this.numTrainTimesteps);
-    const result = multistepSigmas(timesteps, this.tables, this.useKarrasSigmas, 'sigma_min');
-    // diffusers repeats the last Karras sigma (np.concatenate([sigmas, sigmas[-1:]])): the final step is a no-op.
-    if (this.useKarrasSigmas) result.sigmas[n] = result.sigmas[n - 1] as number;
+    const result = multistepSigmas(timesteps, this.tables, this.sigmaRamp, 'sigma_min');
+    // diffusers repeats the last ramp sigma (np.concatenate([sigmas, sigmas[-1:]])): the final step is a no-op.
+    if (this.sigmaRamp) result.sigmas[n] = result.sigmas[n - 1] as number;
     this.installTimesteps(result.timesteps, result.sigmas);
     this.lowerOrderNums = 0;
   }

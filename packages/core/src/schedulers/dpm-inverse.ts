@@ -2,9 +2,9 @@ import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import {
   interpolateByIndex,
-  karrasSigmas,
   numpyArange,
   numpyLinspace,
+  rampSigmas,
   roundHalfEven,
   sigmaToTimestep,
 } from '../timesteps.js';
@@ -16,7 +16,8 @@ import { DPMSolverMultistepScheduler } from './dpm-solver.js';
  * updates of DPMSolverMultistepScheduler run from a clean sample towards noise, over ascending
  * timesteps whose last sigma is the noisiest (lambda-clipped) training sigma. Config keys as
  * DPMSolverMultistepScheduler except final_sigmas_type and use_lu_lambdas; with
- * use_karras_sigmas the Karras ramp runs upwards and repeats its last sigma, as diffusers.
+ * use_karras_sigmas (or use_exponential_sigmas, use_beta_sigmas) the ramp runs upwards and
+ * repeats its last sigma, as diffusers.
  * Duplicate timesteps (num_inference_steps near num_train_timesteps) are dropped, so
  * `timesteps.length` may be below the step count. One evaluation per step.
  */
@@ -53,14 +54,20 @@ export class DPMSolverMultistepInverseScheduler extends DPMSolverMultistepSchedu
     }
     const { trainSigmas, logTrainSigmas } = this.tables;
     let sigmas: Float32Array;
-    if (this.useKarrasSigmas) {
-      // diffusers passes the ascending table to _convert_to_karras, so the ramp runs upwards.
-      const ramp = karrasSigmas(
+    if (this.sigmaRamp) {
+      // diffusers passes the ascending table to _convert_to_karras (and to the exponential and beta
+      // conversions), so the ramp runs upwards; Karras timesteps are rounded, the others truncated.
+      const ramp = rampSigmas(
+        this.sigmaRamp,
         trainSigmas[trainSigmas.length - 1] as number,
         trainSigmas[0] as number,
         n,
       );
-      timesteps = Array.from(ramp, (s) => roundHalfEven(sigmaToTimestep(s, logTrainSigmas)));
+      const rounds = this.sigmaRamp === 'karras';
+      timesteps = Array.from(ramp, (s) => {
+        const t = sigmaToTimestep(s, logTrainSigmas);
+        return rounds ? roundHalfEven(t) : Math.trunc(t);
+      });
       sigmas = new Float32Array(n + 1);
       sigmas.set(ramp);
       sigmas[n] = ramp[n - 1] as number;

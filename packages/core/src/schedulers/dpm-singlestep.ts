@@ -91,12 +91,7 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
           'pass either num_inference_steps or timesteps, not both (as diffusers)',
         );
       }
-      if (this.useKarrasSigmas) {
-        throw new SchedulerConfigError(
-          'timesteps',
-          'custom timesteps cannot be combined with use_karras_sigmas',
-        );
-      }
+      this.rejectRampWithCustomTimesteps();
       checkCustomTimesteps(custom, this.numTrainTimesteps, true);
       timesteps = [...custom];
     } else {
@@ -107,12 +102,7 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
       for (let i = steps; i >= 1; i--) timesteps.push(roundHalfEven(values[i] as number));
     }
     const n = timesteps.length;
-    const result = multistepSigmas(
-      timesteps,
-      this.tables,
-      this.useKarrasSigmas,
-      this.finalSigmasType,
-    );
+    const result = multistepSigmas(timesteps, this.tables, this.sigmaRamp, this.finalSigmasType);
     this.installTimesteps(result.timesteps, result.sigmas);
     this.orderList = Object.freeze(this.orderListFor(n));
     this.storedOutputs = 0;

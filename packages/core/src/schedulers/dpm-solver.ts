@@ -1,10 +1,4 @@
-import {
-  readBoolean,
-  readEnum,
-  readExtendedNumber,
-  readInteger,
-  rejectEnabledFlags,
-} from '../config.js';
+import { readBoolean, readEnum, readExtendedNumber, readInteger } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
@@ -18,11 +12,11 @@ import {
   predictsData,
 } from './dpm-update.js';
 import type { DpmAlgorithmType, DpmSolverType } from './dpm-update.js';
+import type { MultistepRamp } from './multistep.js';
 import {
   MULTISTEP_DEFAULTS,
   ModelOutputHistory,
   MultistepScheduler,
-  UNSUPPORTED_SIGMA_FLAGS,
   multistepSigmas,
   multistepTimesteps,
 } from './multistep.js';
@@ -37,7 +31,8 @@ const f = Math.fround;
  * prediction_type, thresholding, dynamic_thresholding_ratio, sample_max_value, algorithm_type
  * ('dpmsolver++' | 'dpmsolver' | 'sde-dpmsolver++' | 'sde-dpmsolver'; the SDE variants draw noise
  * every step and take solver_order 1-2), solver_type ('midpoint' | 'heun'), lower_order_final,
- * euler_at_final, use_karras_sigmas, use_lu_lambdas, final_sigmas_type, lambda_min_clipped
+ * euler_at_final, use_karras_sigmas / use_exponential_sigmas / use_beta_sigmas, use_lu_lambdas,
+ * final_sigmas_type, lambda_min_clipped
  * (-Infinity allowed), timestep_spacing, steps_offset, rescale_betas_zero_snr. One evaluation per
  * step. `order` is 1 as diffusers' class attribute; the configured order is `solverOrder`.
  */
@@ -48,7 +43,6 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
   readonly solverType: DpmSolverType;
   readonly lowerOrderFinal: boolean;
   readonly eulerAtFinal: boolean;
-  readonly useKarrasSigmas: boolean;
   /** Lu et al.'s uniform log-sigma step sizes (diffusers' use_lu_lambdas). */
   readonly useLuLambdas: boolean;
   readonly finalSigmasType: 'zero' | 'sigma_min';
@@ -76,7 +70,6 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     this.solverType = readEnum(json, 'solver_type', ['midpoint', 'heun'] as const, 'midpoint');
     this.lowerOrderFinal = readBoolean(json, 'lower_order_final', true);
     this.eulerAtFinal = readBoolean(json, 'euler_at_final', false);
-    this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
     this.useLuLambdas = readBoolean(json, 'use_lu_lambdas', false);
     this.finalSigmasType = readEnum(
       json,
@@ -86,7 +79,6 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     );
     this.checkFinalSigmasType();
     this.lambdaMinClipped = readExtendedNumber(json, 'lambda_min_clipped', -Infinity);
-    rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
     // diffusers only acts on 'learned' / 'learned_range' here (it drops the variance channels)
     // and ignores any other value, such as a DDPM training config's 'fixed_small'.
     const variance = json['variance_type'];
@@ -135,16 +127,27 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     return clipped;
   }
 
+  /** The ramp set_timesteps applies, in diffusers' branch order: Karras, Lu, exponential, beta. */
+  protected get activeRamp(): MultistepRamp | null {
+    if (this.sigmaRamp === 'karras') return 'karras';
+    return this.useLuLambdas ? 'lu' : this.sigmaRamp;
+  }
+
+  /** diffusers refuses custom timesteps together with any sigma ramp or Lu lambdas. */
+  protected rejectRampWithCustomTimesteps(): void {
+    const ramp = this.activeRamp;
+    if (ramp === null) return;
+    throw new SchedulerConfigError(
+      'timesteps',
+      `custom timesteps cannot be combined with ${ramp === 'lu' ? 'use_lu_lambdas' : `use_${ramp}_sigmas`}`,
+    );
+  }
+
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     const trainCount = this.numTrainTimesteps;
     let timesteps: number[];
     if (options?.timesteps) {
-      if (this.useKarrasSigmas || this.useLuLambdas) {
-        throw new SchedulerConfigError(
-          'timesteps',
-          'custom timesteps cannot be combined with use_karras_sigmas or use_lu_lambdas',
-        );
-      }
+      this.rejectRampWithCustomTimesteps();
       checkCustomTimesteps(options.timesteps, trainCount, true);
       timesteps = [...options.timesteps];
     } else {
@@ -154,9 +157,10 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
     const result = multistepSigmas(
       timesteps,
       this.tables,
-      this.useKarrasSigmas,
+      this.activeRamp,
       this.finalSigmasType,
-      this.useLuLambdas && !this.useKarrasSigmas && !options?.timesteps,
+      // diffusers leaves Karras and Lu timesteps unrounded (then truncated) for the cosine schedule.
+      { roundKarrasTimesteps: this.schedule.config.betaSchedule !== 'squaredcos_cap_v2' },
     );
     this.installTimesteps(result.timesteps, result.sigmas);
     this.lowerOrderNums = 0;

@@ -1,7 +1,7 @@
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { sigmaToTimestep } from '../timesteps.js';
+import { roundHalfEven, sigmaToTimestep } from '../timesteps.js';
 import { checkLength } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import { HEUN_DEFAULTS, SigmaScheduler } from './sigma-schedulers.js';
@@ -68,6 +68,21 @@ export class KDPM2DiscreteScheduler extends SigmaScheduler {
     return 2 * numInferenceSteps - 1;
   }
 
+  /**
+   * diffusers rounds the timesteps of a Karras ramp here (not an exponential or beta one), and a
+   * ramp leaves them float64: numpy's array of _sigma_to_t results, never cast to float32.
+   */
+  protected override rampTimestep(sigma: number): number {
+    const t = sigmaToTimestep(sigma, this.logTrainSigmas);
+    return this.sigmaRamp === 'karras' ? roundHalfEven(t) : t;
+  }
+
+  /** A midpoint timestep, in the dtype of the ramp's timesteps (timesteps_interpol.to(timesteps.dtype)). */
+  protected midpointTimestep(sigma: number): number {
+    const t = sigmaToTimestep(sigma, this.logTrainSigmas);
+    return this.sigmaRamp ? t : f(t);
+  }
+
   /** True when the next step is the first (Euler) half of a step. */
   get stateInFirstOrder(): boolean {
     return this.firstOrder;
@@ -86,10 +101,7 @@ export class KDPM2DiscreteScheduler extends SigmaScheduler {
     this.sigmasInterpol = doubleLayout(interpol);
     const all: number[] = [timesteps[0] as number];
     for (let i = 1; i < n; i++) {
-      all.push(
-        f(sigmaToTimestep(interpol[i] as number, this.logTrainSigmas)),
-        timesteps[i] as number,
-      );
+      all.push(this.midpointTimestep(interpol[i] as number), timesteps[i] as number);
     }
     this.installTimesteps(all, layoutSigmas);
     this.numInferenceSteps = n;
@@ -209,10 +221,7 @@ export class KDPM2AncestralDiscreteScheduler extends KDPM2DiscreteScheduler {
     this.sigmasInterpol = doubleLayout(interpol);
     const all: number[] = [timesteps[0] as number];
     for (let i = 1; i < n; i++) {
-      all.push(
-        f(sigmaToTimestep(interpol[i - 1] as number, this.logTrainSigmas)),
-        timesteps[i] as number,
-      );
+      all.push(this.midpointTimestep(interpol[i - 1] as number), timesteps[i] as number);
     }
     this.installTimesteps(all, doubleLayout(base));
     this.numInferenceSteps = n;

@@ -1,11 +1,14 @@
 import {
   interpolateByIndex,
-  karrasSigmas,
   numpyArange,
   numpyLinspace,
+  rampSigmas,
   roundHalfEven,
   sigmaToTimestep,
 } from '../timesteps.js';
+import type { SigmaRamp } from '../timesteps.js';
+import { readSigmaRamp, rejectEnabledFlags } from '../config.js';
+import type { SchedulerConfigJson } from '../config.js';
 import type { TrainSigmaTables } from '../schedules.js';
 import { BaseScheduler, checkLength } from './base.js';
 import type { CommonConfig, CommonDefaults, PredictionType } from './base.js';
@@ -59,36 +62,59 @@ export interface MultistepSigmas {
   readonly sigmas: Float32Array;
 }
 
+/** A multistep solver's sigma ramp: a SigmaRamp, or Lu et al.'s uniform log-sigma ('lu'). */
+export type MultistepRamp = SigmaRamp | 'lu';
+
+export interface MultistepSigmaOptions {
+  /** false: Karras and Lu timesteps are truncated too (DPM-Solver multistep with squaredcos_cap_v2). */
+  readonly roundKarrasTimesteps?: boolean;
+  /** Ramp endpoints from the config (UniPC's sigma_min / sigma_max) instead of the training extremes. */
+  readonly sigmaMin?: number | null;
+  readonly sigmaMax?: number | null;
+}
+
 /**
- * Sigmas for `timesteps` (interpolated in the training table) or, with Karras sigmas, the rho = 7
- * ramp between the training extremes and the rounded timesteps it maps back to; then the final sigma.
+ * Sigmas for `timesteps` (interpolated in the training table) or, with a ramp, the ramp between
+ * the training extremes and the integer timesteps it maps back to; then the final sigma.
+ * diffusers rounds the timesteps of a Karras or Lu ramp and truncates those of an exponential or
+ * beta ramp (its int64 cast of unrounded values).
  */
 export function multistepSigmas(
   timesteps: readonly number[],
   tables: TrainSigmaTables,
-  useKarrasSigmas: boolean,
+  ramp: MultistepRamp | null,
   finalSigmaType: FinalSigmaType,
-  useLuLambdas = false,
+  { roundKarrasTimesteps = true, sigmaMin = null, sigmaMax = null }: MultistepSigmaOptions = {},
 ): MultistepSigmas {
   const { trainSigmas, logTrainSigmas } = tables;
   let resultTimesteps: number[];
   let sigmas: number[];
-  if (useLuLambdas) {
-    // diffusers' _convert_to_lu (rho = 1): log-sigma uniform between the training extremes.
-    const logSigmaMax = logTrainSigmas[logTrainSigmas.length - 1] as number;
-    const logSigmaMin = logTrainSigmas[0] as number;
-    sigmas = Array.from(numpyLinspace(0, 1, timesteps.length), (r) =>
-      Math.exp(logSigmaMax + r * (logSigmaMin - logSigmaMax)),
-    );
-    resultTimesteps = sigmas.map((s) => roundHalfEven(sigmaToTimestep(s, logTrainSigmas)));
-  } else if (useKarrasSigmas) {
-    const sigmaMin = trainSigmas[0] as number;
-    const sigmaMax = trainSigmas[trainSigmas.length - 1] as number;
-    sigmas = Array.from(karrasSigmas(sigmaMin, sigmaMax, timesteps.length));
-    resultTimesteps = sigmas.map((s) => roundHalfEven(sigmaToTimestep(s, logTrainSigmas)));
-  } else {
+  if (ramp === null) {
     resultTimesteps = [...timesteps];
     sigmas = timesteps.map((t) => interpolateByIndex(t, trainSigmas));
+  } else {
+    if (ramp === 'lu') {
+      // diffusers' _convert_to_lu (rho = 1): log-sigma uniform between the training extremes.
+      const logSigmaMax = logTrainSigmas[logTrainSigmas.length - 1] as number;
+      const logSigmaMin = logTrainSigmas[0] as number;
+      sigmas = Array.from(numpyLinspace(0, 1, timesteps.length), (r) =>
+        Math.exp(logSigmaMax + r * (logSigmaMin - logSigmaMax)),
+      );
+    } else {
+      sigmas = Array.from(
+        rampSigmas(
+          ramp,
+          sigmaMin ?? (trainSigmas[0] as number),
+          sigmaMax ?? (trainSigmas[trainSigmas.length - 1] as number),
+          timesteps.length,
+        ),
+      );
+    }
+    const rounds = (ramp === 'karras' || ramp === 'lu') && roundKarrasTimesteps;
+    resultTimesteps = sigmas.map((s) => {
+      const t = sigmaToTimestep(s, logTrainSigmas);
+      return rounds ? roundHalfEven(t) : Math.trunc(t);
+    });
   }
   const all = new Float32Array(sigmas.length + 1);
   all.set(sigmas);
@@ -116,12 +142,6 @@ export function predictOriginal(
       out[i] = alpha * (sample[i] as number) - sigma * (modelOutput[i] as number);
   }
 }
-
-export const UNSUPPORTED_SIGMA_FLAGS = Object.freeze([
-  'use_exponential_sigmas',
-  'use_beta_sigmas',
-  'use_flow_sigmas',
-] as const);
 
 /**
  * The last `capacity` converted model outputs of a multistep solver, newest at 0, reusing
@@ -190,6 +210,18 @@ export function multistepIndexOf(timesteps: readonly number[], timestep: number)
 export abstract class MultistepScheduler extends BaseScheduler {
   /** EDM's parameterization (alpha_t 1, sigma_t sigma) instead of the VP one; set by the EDM solvers. */
   protected readonly edm: boolean = false;
+  /** The sigma ramp the config selects (use_karras/exponential/beta_sigmas), or null. */
+  readonly sigmaRamp: SigmaRamp | null;
+
+  constructor(json: SchedulerConfigJson, defaults: CommonDefaults) {
+    super(json, defaults);
+    this.sigmaRamp = readSigmaRamp(json);
+    rejectEnabledFlags(json, ['use_flow_sigmas']);
+  }
+
+  get useKarrasSigmas(): boolean {
+    return this.sigmaRamp === 'karras';
+  }
 
   /** diffusers' add_noise: alpha_t * original + sigma_t * noise at the sigma of `timestep`. */
   override addNoise(

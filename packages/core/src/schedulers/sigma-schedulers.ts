@@ -1,14 +1,15 @@
-import { readBoolean, readEnum, readOptionalNumber, rejectEnabledFlags } from '../config.js';
+import { readEnum, readOptionalNumber, readSigmaRamp, rejectEnabledFlags } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import {
   interpolateByIndex,
-  karrasSigmas,
   numpyLinspace,
+  rampSigmas,
   sigmaToTimestep,
   spacedFloatTimesteps,
 } from '../timesteps.js';
+import type { SigmaRamp } from '../timesteps.js';
 import { torchLinspaceFloat32, trainSigmaTables } from '../schedules.js';
 import { BaseScheduler, checkCustomTimesteps, checkLength } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
@@ -40,18 +41,23 @@ export abstract class SigmaScheduler extends BaseScheduler {
   /** sqrt((1 - alphas_cumprod) / alphas_cumprod) per training timestep, ascending. */
   readonly trainSigmas: Float32Array;
   protected readonly logTrainSigmas: Float32Array;
-  readonly useKarrasSigmas: boolean;
+  /** The sigma ramp the config selects (use_karras/exponential/beta_sigmas), or null. */
+  readonly sigmaRamp: SigmaRamp | null;
   protected readonly sigmaMinOverride: number | null = null;
   protected readonly sigmaMaxOverride: number | null = null;
 
-  constructor(json: SchedulerConfigJson, defaults: CommonDefaults) {
+  /**
+   * @param acceptsSigmaRamps false for a class whose diffusers config has no use_*_sigmas keys:
+   * there, as in diffusers' from_config, a config carrying them (say, Euler's) gets no ramp.
+   */
+  constructor(json: SchedulerConfigJson, defaults: CommonDefaults, acceptsSigmaRamps = true) {
     super(json, defaults);
     const tables = trainSigmaTables(this.schedule);
     this.trainSigmas = tables.trainSigmas;
     this.logTrainSigmas = tables.logTrainSigmas;
-    this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
-    // diffusers' other sigma schedules: refused by name rather than silently ignored.
-    rejectEnabledFlags(json, ['use_exponential_sigmas', 'use_beta_sigmas', 'use_flow_sigmas']);
+    this.sigmaRamp = acceptsSigmaRamps ? readSigmaRamp(json) : null;
+    // Flow-matching sigmas belong to flow models: refused by name rather than silently ignored.
+    rejectEnabledFlags(json, ['use_flow_sigmas']);
     // Before setTimesteps: every training timestep, as diffusers' constructor.
     const sigmas = new Float32Array(this.numTrainTimesteps + 1);
     const timesteps: number[] = [];
@@ -61,6 +67,19 @@ export abstract class SigmaScheduler extends BaseScheduler {
     }
     this.sigmas = sigmas;
     this.timesteps = Object.freeze(timesteps);
+  }
+
+  get useKarrasSigmas(): boolean {
+    return this.sigmaRamp === 'karras';
+  }
+
+  /**
+   * The timestep a ramp sigma maps back to (diffusers' _sigma_to_t), stored as each class stores
+   * it: float32 by default, float64 where `float32Timesteps` is false.
+   */
+  protected rampTimestep(sigma: number, float32Timesteps: boolean): number {
+    const t = sigmaToTimestep(sigma, this.logTrainSigmas);
+    return float32Timesteps ? f(t) : t;
   }
 
   override get initNoiseSigma(): number {
@@ -118,10 +137,10 @@ export abstract class SigmaScheduler extends BaseScheduler {
     let timesteps: number[];
     if (options?.timesteps) {
       if (!allowCustom) this.rejectCustomTimesteps(options);
-      if (this.useKarrasSigmas) {
+      if (this.sigmaRamp) {
         throw new SchedulerConfigError(
           'timesteps',
-          'custom timesteps cannot be combined with use_karras_sigmas',
+          `custom timesteps cannot be combined with use_${this.sigmaRamp}_sigmas`,
         );
       }
       checkCustomTimesteps(options.timesteps, this.numTrainTimesteps, false);
@@ -139,13 +158,18 @@ export abstract class SigmaScheduler extends BaseScheduler {
           : Array.from(numpyLinspace(0, this.numTrainTimesteps - 1, n)).reverse();
     }
     let sigmas = timesteps.map((t) => interpolateByIndex(t, this.trainSigmas));
-    if (this.useKarrasSigmas) {
-      const sigmaMin = this.sigmaMinOverride ?? (sigmas[sigmas.length - 1] as number);
-      const sigmaMax = this.sigmaMaxOverride ?? (sigmas[0] as number);
-      sigmas = Array.from(karrasSigmas(sigmaMin, sigmaMax, timesteps.length));
-      timesteps = sigmas.map((s) => round(sigmaToTimestep(s, this.logTrainSigmas)));
+    if (this.sigmaRamp) {
+      const sigmaMin = this.sigmaMinOverride ?? this.rampEndpoint(sigmas, 'min');
+      const sigmaMax = this.sigmaMaxOverride ?? this.rampEndpoint(sigmas, 'max');
+      sigmas = Array.from(rampSigmas(this.sigmaRamp, sigmaMin, sigmaMax, timesteps.length));
+      timesteps = sigmas.map((s) => this.rampTimestep(s, float32Timesteps));
     }
     return { timesteps, sigmas };
+  }
+
+  /** The sigma a ramp ends (min) or starts (max) at: the inference sigmas' extremes (in_sigmas[-1], in_sigmas[0]). */
+  protected rampEndpoint(sigmas: readonly number[], end: 'min' | 'max'): number {
+    return (end === 'min' ? sigmas[sigmas.length - 1] : sigmas[0]) as number;
   }
 
   protected installSigmas(timesteps: number[], sigmas: number[], finalSigma: number): void {
@@ -183,7 +207,8 @@ export abstract class SigmaScheduler extends BaseScheduler {
 /**
  * Euler's method in sigma space (Karras et al. 2022, Algorithm 2), as diffusers'
  * EulerDiscreteScheduler. Config keys: the schedule keys, prediction_type, interpolation_type
- * ('linear' | 'log_linear'), use_karras_sigmas, sigma_min, sigma_max, timestep_spacing,
+ * ('linear' | 'log_linear'), use_karras_sigmas / use_exponential_sigmas / use_beta_sigmas (ramps
+ * between sigma_min and sigma_max when set, else the interpolated extremes), timestep_spacing,
  * steps_offset, final_sigmas_type ('zero' | 'sigma_min'), rescale_betas_zero_snr.
  * Step options: sChurn, sTmin, sTmax, sNoise (noise needed only when churn is active).
  */
@@ -210,7 +235,6 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     );
     this.sigmaMinOverride = readOptionalNumber(json, 'sigma_min');
     this.sigmaMaxOverride = readOptionalNumber(json, 'sigma_max');
-    rejectEnabledFlags(json, ['use_exponential_sigmas', 'use_beta_sigmas']);
     const timestepType = readEnum(
       json,
       'timestep_type',
@@ -221,18 +245,27 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
       throw new SchedulerConfigError('timestep_type', "only 'discrete' is supported");
   }
 
+  /** log_linear: exp of a float32 linspace between the log training extremes, count + 1 entries. */
+  private logLinearSigmas(count: number): number[] {
+    const first = this.trainSigmas[this.numTrainTimesteps - 1] as number;
+    const last = this.trainSigmas[0] as number;
+    return Array.from(torchLinspaceFloat32(Math.log(first), Math.log(last), count + 1), (v) =>
+      Math.exp(v),
+    );
+  }
+
+  /** diffusers ramps from the log_linear sigmas when interpolation_type is 'log_linear'. */
+  protected override rampEndpoint(sigmas: readonly number[], end: 'min' | 'max'): number {
+    if (this.interpolationType !== 'log_linear') return super.rampEndpoint(sigmas, end);
+    return super.rampEndpoint(this.logLinearSigmas(sigmas.length), end);
+  }
+
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     const inference = this.inferenceSigmas(numInferenceSteps, options, true);
     const { timesteps } = inference;
     let { sigmas } = inference;
-    if (this.interpolationType === 'log_linear' && !this.useKarrasSigmas) {
-      const first = this.trainSigmas[this.numTrainTimesteps - 1] as number;
-      const last = this.trainSigmas[0] as number;
-      sigmas = Array.from(
-        torchLinspaceFloat32(Math.log(first), Math.log(last), timesteps.length + 1),
-        (v: number) => Math.exp(v),
-      );
-    }
+    if (this.interpolationType === 'log_linear' && !this.sigmaRamp)
+      sigmas = this.logLinearSigmas(timesteps.length);
     const finalSigma = this.finalSigmasType === 'sigma_min' ? (this.trainSigmas[0] as number) : 0;
     this.installSigmas(timesteps, sigmas, finalSigma);
   }
@@ -274,7 +307,8 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   readonly className = 'EulerAncestralDiscreteScheduler';
 
   constructor(json: SchedulerConfigJson = {}) {
-    super(json, EULER_DEFAULTS);
+    // diffusers' Euler ancestral has no Karras, exponential or beta sigmas.
+    super(json, EULER_DEFAULTS, false);
     if (this.predictionType === 'sample') {
       throw new SchedulerConfigError(
         'prediction_type',

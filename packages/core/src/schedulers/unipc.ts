@@ -2,8 +2,8 @@ import {
   readBoolean,
   readEnum,
   readInteger,
+  readOptionalNumber,
   readNumberArray,
-  rejectEnabledFlags,
 } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
@@ -13,7 +13,6 @@ import {
   MULTISTEP_DEFAULTS,
   MultistepScheduler,
   ModelOutputHistory,
-  UNSUPPORTED_SIGMA_FLAGS,
   multistepSigmas,
   multistepTimesteps,
   predictOriginal,
@@ -29,7 +28,8 @@ import type { TrainSigmaTables } from '../schedules.js';
  * keys, solver_order (any positive integer), prediction_type, thresholding,
  * dynamic_thresholding_ratio, sample_max_value, predict_x0, solver_type ('bh1' | 'bh2'; DPM's
  * 'midpoint', 'heun' and 'logrho' map to 'bh2' as in diffusers), lower_order_final,
- * disable_corrector (step indices), use_karras_sigmas, final_sigmas_type, timestep_spacing,
+ * disable_corrector (step indices), use_karras_sigmas / use_exponential_sigmas / use_beta_sigmas (a ramp
+ * between sigma_min and sigma_max when set), final_sigmas_type, timestep_spacing,
  * steps_offset, rescale_betas_zero_snr. Deterministic; one evaluation per step.
  */
 export class UniPCMultistepScheduler extends MultistepScheduler {
@@ -39,8 +39,10 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
   readonly predictX0: boolean;
   readonly lowerOrderFinal: boolean;
   readonly disableCorrector: readonly number[];
-  readonly useKarrasSigmas: boolean;
   readonly finalSigmasType: 'zero' | 'sigma_min';
+  /** Ramp endpoints from the config (sigma_min, sigma_max); null: the training extremes. */
+  readonly sigmaMinOverride: number | null;
+  readonly sigmaMaxOverride: number | null;
   private readonly tables: TrainSigmaTables;
   /** alpha, sigma, lambda of the noise level in hand (no tuple per call, so a step allocates nothing). */
   private readonly triple = new Float64Array(3);
@@ -80,14 +82,14 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
       throw new SchedulerConfigError('disable_corrector', 'expected step indices (integers)');
     }
     this.disableCorrector = Object.freeze([...disabled]);
-    this.useKarrasSigmas = readBoolean(json, 'use_karras_sigmas', false);
     this.finalSigmasType = readEnum(
       json,
       'final_sigmas_type',
       ['zero', 'sigma_min'] as const,
       'zero',
     );
-    rejectEnabledFlags(json, UNSUPPORTED_SIGMA_FLAGS);
+    this.sigmaMinOverride = readOptionalNumber(json, 'sigma_min');
+    this.sigmaMaxOverride = readOptionalNumber(json, 'sigma_max');
     if (json['solver_p'] !== undefined && json['solver_p'] !== null) {
       throw new SchedulerConfigError('solver_p', 'is not supported (UniPC with another predictor)');
     }
@@ -103,12 +105,14 @@ export class UniPCMultistepScheduler extends MultistepScheduler {
     this.rejectCustomTimesteps(options);
     const n = this.requireStepCount(numInferenceSteps);
     const timesteps = multistepTimesteps(this.common, n, this.numTrainTimesteps);
-    const result = multistepSigmas(
-      timesteps,
-      this.tables,
-      this.useKarrasSigmas,
-      this.finalSigmasType,
-    );
+    const result = multistepSigmas(timesteps, this.tables, this.sigmaRamp, this.finalSigmasType, {
+      sigmaMin: this.sigmaMinOverride,
+      sigmaMax: this.sigmaMaxOverride,
+    });
+    // With a ramp diffusers' 'sigma_min' final sigma is the ramp's last sigma (the config's
+    // sigma_min when set), not the training table's.
+    if (this.sigmaRamp && this.finalSigmasType === 'sigma_min')
+      result.sigmas[n] = result.sigmas[n - 1] as number;
     this.installTimesteps(result.timesteps, result.sigmas);
     this.lowerOrderNums = 0;
     this.lastOrder = 0;

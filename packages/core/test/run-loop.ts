@@ -1,0 +1,36 @@
+import type { Scheduler, StepOptions } from '../src/index.js';
+import { dummyModel, refInitialSample, refNoise } from './reference.js';
+
+/** The sample length of the float64-reference loops. */
+export const N = 12;
+
+/**
+ * Runs a full loop with the dummy model and reference noise; returns the final sample. The
+ * float64 references in reference*.ts run the same loop.
+ */
+export function runLoop(
+  scheduler: Scheduler,
+  steps: number,
+  options?: StepOptions,
+  scaleStart = true,
+): Float32Array {
+  scheduler.setTimesteps(steps);
+  const sample = Float32Array.from(refInitialSample(N), (v) =>
+    scaleStart ? v * scheduler.initNoiseSigma : v,
+  );
+  const modelInput = new Float32Array(N);
+  const predOriginalSample = new Float32Array(N);
+  scheduler.timesteps.forEach((t, k) => {
+    scheduler.scaleModelInput(modelInput, sample, t);
+    const output = Float32Array.from(dummyModel(modelInput, t));
+    scheduler.step(
+      output,
+      t,
+      sample,
+      { prevSample: sample, predOriginalSample },
+      Float32Array.from(refNoise(N, k)),
+      options,
+    );
+  });
+  return sample;
+}
