@@ -216,6 +216,8 @@ export abstract class MultistepScheduler extends BaseScheduler {
   constructor(json: SchedulerConfigJson, defaults: CommonDefaults) {
     super(json, defaults);
     this.sigmaRamp = readSigmaRamp(json);
+    // diffusers' flow-matching sigmas (use_flow_sigmas, for flow models) are not implemented:
+    // refused by name rather than silently ignored.
     rejectEnabledFlags(json, ['use_flow_sigmas']);
   }
 

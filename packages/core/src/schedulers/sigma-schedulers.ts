@@ -1,4 +1,4 @@
-import { readEnum, readOptionalNumber, readSigmaRamp, rejectEnabledFlags } from '../config.js';
+import { readEnum, readOptionalNumber, readSigmaRamp } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
@@ -56,8 +56,6 @@ export abstract class SigmaScheduler extends BaseScheduler {
     this.trainSigmas = tables.trainSigmas;
     this.logTrainSigmas = tables.logTrainSigmas;
     this.sigmaRamp = acceptsSigmaRamps ? readSigmaRamp(json) : null;
-    // Flow-matching sigmas belong to flow models: refused by name rather than silently ignored.
-    rejectEnabledFlags(json, ['use_flow_sigmas']);
     // Before setTimesteps: every training timestep, as diffusers' constructor.
     const sigmas = new Float32Array(this.numTrainTimesteps + 1);
     const timesteps: number[] = [];
