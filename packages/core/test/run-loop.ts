@@ -5,16 +5,18 @@ import { dummyModel, refInitialSample, refNoise } from './reference.js';
 export const N = 12;
 
 /**
- * Runs a full loop with the dummy model and reference noise; returns the final sample. The
- * float64 references in reference*.ts run the same loop.
+ * Runs a full loop with the dummy model and reference noise over `steps` inference steps or the
+ * given custom timesteps; returns the final sample. The float64 references in reference*.ts run
+ * the same loop.
  */
 export function runLoop(
   scheduler: Scheduler,
-  steps: number,
+  steps: number | readonly number[],
   options?: StepOptions,
   scaleStart = true,
 ): Float32Array {
-  scheduler.setTimesteps(steps);
+  if (typeof steps === 'number') scheduler.setTimesteps(steps);
+  else scheduler.setTimesteps(null, { timesteps: steps });
   const sample = Float32Array.from(refInitialSample(N), (v) =>
     scaleStart ? v * scheduler.initNoiseSigma : v,
   );

@@ -202,6 +202,19 @@ describe('full sampling loops match a float64 transcription of diffusers', () =>
     });
   });
 
+  test('Heun with custom timesteps (float32, as diffusers)', () => {
+    const custom = [999, 812.5, 430, 120.25, 8];
+    const scheduler = new HeunDiscreteScheduler({});
+    const result = runLoop(scheduler, custom);
+    expect(scheduler.timesteps).toEqual([999, 812.5, 812.5, 430, 430, 120.25, 120.25, 8, 8]);
+    const sigmas = refEulerSigmas(heunAlphasCumprod, custom);
+    expectAllClose(result, refHeunLoop(sigmas, custom, refInitialSample(N)), {
+      abs: 1e-4,
+      rel: 2e-4,
+    });
+    expect(() => scheduler.setTimesteps(5, { timesteps: custom })).toThrow(SchedulerConfigError);
+  });
+
   test.each([10, 25])('DPM-Solver++ 2M, %i steps', (steps) => {
     const scheduler = new DPMSolverMultistepScheduler({});
     const result = runLoop(scheduler, steps);
@@ -680,9 +693,12 @@ describe('the added schedulers match float64 transcriptions of diffusers', () =>
     expectAllClose(result, refIpndmLoop(12, refInitialSample(N)), { abs: 2e-5, rel: 2e-4 });
   });
 
-  test.each([0, 0.3, 1])('TCD (gamma %s)', (eta) => {
+  const tcdCases = [0, 0.3, 1].map((eta) => [eta, 6] as [number, number | number[]]);
+  tcdCases.push([0.3, [999, 640, 321, 77]]);
+  test.each(tcdCases)('TCD (gamma %s, steps %j)', (eta, steps) => {
     const scheduler = createScheduler({}, { name: 'tcd' });
-    const result = runLoop(scheduler, 6, { eta });
+    const result = runLoop(scheduler, steps, { eta });
+    if (Array.isArray(steps)) expect(scheduler.timesteps).toEqual(steps);
     const alphasCumprod = refAlphasCumprod(
       refLinearBetas(Math.sqrt(0.00085), Math.sqrt(0.012), 1000).map((b) => b * b),
     );
@@ -788,9 +804,11 @@ describe('LMS, LCM and PLMS match float64 transcriptions of diffusers', () => {
     });
   });
 
-  test('LCM', () => {
+  // Custom timesteps (diffusers' set_timesteps(timesteps=...)) need not lie on the distillation schedule.
+  test.each([6, [999, 640, 321, 77]])('LCM (steps %j)', (steps) => {
     const scheduler = createScheduler({}, { name: 'lcm' });
-    const result = runLoop(scheduler, 6);
+    const result = runLoop(scheduler, steps);
+    if (Array.isArray(steps)) expect(scheduler.timesteps).toEqual(steps);
     const alphasCumprod = refAlphasCumprod(
       refLinearBetas(Math.sqrt(0.00085), Math.sqrt(0.012), 1000).map((b) => b * b),
     );

@@ -405,6 +405,27 @@ export abstract class BaseScheduler implements Scheduler {
     }
   }
 
+  /**
+   * The caller's custom timesteps when given (checked, a copy), else null. diffusers refuses a
+   * step count together with them, and so do we.
+   */
+  protected takeCustomTimesteps(
+    numInferenceSteps: number | null,
+    options: SetTimestepsOptions | undefined,
+    integers: boolean,
+  ): number[] | null {
+    const custom = options?.timesteps;
+    if (!custom) return null;
+    if (numInferenceSteps !== null) {
+      throw new SchedulerConfigError(
+        'timesteps',
+        'pass either num_inference_steps or timesteps, not both (as diffusers)',
+      );
+    }
+    checkCustomTimesteps(custom, this.numTrainTimesteps, integers);
+    return [...custom];
+  }
+
   /** The step count of setTimesteps: required, a positive integer, at most num_train_timesteps. */
   protected requireStepCount(numInferenceSteps: number | null): number {
     if (numInferenceSteps === null) {

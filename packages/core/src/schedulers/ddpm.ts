@@ -1,9 +1,8 @@
 import { readEnum } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
-import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { spacedTimesteps } from '../timesteps.js';
-import { BaseScheduler, checkCustomTimesteps } from './base.js';
+import { BaseScheduler } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 
 export const DDPM_VARIANCE_TYPES = Object.freeze([
@@ -46,17 +45,11 @@ export class DDPMScheduler extends BaseScheduler {
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
-    if (options?.timesteps) {
-      if (numInferenceSteps !== null) {
-        throw new SchedulerConfigError(
-          'timesteps',
-          'pass either num_inference_steps or timesteps, not both',
-        );
-      }
-      checkCustomTimesteps(options.timesteps, this.numTrainTimesteps, true);
-      this.timesteps = Object.freeze([...options.timesteps]);
+    const custom = this.takeCustomTimesteps(numInferenceSteps, options, true);
+    if (custom) {
+      this.timesteps = Object.freeze(custom);
       this.customTimesteps = true;
-      this.numInferenceSteps = options.timesteps.length;
+      this.numInferenceSteps = custom.length;
       return;
     }
     const n = this.requireStepCount(numInferenceSteps);

@@ -2,7 +2,6 @@ import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { numpyLinspace, roundHalfEven } from '../timesteps.js';
-import { checkCustomTimesteps } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
 import { alphaSigmaLambdaInto, dpmMultistepUpdate, predictsData } from './dpm-update.js';
@@ -82,18 +81,11 @@ export class DPMSolverSinglestepScheduler extends DPMSolverMultistepScheduler {
   }
 
   override setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
-    const custom = options?.timesteps;
+    const custom = this.takeCustomTimesteps(numInferenceSteps, options, true);
     let timesteps: number[];
     if (custom) {
-      if (numInferenceSteps !== null) {
-        throw new SchedulerConfigError(
-          'timesteps',
-          'pass either num_inference_steps or timesteps, not both (as diffusers)',
-        );
-      }
       this.rejectRampWithCustomTimesteps();
-      checkCustomTimesteps(custom, this.numTrainTimesteps, true);
-      timesteps = [...custom];
+      timesteps = custom;
     } else {
       const steps = this.requireStepCount(numInferenceSteps);
       const last = this.numTrainTimesteps - 1 - this.clippedCount();

@@ -2,7 +2,6 @@ import { readBoolean, readEnum, readExtendedNumber, readInteger } from '../confi
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { checkCustomTimesteps } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 import {
   DPM_ALGORITHM_TYPES,
@@ -146,10 +145,10 @@ export class DPMSolverMultistepScheduler extends MultistepScheduler {
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
     const trainCount = this.numTrainTimesteps;
     let timesteps: number[];
-    if (options?.timesteps) {
+    const custom = this.takeCustomTimesteps(numInferenceSteps, options, true);
+    if (custom) {
       this.rejectRampWithCustomTimesteps();
-      checkCustomTimesteps(options.timesteps, trainCount, true);
-      timesteps = [...options.timesteps];
+      timesteps = custom;
     } else {
       const n = this.requireStepCount(numInferenceSteps);
       timesteps = multistepTimesteps(this.common, n, trainCount, trainCount - this.clippedCount());

@@ -75,10 +75,16 @@ export class LCMScheduler extends BaseScheduler {
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
-    this.rejectCustomTimesteps(options);
-    const n = this.requireStepCount(numInferenceSteps);
+    // Custom timesteps (integers, descending) are taken as given, as diffusers' set_timesteps
+    // does; it only warns when they leave the distillation schedule.
+    const custom = this.takeCustomTimesteps(numInferenceSteps, options, true);
     this.installTimesteps(
-      consistencyTimesteps(this.numTrainTimesteps, this.originalInferenceSteps, n),
+      custom ??
+        consistencyTimesteps(
+          this.numTrainTimesteps,
+          this.originalInferenceSteps,
+          this.requireStepCount(numInferenceSteps),
+        ),
       null,
     );
   }

@@ -11,7 +11,7 @@ import {
 } from '../timesteps.js';
 import type { SigmaRamp } from '../timesteps.js';
 import { torchLinspaceFloat32, trainSigmaTables } from '../schedules.js';
-import { BaseScheduler, checkCustomTimesteps, checkLength } from './base.js';
+import { BaseScheduler, checkLength } from './base.js';
 import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
 
 const f = Math.fround;
@@ -141,8 +141,9 @@ export abstract class SigmaScheduler extends BaseScheduler {
           `custom timesteps cannot be combined with use_${this.sigmaRamp}_sigmas`,
         );
       }
-      checkCustomTimesteps(options.timesteps, this.numTrainTimesteps, false);
-      timesteps = options.timesteps.map((t) => round(t));
+      timesteps = (this.takeCustomTimesteps(numInferenceSteps, options, false) as number[]).map(
+        (t) => round(t),
+      );
     } else {
       const n = this.requireStepCount(numInferenceSteps);
       timesteps =
@@ -352,8 +353,9 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
 
 /**
  * Heun's method (Karras et al. 2022, Algorithm 1 without churn), as diffusers'
- * HeunDiscreteScheduler. Config keys: the schedule keys, prediction_type, use_karras_sigmas,
- * clip_sample, clip_sample_range, timestep_spacing, steps_offset.
+ * HeunDiscreteScheduler. Config keys: the schedule keys, prediction_type, use_karras_sigmas (or
+ * exponential, beta), clip_sample, clip_sample_range, timestep_spacing, steps_offset; custom
+ * timesteps (float32, as diffusers).
  * `timesteps` repeats every timestep after the first (as diffusers): the loop calls the model
  * once per entry, so N steps cost 2N - 1 model evaluations.
  */
@@ -376,7 +378,7 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
-    const { timesteps, sigmas } = this.inferenceSigmas(numInferenceSteps, options, false);
+    const { timesteps, sigmas } = this.inferenceSigmas(numInferenceSteps, options, true);
     const doubledTimesteps: number[] = [timesteps[0] as number];
     const doubledSigmas: number[] = [sigmas[0] as number];
     for (let i = 1; i < timesteps.length; i++) {
