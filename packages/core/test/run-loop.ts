@@ -1,22 +1,23 @@
-import type { Scheduler, StepOptions } from '../src/index.js';
+import type { Scheduler, SetTimestepsOptions, StepOptions } from '../src/index.js';
 import { dummyModel, refInitialSample, refNoise } from './reference.js';
 
 /** The sample length of the float64-reference loops. */
 export const N = 12;
 
 /**
- * Runs a full loop with the dummy model and reference noise over `steps` inference steps or the
- * given custom timesteps; returns the final sample. The float64 references in reference*.ts run
+ * Runs a full loop with the dummy model and reference noise over `steps` inference steps, the
+ * given custom timesteps or set_timesteps options (custom sigmas); returns the final sample. The float64 references in reference*.ts run
  * the same loop.
  */
 export function runLoop(
   scheduler: Scheduler,
-  steps: number | readonly number[],
+  steps: number | readonly number[] | SetTimestepsOptions,
   options?: StepOptions,
   scaleStart = true,
 ): Float32Array {
   if (typeof steps === 'number') scheduler.setTimesteps(steps);
-  else scheduler.setTimesteps(null, { timesteps: steps });
+  else if (Array.isArray(steps)) scheduler.setTimesteps(null, { timesteps: steps });
+  else scheduler.setTimesteps(null, steps as SetTimestepsOptions);
   const sample = Float32Array.from(refInitialSample(N), (v) =>
     scaleStart ? v * scheduler.initNoiseSigma : v,
   );

@@ -202,6 +202,60 @@ describe('full sampling loops match a float64 transcription of diffusers', () =>
     });
   });
 
+  test('Euler with custom sigmas (set_timesteps(sigmas=...)), the final one included', () => {
+    const custom = [80, 14.6, 5, 1.2, 0.3, 0.05, 0];
+    const scheduler = new EulerDiscreteScheduler({});
+    const result = runLoop(scheduler, { sigmas: custom });
+    expectAllClose(Array.from(scheduler.sigmas as Float32Array), custom, { abs: 0, rel: 1e-7 });
+    // Each timestep maps back to its sigma through the training table (log-sigma interpolation).
+    expectAllClose(
+      refEulerSigmas(linearAlphasCumprod, [...scheduler.timesteps]).slice(0, -1),
+      custom.slice(0, -1),
+      { abs: 0, rel: 1e-4 },
+    );
+    expectAllClose(
+      result,
+      refEulerLoop(custom, [...scheduler.timesteps], refInitialSample(N), false),
+      { abs: 1e-4, rel: 2e-4 },
+    );
+    for (const bad of [[5], [5, 6, 0], [5, Number.NaN, 0], [5, 1, -1]]) {
+      expect(() => scheduler.setTimesteps(null, { sigmas: bad })).toThrow(SchedulerConfigError);
+    }
+    expect(() => scheduler.setTimesteps(6, { sigmas: custom })).toThrow(SchedulerConfigError);
+    const karras = new EulerDiscreteScheduler({ use_karras_sigmas: true });
+    expect(() => karras.setTimesteps(null, { sigmas: custom })).toThrow(SchedulerConfigError);
+    // Only Euler takes sigmas, as in diffusers.
+    const heun = new HeunDiscreteScheduler({});
+    expect(() => heun.setTimesteps(null, { sigmas: custom })).toThrow(/custom sigmas/);
+    const ddim = new DDIMScheduler({});
+    expect(() => ddim.setTimesteps(null, { sigmas: custom })).toThrow(/custom sigmas/);
+  });
+
+  test("Euler timestep_type 'continuous' with v_prediction: timesteps are 0.25 log(sigma)", () => {
+    const continuous = new EulerDiscreteScheduler({
+      timestep_type: 'continuous',
+      prediction_type: 'v_prediction',
+    });
+    const discrete = new EulerDiscreteScheduler({ prediction_type: 'v_prediction' });
+    continuous.setTimesteps(10);
+    discrete.setTimesteps(10);
+    const sigmas = Array.from(continuous.sigmas as Float32Array);
+    expect(sigmas).toEqual(Array.from(discrete.sigmas as Float32Array));
+    expect(continuous.timesteps).toEqual(
+      sigmas.slice(0, -1).map((s) => Math.fround(Math.log(s)) * 0.25),
+    );
+    // The loop finds each step by its continuous timestep and runs to the end.
+    const result = runLoop(continuous, 10);
+    expect(result.every(Number.isFinite)).toBe(true);
+    expect(() => continuous.setTimesteps(null, { timesteps: [900, 500] })).toThrow(
+      SchedulerConfigError,
+    );
+    // With epsilon prediction diffusers keeps discrete timesteps.
+    const epsilon = new EulerDiscreteScheduler({ timestep_type: 'continuous' });
+    epsilon.setTimesteps(10);
+    expect(epsilon.timesteps[0]).toBe(999);
+  });
+
   test('Heun with custom timesteps (float32, as diffusers)', () => {
     const custom = [999, 812.5, 430, 120.25, 8];
     const scheduler = new HeunDiscreteScheduler({});

@@ -40,8 +40,16 @@ export interface StepOptions {
 }
 
 export interface SetTimestepsOptions {
-  /** Custom descending timesteps (DDPM, Euler, DPM-Solver++), instead of a step count. */
+  /**
+   * Custom descending timesteps instead of a step count, where diffusers' set_timesteps takes
+   * them (DDPM, Euler, Heun, DPM-Solver multistep and singlestep, LCM, TCD).
+   */
   readonly timesteps?: readonly number[];
+  /**
+   * Custom descending sigmas, the final one included (N + 1 values for N steps), instead of a
+   * step count: EulerDiscreteScheduler only, as diffusers' set_timesteps(sigmas=...).
+   */
+  readonly sigmas?: readonly number[];
 }
 
 /** Every scheduler: the loop contract of diffusers' SchedulerMixin, allocation-free. */
@@ -397,11 +405,19 @@ export abstract class BaseScheduler implements Scheduler {
   }
 
   protected rejectCustomTimesteps(options: SetTimestepsOptions | undefined): void {
+    this.rejectCustomSigmas(options);
     if (options?.timesteps) {
       throw new SchedulerConfigError(
         'timesteps',
         `${this.className} does not accept custom timesteps`,
       );
+    }
+  }
+
+  /** Custom sigmas are EulerDiscreteScheduler's alone (it overrides this). */
+  protected rejectCustomSigmas(options: SetTimestepsOptions | undefined): void {
+    if (options?.sigmas) {
+      throw new SchedulerConfigError('sigmas', `${this.className} does not accept custom sigmas`);
     }
   }
 
@@ -414,6 +430,7 @@ export abstract class BaseScheduler implements Scheduler {
     options: SetTimestepsOptions | undefined,
     integers: boolean,
   ): number[] | null {
+    this.rejectCustomSigmas(options);
     const custom = options?.timesteps;
     if (!custom) return null;
     if (numInferenceSteps !== null) {

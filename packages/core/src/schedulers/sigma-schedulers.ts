@@ -132,6 +132,7 @@ export abstract class SigmaScheduler extends BaseScheduler {
     float32Timesteps = true,
   ): { timesteps: number[]; sigmas: number[] } {
     const round = float32Timesteps ? Math.fround : (t: number): number => t;
+    this.rejectCustomSigmas(options);
     let timesteps: number[];
     if (options?.timesteps) {
       if (!allowCustom) this.rejectCustomTimesteps(options);
@@ -208,7 +209,9 @@ export abstract class SigmaScheduler extends BaseScheduler {
  * EulerDiscreteScheduler. Config keys: the schedule keys, prediction_type, interpolation_type
  * ('linear' | 'log_linear'), use_karras_sigmas / use_exponential_sigmas / use_beta_sigmas (ramps
  * between sigma_min and sigma_max when set, else the interpolated extremes), timestep_spacing,
- * steps_offset, final_sigmas_type ('zero' | 'sigma_min'), rescale_betas_zero_snr.
+ * steps_offset, final_sigmas_type ('zero' | 'sigma_min'), timestep_type ('discrete' |
+ * 'continuous': with v_prediction the timesteps are 0.25 * log(sigma)), rescale_betas_zero_snr.
+ * setTimesteps takes custom timesteps or custom sigmas (the final one included).
  * Step options: sChurn, sTmin, sTmax, sNoise (noise needed only when churn is active).
  */
 export class EulerDiscreteScheduler extends SigmaScheduler {
@@ -217,6 +220,8 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
   readonly finalSigmasType: 'zero' | 'sigma_min';
   protected override readonly sigmaMinOverride: number | null;
   protected override readonly sigmaMaxOverride: number | null;
+  /** 'continuous' with v_prediction conditions the model on 0.25 * log(sigma) (see continuousTimesteps). */
+  readonly timestepType: 'discrete' | 'continuous';
 
   constructor(json: SchedulerConfigJson = {}) {
     super(json, EULER_DEFAULTS);
@@ -234,14 +239,54 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     );
     this.sigmaMinOverride = readOptionalNumber(json, 'sigma_min');
     this.sigmaMaxOverride = readOptionalNumber(json, 'sigma_max');
-    const timestepType = readEnum(
+    this.timestepType = readEnum(
       json,
       'timestep_type',
       ['discrete', 'continuous'] as const,
       'discrete',
     );
-    if (timestepType !== 'discrete')
-      throw new SchedulerConfigError('timestep_type', "only 'discrete' is supported");
+    if (this.continuousTimesteps)
+      this.timesteps = this.continuousTimestepsFor(this.sigmas as Float32Array);
+  }
+
+  /**
+   * diffusers' continuous timesteps: with timestep_type 'continuous' and v_prediction (EDM-style
+   * models such as CosXL) the model is conditioned on 0.25 * log(sigma) instead of a timestep.
+   */
+  private get continuousTimesteps(): boolean {
+    return this.timestepType === 'continuous' && this.predictionType === 'v_prediction';
+  }
+
+  /** 0.25 * log(sigma) in float32 for every sigma but the final one. */
+  private continuousTimestepsFor(sigmas: Float32Array): number[] {
+    return Array.from(sigmas.subarray(0, sigmas.length - 1), (s) => f(Math.log(s)) * 0.25);
+  }
+
+  /** The caller's sigmas (set_timesteps(sigmas=...)): checked, with the timesteps they map to. */
+  private customSigmas(numInferenceSteps: number | null, sigmas: readonly number[]): number[] {
+    if (numInferenceSteps !== null || this.sigmaRamp) {
+      throw new SchedulerConfigError(
+        'sigmas',
+        numInferenceSteps !== null
+          ? 'pass either num_inference_steps or sigmas, not both (as diffusers)'
+          : `custom sigmas cannot be combined with use_${this.sigmaRamp}_sigmas`,
+      );
+    }
+    if (sigmas.length < 2) {
+      throw new SchedulerConfigError(
+        'sigmas',
+        'needs at least two values (the last is the final sigma)',
+      );
+    }
+    sigmas.forEach((s, i) => {
+      if (!Number.isFinite(s) || s < 0 || (i > 0 && s >= (sigmas[i - 1] as number))) {
+        throw new SchedulerConfigError(
+          'sigmas',
+          `value ${s} at index ${i}: sigmas must be finite, non-negative and strictly descending`,
+        );
+      }
+    });
+    return sigmas.slice(0, -1).map((s) => f(sigmaToTimestep(f(s), this.logTrainSigmas)));
   }
 
   /** log_linear: exp of a float32 linspace between the log training extremes, count + 1 entries. */
@@ -259,14 +304,40 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     return super.rampEndpoint(this.logLinearSigmas(sigmas.length), end);
   }
 
+  protected override rejectCustomSigmas(options: SetTimestepsOptions | undefined): void {
+    if (options?.sigmas && options.timesteps) {
+      throw new SchedulerConfigError(
+        'sigmas',
+        'pass either timesteps or sigmas, not both (as diffusers)',
+      );
+    }
+  }
+
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
-    const inference = this.inferenceSigmas(numInferenceSteps, options, true);
-    const { timesteps } = inference;
-    let { sigmas } = inference;
-    if (this.interpolationType === 'log_linear' && !this.sigmaRamp)
-      sigmas = this.logLinearSigmas(timesteps.length);
-    const finalSigma = this.finalSigmasType === 'sigma_min' ? (this.trainSigmas[0] as number) : 0;
-    this.installSigmas(timesteps, sigmas, finalSigma);
+    if (options?.timesteps && this.continuousTimesteps) {
+      throw new SchedulerConfigError(
+        'timesteps',
+        "custom timesteps cannot be combined with timestep_type 'continuous' and v_prediction (as diffusers)",
+      );
+    }
+    if (options?.sigmas) {
+      this.rejectCustomSigmas(options);
+      const custom = options.sigmas;
+      const timesteps = this.customSigmas(numInferenceSteps, custom);
+      this.installSigmas(timesteps, custom.slice(0, -1), custom[custom.length - 1] as number);
+    } else {
+      const inference = this.inferenceSigmas(numInferenceSteps, options, true);
+      const { timesteps } = inference;
+      let { sigmas } = inference;
+      if (this.interpolationType === 'log_linear' && !this.sigmaRamp)
+        sigmas = this.logLinearSigmas(timesteps.length);
+      const finalSigma = this.finalSigmasType === 'sigma_min' ? (this.trainSigmas[0] as number) : 0;
+      this.installSigmas(timesteps, sigmas, finalSigma);
+    }
+    if (this.continuousTimesteps) {
+      const all = this.sigmas as Float32Array;
+      this.installTimesteps(this.continuousTimestepsFor(all), all);
+    }
   }
 
   protected takeStep(
