@@ -11,6 +11,7 @@ export {
   LATENT_SCHEDULE_DEFAULTS,
   computeBetas,
   cosineBetas,
+  expBetas,
   createNoiseSchedule,
   readScheduleConfig,
   rescaleZeroTerminalSnr,

@@ -6,6 +6,8 @@ export const BETA_SCHEDULES = Object.freeze([
   'linear',
   'scaled_linear',
   'squaredcos_cap_v2',
+  // alpha_bar(t) = exp(-12 t): HeunDiscreteScheduler's alone in diffusers (Shap-E's schedule).
+  'exp',
 ] as const);
 export type BetaSchedule = (typeof BETA_SCHEDULES)[number];
 
@@ -38,6 +40,8 @@ export interface ScheduleDefaults {
   readonly betaStart: number;
   readonly betaEnd: number;
   readonly betaSchedule: BetaSchedule;
+  /** Whether beta_schedule 'exp' is accepted (diffusers' HeunDiscreteScheduler only). */
+  readonly acceptsExpBetaSchedule?: boolean;
 }
 
 export function readScheduleConfig(
@@ -51,11 +55,18 @@ export function readScheduleConfig(
   if (trainedBetas && trainedBetas.length < 2) {
     throw new SchedulerConfigError('trained_betas', 'needs at least 2 values');
   }
+  const betaSchedule = readEnum(json, 'beta_schedule', BETA_SCHEDULES, defaults.betaSchedule);
+  if (betaSchedule === 'exp' && !defaults.acceptsExpBetaSchedule) {
+    throw new SchedulerConfigError(
+      'beta_schedule',
+      "'exp' is only implemented for HeunDiscreteScheduler (as in diffusers)",
+    );
+  }
   return Object.freeze({
     numTrainTimesteps,
     betaStart: readNumber(json, 'beta_start', defaults.betaStart),
     betaEnd: readNumber(json, 'beta_end', defaults.betaEnd),
-    betaSchedule: readEnum(json, 'beta_schedule', BETA_SCHEDULES, defaults.betaSchedule),
+    betaSchedule,
     trainedBetas: trainedBetas ? Object.freeze([...trainedBetas]) : null,
     rescaleBetasZeroSnr: readBoolean(json, 'rescale_betas_zero_snr', false),
   });
@@ -86,7 +97,24 @@ export function torchLinspaceFloat32(start: number, end: number, steps: number):
 
 /** diffusers' betas_for_alpha_bar with the cosine alpha_bar (Nichol & Dhariwal), in float64. */
 export function cosineBetas(numTrainTimesteps: number, maxBeta = 0.999): Float64Array {
-  const alphaBar = (t: number): number => Math.cos(((t + 0.008) / 1.008) * Math.PI * 0.5) ** 2;
+  return betasForAlphaBar(
+    numTrainTimesteps,
+    (t) => Math.cos(((t + 0.008) / 1.008) * Math.PI * 0.5) ** 2,
+    maxBeta,
+  );
+}
+
+/** diffusers' betas_for_alpha_bar with alpha_transform_type 'exp': alpha_bar(t) = exp(-12 t). */
+export function expBetas(numTrainTimesteps: number, maxBeta = 0.999): Float64Array {
+  return betasForAlphaBar(numTrainTimesteps, (t) => Math.exp(t * -12), maxBeta);
+}
+
+/** betas_for_alpha_bar: beta_i = min(1 - alpha_bar((i + 1) / n) / alpha_bar(i / n), maxBeta). */
+function betasForAlphaBar(
+  numTrainTimesteps: number,
+  alphaBar: (t: number) => number,
+  maxBeta: number,
+): Float64Array {
   const betas = new Float64Array(numTrainTimesteps);
   for (let i = 0; i < numTrainTimesteps; i++) {
     const t1 = i / numTrainTimesteps;
@@ -111,6 +139,8 @@ export function computeBetas(config: ScheduleConfig): Float32Array {
       config.numTrainTimesteps,
     );
     betas = roots.map((r) => r * r);
+  } else if (config.betaSchedule === 'exp') {
+    betas = Float32Array.from(expBetas(config.numTrainTimesteps));
   } else {
     betas = Float32Array.from(cosineBetas(config.numTrainTimesteps));
   }

@@ -256,6 +256,26 @@ describe('full sampling loops match a float64 transcription of diffusers', () =>
     expect(epsilon.timesteps[0]).toBe(999);
   });
 
+  test("Heun with beta_schedule 'exp' (Shap-E's alpha_bar = exp(-12 t)); refused elsewhere", () => {
+    const scheduler = new HeunDiscreteScheduler({ beta_schedule: 'exp' });
+    // Every beta is 1 - exp(-12 / 1000).
+    const betas = Array.from({ length: 1000 }, () => 1 - Math.exp(-12 / 1000));
+    expectAllClose(Array.from(scheduler.schedule.betas), betas, { abs: 0, rel: 1e-6 });
+    const result = runLoop(scheduler, 8);
+    const base = [
+      999,
+      ...Array.from({ length: 7 }, (_, i) => Math.fround(999 - (999 * (i + 1)) / 7)),
+    ];
+    const sigmas = refEulerSigmas(refAlphasCumprod(betas), base);
+    expectAllClose(result, refHeunLoop(sigmas, base, refInitialSample(N)), {
+      abs: 1e-4,
+      rel: 2e-4,
+    });
+    for (const name of ['euler', 'kdpm2', 'ddpm', 'dpmsolver++']) {
+      expect(() => createScheduler({ beta_schedule: 'exp' }, { name })).toThrow(/only implemented/);
+    }
+  });
+
   test('Heun with custom timesteps (float32, as diffusers)', () => {
     const custom = [999, 812.5, 430, 120.25, 8];
     const scheduler = new HeunDiscreteScheduler({});

@@ -425,7 +425,8 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
 /**
  * Heun's method (Karras et al. 2022, Algorithm 1 without churn), as diffusers'
  * HeunDiscreteScheduler. Config keys: the schedule keys, prediction_type, use_karras_sigmas (or
- * exponential, beta), clip_sample, clip_sample_range, timestep_spacing, steps_offset; custom
+ * exponential, beta), clip_sample, clip_sample_range, timestep_spacing, steps_offset, and
+ * beta_schedule 'exp' (alpha_bar = exp(-12 t), Shap-E's) besides the others; custom
  * timesteps (float32, as diffusers).
  * `timesteps` repeats every timestep after the first (as diffusers): the loop calls the model
  * once per entry, so N steps cost 2N - 1 model evaluations.
@@ -436,7 +437,7 @@ export class HeunDiscreteScheduler extends SigmaScheduler {
   private firstOrderDt: number | null = null;
 
   constructor(json: SchedulerConfigJson = {}) {
-    super(json, HEUN_DEFAULTS);
+    super(json, { ...HEUN_DEFAULTS, acceptsExpBetaSchedule: true });
   }
 
   override modelEvaluations(numInferenceSteps: number): number {
