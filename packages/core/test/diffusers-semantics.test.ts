@@ -353,3 +353,86 @@ describe('a zero-width final step (final sigma equal to the last scheduled one) 
     });
   });
 });
+
+describe("set_begin_index: image-to-image starts at tStart * order, as diffusers' pipelines", () => {
+  const names = [
+    'euler',
+    'euler-ancestral',
+    'heun',
+    'lms',
+    'kdpm2',
+    'kdpm2-ancestral',
+    'dpmsolver-sde',
+    'dpmsolver++',
+    'dpmsolver-singlestep',
+    'unipc',
+    'deis',
+    'lcm',
+    'tcd',
+    'edm-euler',
+    'edm-dpmsolver++',
+  ];
+  /** Noises an image to timesteps[begin] and denoises from there; returns the result. */
+  function imageToImage(name: string, useBeginIndex: boolean): Float32Array {
+    const scheduler = createScheduler({}, { name });
+    scheduler.setTimesteps(8);
+    const begin = 3 * scheduler.order;
+    const timesteps = scheduler.timesteps.slice(begin);
+    if (useBeginIndex) scheduler.setBeginIndex(begin);
+    const image = dummySampleDeter();
+    const noise = new TorchGenerator(0).fill(new Float32Array(image.length));
+    let sample = scheduler.addNoise(new Float32Array(image.length), image, noise, timesteps[0]!);
+    const input = new Float32Array(image.length);
+    const output = new Float32Array(image.length);
+    const generator = new TorchGenerator(1);
+    for (const t of timesteps) {
+      scheduler.scaleModelInput(input, sample, t);
+      dummyModel(output, input, t);
+      const next = new Float32Array(image.length);
+      scheduler.step(output, t, sample, { prevSample: next }, generator);
+      sample = next;
+    }
+    return sample;
+  }
+
+  test.each(names)(
+    '%s: the begin index gives the run that looking its timestep up gives',
+    (name) => {
+      const withIndex = imageToImage(name, true);
+      expect(withIndex.every(Number.isFinite)).toBe(true);
+      expect(Array.from(withIndex)).toEqual(Array.from(imageToImage(name, false)));
+    },
+  );
+
+  test('add_noise uses the begin index before the first step and the step index after it', () => {
+    const scheduler = new EulerDiscreteScheduler({});
+    scheduler.setTimesteps(10);
+    scheduler.setBeginIndex(4);
+    const sigmas = scheduler.sigmas as Float32Array;
+    const zeros = new Float32Array(3);
+    const ones = new Float32Array(3).fill(1);
+    // The timestep is not looked up (a begin index is set), so any value reads sigmas[4].
+    expect(scheduler.addNoise(new Float32Array(3), zeros, ones, -1)[0]).toBe(sigmas[4]);
+    const input = new Float32Array(3);
+    scheduler.scaleModelInput(input, ones, -1);
+    scheduler.step(new Float32Array(3), -1, ones, { prevSample: new Float32Array(3) });
+    expect(scheduler.stepIndex).toBe(5);
+    expect(scheduler.addNoise(new Float32Array(3), zeros, ones, -1)[0]).toBe(sigmas[5]);
+    // set_timesteps clears it; without it an unknown timestep is an error.
+    scheduler.setTimesteps(10);
+    expect(scheduler.beginIndex).toBe(null);
+    expect(() => scheduler.addNoise(new Float32Array(3), zeros, ones, -1)).toThrow(RangeError);
+  });
+
+  test('bad begin indices and timestep-valued schedulers throw', () => {
+    const euler = new EulerDiscreteScheduler({});
+    euler.setTimesteps(10);
+    for (const bad of [-1, 10, 2.5])
+      expect(configError(() => euler.setBeginIndex(bad)).field).toBe('begin_index');
+    for (const name of ['ddpm', 'ddim', 'ddim-inverse', 'ddim-parallel', 'pndm', 'ipndm']) {
+      const scheduler = createScheduler({}, { name });
+      scheduler.setTimesteps(10);
+      expect(configError(() => scheduler.setBeginIndex(2)).field).toBe('begin_index');
+    }
+  });
+});

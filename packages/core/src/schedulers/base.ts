@@ -77,6 +77,18 @@ export interface Scheduler {
   readonly numInferenceSteps: number;
   /** Index of the next step within `timesteps` (null before the first call). */
   readonly stepIndex: number | null;
+  /**
+   * diffusers' begin_index: the index the next run starts at, set by `setBeginIndex` after
+   * `setTimesteps` (null: found by looking the first timestep up, as before).
+   */
+  readonly beginIndex: number | null;
+  /**
+   * diffusers' set_begin_index, which image-to-image and inpainting pipelines call with
+   * `tStart * order`: the first step (and `addNoise` before it) use this index instead of looking
+   * the timestep up. Schedulers that step by timestep value (DDPM, DDIM and its variants, PNDM,
+   * iPNDM) have none and throw.
+   */
+  setBeginIndex(beginIndex?: number): void;
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void;
   /** Model evaluations a run of `numInferenceSteps` costs (= timesteps.length after setTimesteps). */
   modelEvaluations(numInferenceSteps: number): number;
@@ -158,6 +170,9 @@ export abstract class BaseScheduler implements Scheduler {
   sigmas: Float32Array | null = null;
   numInferenceSteps = 0;
   protected currentStepIndex: number | null = null;
+  private beginIndexValue: number | null = null;
+  /** false for the schedulers that step by timestep value and so have no begin index. */
+  protected readonly tracksStepIndex: boolean = true;
   private readonly scratchBuffers = new Map<string, Float32Array>();
 
   constructor(json: SchedulerConfigJson, defaults: CommonDefaults) {
@@ -176,6 +191,36 @@ export abstract class BaseScheduler implements Scheduler {
 
   get stepIndex(): number | null {
     return this.currentStepIndex;
+  }
+
+  get beginIndex(): number | null {
+    return this.beginIndexValue;
+  }
+
+  setBeginIndex(beginIndex = 0): void {
+    if (!this.tracksStepIndex) {
+      throw new SchedulerConfigError(
+        'begin_index',
+        `${this.className} steps by timestep value and has no begin index (as diffusers)`,
+      );
+    }
+    this.requireTimesteps();
+    if (!Number.isInteger(beginIndex) || beginIndex < 0 || beginIndex >= this.timesteps.length) {
+      throw new SchedulerConfigError(
+        'begin_index',
+        `expected an index in [0, ${this.timesteps.length}), got ${beginIndex}`,
+      );
+    }
+    this.beginIndexValue = beginIndex;
+  }
+
+  /**
+   * The sigma index add_noise uses, as diffusers: the timestep's index when no begin index is
+   * set; else the current step (inpainting, after the first step) or the begin index (before it).
+   */
+  protected addNoiseIndex(timestep: number, lookup: (timestep: number) => number): number {
+    if (this.beginIndexValue === null) return lookup(timestep);
+    return this.currentStepIndex ?? this.beginIndexValue;
   }
 
   abstract setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void;
@@ -383,7 +428,8 @@ export abstract class BaseScheduler implements Scheduler {
   }
 
   protected initStepIndex(timestep: number): number {
-    if (this.currentStepIndex === null) this.currentStepIndex = this.indexForTimestep(timestep);
+    if (this.currentStepIndex === null)
+      this.currentStepIndex = this.beginIndexValue ?? this.indexForTimestep(timestep);
     return this.currentStepIndex;
   }
 
@@ -393,6 +439,7 @@ export abstract class BaseScheduler implements Scheduler {
     this.timesteps = Object.freeze(timesteps);
     this.numInferenceSteps = timesteps.length;
     this.currentStepIndex = null;
+    this.beginIndexValue = null;
   }
 
   protected requireTimesteps(): void {

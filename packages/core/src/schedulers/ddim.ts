@@ -29,6 +29,8 @@ const DDIM_DEFAULTS: CommonDefaults = Object.freeze({
  */
 export class DDIMScheduler extends BaseScheduler {
   readonly className: string = 'DDIMScheduler';
+  // Steps by timestep value: no step index, no set_begin_index (as diffusers).
+  protected override readonly tracksStepIndex: boolean = false;
   /** alpha_prod for the step after the last: 1 (set_alpha_to_one) or alphas_cumprod[0]. */
   readonly finalAlphaCumprod: number;
 
@@ -202,6 +204,8 @@ export class DDIMParallelScheduler extends DDIMScheduler {
  */
 export class DDIMInverseScheduler extends BaseScheduler {
   readonly className = 'DDIMInverseScheduler';
+  // Steps by timestep value: no step index, no set_begin_index (as diffusers).
+  protected override readonly tracksStepIndex: boolean = false;
   readonly initialAlphaCumprod: number;
 
   constructor(json: SchedulerConfigJson = {}) {

@@ -33,6 +33,8 @@ const DDPM_DEFAULTS: CommonDefaults = Object.freeze({
  */
 export class DDPMScheduler extends BaseScheduler {
   readonly className = 'DDPMScheduler';
+  // Steps by timestep value: no step index, no set_begin_index (as diffusers).
+  protected override readonly tracksStepIndex: boolean = false;
   readonly varianceType: DdpmVarianceType;
   private customTimesteps = false;
 

@@ -165,7 +165,9 @@ export class EDMEulerScheduler extends BaseScheduler {
     const n = original.length;
     checkLength(this.className, 'noise', noise, n);
     checkLength(this.className, 'out', out, n);
-    const sigma = (this.sigmas as Float32Array)[this.indexForTimestep(timestep)] as number;
+    const sigma = (this.sigmas as Float32Array)[
+      this.addNoiseIndex(timestep, (t) => this.indexForTimestep(t))
+    ] as number;
     for (let i = 0; i < n; i++) out[i] = (original[i] as number) + f((noise[i] as number) * sigma);
     return out;
   }

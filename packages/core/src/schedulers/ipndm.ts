@@ -29,6 +29,8 @@ const IPNDM_DEFAULTS: CommonDefaults = Object.freeze({
  */
 export class IPNDMScheduler extends BaseScheduler {
   readonly className = 'IPNDMScheduler';
+  // iPNDM looks its timestep up at every step (see the README), so a begin index would not hold.
+  protected override readonly tracksStepIndex: boolean = false;
   readonly trainedBetas: readonly number[] | null;
   /** sigma_s per step (diffusers' betas) and alpha_s (diffusers' alphas), with the final entry. */
   betas: Float32Array = new Float32Array(0);

@@ -235,15 +235,12 @@ export abstract class MultistepScheduler extends BaseScheduler {
     checkLength(this.className, 'noise', noise, original.length);
     checkLength(this.className, 'out', out, original.length);
     this.requireTimesteps();
-    const sigma = (this.sigmas as Float32Array)[
-      multistepIndexOf(this.timesteps, timestep)
-    ] as number;
+    const index = this.addNoiseIndex(timestep, (t) => this.indexForTimestep(t));
+    const sigma = (this.sigmas as Float32Array)[index] as number;
     return addNoiseAtSigma(out, original, noise, sigma, this.edm);
   }
 
-  protected override initStepIndex(timestep: number): number {
-    if (this.currentStepIndex === null)
-      this.currentStepIndex = multistepIndexOf(this.timesteps, timestep);
-    return this.currentStepIndex;
+  protected override indexForTimestep(timestep: number): number {
+    return multistepIndexOf(this.timesteps, timestep);
   }
 }

@@ -27,6 +27,8 @@ const PNDM_DEFAULTS: CommonDefaults = Object.freeze({
  */
 export class PNDMScheduler extends BaseScheduler {
   readonly className = 'PNDMScheduler';
+  // Steps by timestep value: no step index, no set_begin_index (as diffusers).
+  protected override readonly tracksStepIndex: boolean = false;
   readonly skipPrkSteps: boolean;
   readonly finalAlphaCumprod: number;
   private prkTimesteps: number[] = [];

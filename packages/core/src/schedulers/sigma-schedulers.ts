@@ -118,7 +118,9 @@ export abstract class SigmaScheduler extends BaseScheduler {
     const n = original.length;
     checkLength(this.className, 'noise', noise, n);
     checkLength(this.className, 'out', out, n);
-    const sigma = this.currentSigmas[this.indexForTimestep(timestep)] as number;
+    const sigma = this.currentSigmas[
+      this.addNoiseIndex(timestep, (t) => this.indexForTimestep(t))
+    ] as number;
     for (let i = 0; i < n; i++)
       out[i] = (original[i] as number) + Math.fround((noise[i] as number) * sigma);
     return out;
