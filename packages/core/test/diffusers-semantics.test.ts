@@ -7,24 +7,13 @@ import {
   LMSDiscreteScheduler,
   NormalGenerator,
   SCHEDULER_CLASSES,
-  SchedulerConfigError,
   TorchGenerator,
   createScheduler,
   parseSchedulerConfig,
 } from '../src/index.js';
 import type { SchedulerConfigJson } from '../src/index.js';
-import { expectAllClose } from './matchers.js';
+import { configError, expectAllClose } from './matchers.js';
 import { dummyModel, dummySampleDeter } from './diffusers-harness.js';
-
-function configError(run: () => unknown): SchedulerConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SchedulerConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a SchedulerConfigError');
-}
 
 describe('config files as diffusers writes them', () => {
   test("parseSchedulerConfig reads Python's -Infinity, Infinity and NaN tokens", () => {

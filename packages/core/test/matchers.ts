@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { SchedulerConfigError } from '../src/index.js';
 
 export interface Tolerance {
   readonly abs?: number;
@@ -23,4 +24,15 @@ export function expectAllClose(
       );
     }
   }
+}
+
+/** The SchedulerConfigError `run` throws (any other outcome fails the test), for its field and message. */
+export function configError(run: () => unknown): SchedulerConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof SchedulerConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a SchedulerConfigError');
 }

@@ -2,7 +2,6 @@ import { describe, expect, test } from 'vitest';
 import {
   DPMSolverMultistepScheduler,
   EulerDiscreteScheduler,
-  SchedulerConfigError,
   betaQuantile,
   createScheduler,
   rampSigmas,
@@ -10,7 +9,7 @@ import {
   sigmaToTimestep,
 } from '../src/index.js';
 import { regularizedIncompleteBeta } from '../src/beta-quantile.js';
-import { expectAllClose } from './matchers.js';
+import { configError, expectAllClose } from './matchers.js';
 import { refEulerLoop, refInitialSample } from './reference.js';
 import { refDpmMultistepLoop } from './reference-dpm.js';
 import { runLoop } from './run-loop.js';
@@ -67,16 +66,6 @@ const RAMP_CLASSES = [
   'deis',
 ] as const;
 const LINEAR = { beta_start: 0.0001, beta_end: 0.02, beta_schedule: 'linear' } as const;
-
-function configError(run: () => unknown): SchedulerConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SchedulerConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a SchedulerConfigError');
-}
 
 describe('the beta distribution quantile (scipy.stats.beta.ppf)', () => {
   test('matches scipy at diffusers parameters and elsewhere', () => {
