@@ -201,6 +201,23 @@ describe('use_exponential_sigmas and use_beta_sigmas match diffusers', () => {
     expect(exact.map(Math.round)).not.toEqual(exact.map(Math.trunc));
   });
 
+  test("UniPC's sigma_min / sigma_max bound its ramp (and end it with 'sigma_min'); DPM-Solver has no such keys", () => {
+    const bounds = { use_exponential_sigmas: true, sigma_min: 0.1, sigma_max: 10 };
+    const unipc = createScheduler({ ...bounds, final_sigmas_type: 'sigma_min' }, { name: 'unipc' });
+    unipc.setTimesteps(5);
+    expectAllClose(
+      Array.from(unipc.sigmas as Float32Array),
+      [10, 10 ** 0.5, 1, 0.1 ** 0.5, 0.1, 0.1],
+      { abs: 0, rel: 1e-6 },
+    );
+    const dpm = createScheduler(bounds, { name: 'dpmsolver++' });
+    dpm.setTimesteps(5);
+    expectAllClose([(dpm.sigmas as Float32Array)[0] as number], [PINNED.exponential.sigmas[0]], {
+      abs: 0,
+      rel: 1e-6,
+    });
+  });
+
   test('one ramp at a time; none with custom timesteps; Euler ancestral has none', () => {
     const both = configError(() =>
       createScheduler({ use_karras_sigmas: true, use_beta_sigmas: true }, { name: 'euler' }),
