@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { DDIMParallelScheduler, createScheduler } from '../src/index.js';
 import type { Scheduler } from '../src/index.js';
-import { DIFFUSERS_CASES } from './diffusers-cases.js';
+import { OTHER_SCHEDULER_CASES } from './diffusers-cases.js';
+import { DPM_SOLVER_CASES } from './diffusers-cases-dpm.js';
 import type { DiffusersCase } from './diffusers-cases.js';
 import {
   ELEMENTS,
@@ -12,6 +13,9 @@ import {
   scaleAll,
   sumAndMean,
 } from './diffusers-harness.js';
+
+/** Every transcribed case: the DPM-Solver family's and the other classes'. */
+const DIFFUSERS_CASES: readonly DiffusersCase[] = [...OTHER_SCHEDULER_CASES, ...DPM_SOLVER_CASES];
 
 /** Runs one case as diffusers' test does; returns the final sample. */
 export function runCase(c: DiffusersCase): Float32Array {
