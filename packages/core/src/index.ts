@@ -54,8 +54,8 @@ export { TCDScheduler } from './schedulers/tcd.js';
 export {
   EulerAncestralDiscreteScheduler,
   EulerDiscreteScheduler,
-  HeunDiscreteScheduler,
 } from './schedulers/sigma-schedulers.js';
+export { HeunDiscreteScheduler } from './schedulers/heun.js';
 export { LMSDiscreteScheduler } from './schedulers/lms.js';
 export { DPMSolverMultistepScheduler } from './schedulers/dpm-solver.js';
 export { LCMScheduler } from './schedulers/lcm.js';

@@ -173,6 +173,8 @@ export abstract class BaseScheduler implements Scheduler {
   private beginIndexValue: number | null = null;
   /** false for the schedulers that step by timestep value and so have no begin index. */
   protected readonly tracksStepIndex: boolean = true;
+  /** Whether setTimesteps takes custom sigmas: EulerDiscreteScheduler's alone, as in diffusers. */
+  protected readonly acceptsCustomSigmas: boolean = false;
   private readonly scratchBuffers = new Map<string, Float32Array>();
 
   constructor(json: SchedulerConfigJson, defaults: CommonDefaults) {
@@ -461,9 +463,8 @@ export abstract class BaseScheduler implements Scheduler {
     }
   }
 
-  /** Custom sigmas are EulerDiscreteScheduler's alone (it overrides this). */
   protected rejectCustomSigmas(options: SetTimestepsOptions | undefined): void {
-    if (options?.sigmas) {
+    if (options?.sigmas && !this.acceptsCustomSigmas) {
       throw new SchedulerConfigError('sigmas', `${this.className} does not accept custom sigmas`);
     }
   }

@@ -6,10 +6,10 @@ import {
   numpyLinspace,
   rampSigmas,
   roundHalfEven,
-  sigmaToTimestep,
 } from '../timesteps.js';
 import type { SetTimestepsOptions } from './base.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
+import { integerRampTimesteps } from './multistep.js';
 
 /**
  * DPM-Solver++ inversion, as diffusers' DPMSolverMultistepInverseScheduler: the multistep
@@ -63,11 +63,7 @@ export class DPMSolverMultistepInverseScheduler extends DPMSolverMultistepSchedu
         trainSigmas[0] as number,
         n,
       );
-      const rounds = this.sigmaRamp === 'karras';
-      timesteps = Array.from(ramp, (s) => {
-        const t = sigmaToTimestep(s, logTrainSigmas);
-        return rounds ? roundHalfEven(t) : Math.trunc(t);
-      });
+      timesteps = integerRampTimesteps(ramp, logTrainSigmas, this.sigmaRamp === 'karras');
       sigmas = new Float32Array(n + 1);
       sigmas.set(ramp);
       sigmas[n] = ramp[n - 1] as number;

@@ -7,11 +7,8 @@ import { DEISMultistepScheduler } from './deis.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
 import { LCMScheduler } from './lcm.js';
 import { PNDMScheduler } from './pndm.js';
-import {
-  EulerAncestralDiscreteScheduler,
-  EulerDiscreteScheduler,
-  HeunDiscreteScheduler,
-} from './sigma-schedulers.js';
+import { EulerAncestralDiscreteScheduler, EulerDiscreteScheduler } from './sigma-schedulers.js';
+import { HeunDiscreteScheduler } from './heun.js';
 import { LMSDiscreteScheduler } from './lms.js';
 import { UniPCMultistepScheduler } from './unipc.js';
 import { EDMDPMSolverMultistepScheduler, EDMEulerScheduler } from './edm.js';

@@ -62,6 +62,21 @@ export interface MultistepSigmas {
   readonly sigmas: Float32Array;
 }
 
+/**
+ * The integer timesteps of ramp sigmas (diffusers' _sigma_to_t, then int64): rounded where
+ * diffusers calls .round() (Karras and Lu ramps), else truncated by the cast.
+ */
+export function integerRampTimesteps(
+  sigmas: ArrayLike<number>,
+  logTrainSigmas: Float32Array,
+  round: boolean,
+): number[] {
+  return Array.from(sigmas, (s) => {
+    const t = sigmaToTimestep(s, logTrainSigmas);
+    return round ? roundHalfEven(t) : Math.trunc(t);
+  });
+}
+
 /** A multistep solver's sigma ramp: a SigmaRamp, or Lu et al.'s uniform log-sigma ('lu'). */
 export type MultistepRamp = SigmaRamp | 'lu';
 
@@ -111,10 +126,7 @@ export function multistepSigmas(
       );
     }
     const rounds = (ramp === 'karras' || ramp === 'lu') && roundKarrasTimesteps;
-    resultTimesteps = sigmas.map((s) => {
-      const t = sigmaToTimestep(s, logTrainSigmas);
-      return rounds ? roundHalfEven(t) : Math.trunc(t);
-    });
+    resultTimesteps = integerRampTimesteps(sigmas, logTrainSigmas, rounds);
   }
   const all = new Float32Array(sigmas.length + 1);
   all.set(sigmas);
