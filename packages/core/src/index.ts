@@ -33,14 +33,14 @@ export type { SigmaRamp, TimestepSpacing } from './timesteps.js';
 export { betaQuantile } from './beta-quantile.js';
 export { applyGuidance, clipInPlace, thresholdInPlace } from './tensor-ops.js';
 export type { NoiseInput } from './tensor-ops.js';
-export { PREDICTION_TYPES } from './schedulers/base.js';
+export { PREDICTION_TYPES } from './schedulers/scheduler.js';
 export type {
   PredictionType,
   Scheduler,
   SetTimestepsOptions,
   StepOptions,
   StepOutput,
-} from './schedulers/base.js';
+} from './schedulers/scheduler.js';
 export { DDPMScheduler, DDPM_VARIANCE_TYPES } from './schedulers/ddpm.js';
 export type { DdpmVarianceType } from './schedulers/ddpm.js';
 export { DDIMInverseScheduler, DDIMParallelScheduler, DDIMScheduler } from './schedulers/ddim.js';

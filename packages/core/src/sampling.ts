@@ -1,6 +1,6 @@
 import type { SchedulerConfigJson } from './config.js';
 import type { NoiseSource } from './rng.js';
-import type { Scheduler } from './schedulers/base.js';
+import type { Scheduler } from './schedulers/scheduler.js';
 import { createScheduler } from './schedulers/index.js';
 import { DPMSolverSDEScheduler } from './schedulers/sde.js';
 import { applyGuidance } from './tensor-ops.js';

@@ -3,13 +3,8 @@ import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { spacedTimesteps } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
-import type {
-  CommonDefaults,
-  PredictionType,
-  SetTimestepsOptions,
-  StepOptions,
-  StepOutput,
-} from './base.js';
+import type { CommonDefaults } from './base.js';
+import type { PredictionType, SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 
 const f = Math.fround;
 

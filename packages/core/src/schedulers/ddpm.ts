@@ -3,7 +3,8 @@ import type { SchedulerConfigJson } from '../config.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { spacedTimesteps } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
-import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { CommonDefaults } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 
 export const DDPM_VARIANCE_TYPES = Object.freeze([
   'fixed_small',

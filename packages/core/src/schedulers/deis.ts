@@ -2,7 +2,7 @@ import { readBoolean, readEnum, readInteger } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 import {
   MULTISTEP_DEFAULTS,
   MultistepScheduler,

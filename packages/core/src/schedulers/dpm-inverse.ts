@@ -7,7 +7,7 @@ import {
   rampSigmas,
   roundHalfEven,
 } from '../timesteps.js';
-import type { SetTimestepsOptions } from './base.js';
+import type { SetTimestepsOptions } from './scheduler.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
 import { integerRampTimesteps } from './multistep.js';
 

@@ -2,7 +2,7 @@ import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { numpyLinspace, roundHalfEven } from '../timesteps.js';
-import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
 import { alphaSigmaLambdaInto, dpmMultistepUpdate, predictsData } from './dpm-update.js';
 import { multistepSigmas } from './multistep.js';

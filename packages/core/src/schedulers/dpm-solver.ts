@@ -2,7 +2,8 @@ import { readBoolean, readEnum, readExtendedNumber, readInteger } from '../confi
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { CommonDefaults } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 import {
   DPM_ALGORITHM_TYPES,
   alphaSigmaLambdaInto,

@@ -5,7 +5,8 @@ import type { NoiseInput } from '../tensor-ops.js';
 import { torchLinspaceFloat32 } from '../schedules.js';
 import { checkStepCount, numpyLinspace } from '../timesteps.js';
 import { BaseScheduler, checkLength } from './base.js';
-import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { CommonDefaults } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
 
 const f = Math.fround;

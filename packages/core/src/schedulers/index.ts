@@ -1,6 +1,6 @@
 import type { SchedulerConfigJson } from '../config.js';
 import { SchedulerConfigError } from '../errors.js';
-import type { Scheduler } from './base.js';
+import type { Scheduler } from './scheduler.js';
 import { DDIMInverseScheduler, DDIMParallelScheduler, DDIMScheduler } from './ddim.js';
 import { DDPMScheduler } from './ddpm.js';
 import { DEISMultistepScheduler } from './deis.js';

@@ -4,7 +4,8 @@ import { SchedulerConfigError } from '../errors.js';
 import { torchLinspaceFloat32 } from '../schedules.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { BaseScheduler } from './base.js';
-import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { CommonDefaults } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 
 const f = Math.fround;
 const PI_F32 = Math.fround(Math.PI);

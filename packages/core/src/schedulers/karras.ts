@@ -3,7 +3,7 @@ import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { roundHalfEven, sigmaToTimestep } from '../timesteps.js';
 import { checkLength } from './base.js';
-import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 import { HEUN_DEFAULTS, SigmaScheduler } from './sigma-schedulers.js';
 
 const f = Math.fround;

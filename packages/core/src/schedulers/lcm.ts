@@ -4,7 +4,8 @@ import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { numpyLinspace } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
-import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { CommonDefaults } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 
 /** LCM's and TCD's defaults (Stable Diffusion's schedule, leading spacing). */
 export const CONSISTENCY_DEFAULTS: CommonDefaults = Object.freeze({

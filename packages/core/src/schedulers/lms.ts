@@ -1,6 +1,6 @@
 import type { SchedulerConfigJson } from '../config.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 import { EULER_DEFAULTS, SigmaScheduler } from './sigma-schedulers.js';
 
 const f = Math.fround;

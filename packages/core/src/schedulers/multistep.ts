@@ -11,7 +11,8 @@ import { readSigmaRamp, rejectEnabledFlags } from '../config.js';
 import type { SchedulerConfigJson } from '../config.js';
 import type { TrainSigmaTables } from '../schedules.js';
 import { BaseScheduler, checkLength } from './base.js';
-import type { CommonConfig, CommonDefaults, PredictionType } from './base.js';
+import type { CommonConfig, CommonDefaults } from './base.js';
+import type { PredictionType } from './scheduler.js';
 
 /**
  * Pieces shared by diffusers' VP multistep solvers (DPMSolverMultistepScheduler,

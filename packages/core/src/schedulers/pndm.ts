@@ -4,7 +4,8 @@ import { SchedulerConfigError } from '../errors.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { numpyArange, numpyLinspace, roundHalfEven } from '../timesteps.js';
 import { BaseScheduler } from './base.js';
-import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { CommonDefaults } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 
 const f = Math.fround;
 const SIXTH = Math.fround(1 / 6);

@@ -12,7 +12,8 @@ import {
 import type { SigmaRamp } from '../timesteps.js';
 import { torchLinspaceFloat32, trainSigmaTables } from '../schedules.js';
 import { BaseScheduler, checkLength } from './base.js';
-import type { CommonDefaults, SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { CommonDefaults } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 
 const f = Math.fround;
 

@@ -2,7 +2,7 @@ import type { SchedulerConfigJson } from '../config.js';
 import type { NoiseInput } from '../tensor-ops.js';
 import { BaseScheduler } from './base.js';
 import { CONSISTENCY_DEFAULTS, consistencyTimesteps, readOriginalInferenceSteps } from './lcm.js';
-import type { SetTimestepsOptions, StepOptions, StepOutput } from './base.js';
+import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 
 const f = Math.fround;
 
