@@ -128,8 +128,15 @@ class UNet(nn.Module):
         self.conv_out = nn.Conv2d(ch[0], arch.get("out_channels", 1), 3, padding=1)
 
     def forward(self, sample, timestep, class_label):
-        emb = self.time_mlp(sinusoidal_embedding(timestep, self.time_embedding_dim, self.max_period))
-        emb = emb + self.class_embedding(class_label)
+        return self.denoise(sample, self.embed(sinusoidal_embedding(timestep, self.time_embedding_dim,
+                                                                    self.max_period), class_label))
+
+    def embed(self, time_features, class_label):
+        """time_mlp(sinusoidal(t)) + class embedding; a subclass may add to time_features first
+        (mnist-lcm adds its guidance-scale projection there, as diffusers' TimestepEmbedding cond_proj)."""
+        return self.time_mlp(time_features) + self.class_embedding(class_label)
+
+    def denoise(self, sample, emb):
         h = self.conv_in(sample)
         skips = []
         for level in self.down:

@@ -155,6 +155,11 @@ export class ArchitectureParams {
     private readonly configPath: string,
   ) {}
 
+  /** Whether config.json sets this key (optional features such as a guidance input). */
+  has(key: string): boolean {
+    return this.architecture[key] !== undefined;
+  }
+
   number(key: string, fallback?: number): number {
     const value = this.architecture[key] ?? fallback;
     if (typeof value !== 'number' || !Number.isFinite(value)) {

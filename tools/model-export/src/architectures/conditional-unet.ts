@@ -1,4 +1,6 @@
+import type { ArchitectureParams } from '../config.js';
 import type { GraphBuilder } from '../onnx/builder.js';
+import { OnnxDataType } from '../onnx/ir.js';
 import type { NetworkBuilder } from './architecture.js';
 import { convOutputSize, defineArchitecture } from './architecture.js';
 import {
@@ -8,6 +10,7 @@ import {
   embedding,
   groupNorm,
   linear,
+  linearNoBias,
   reshapeKeepBatch,
   silu,
   sinusoidalEmbedding,
@@ -76,7 +79,39 @@ function resBlock(
   return add(b, skip, h, `${path}.residual`);
 }
 
-const unet: NetworkBuilder = (b, params, [sample, timestep, classLabel]) => {
+/**
+ * mnist-lcm's guidance-scale conditioning (models/mnist-lcm/model.py, as diffusers' LCM w-embedding
+ * into TimestepEmbedding.cond_proj): guidance_proj(sinusoidal(w * guidance_embedding_scale)), a
+ * bias-free Linear to time_embedding_dim, added to the timestep's sinusoidal features.
+ */
+function guidanceFeatures(
+  b: GraphBuilder,
+  params: ArchitectureParams,
+  guidanceScale: string,
+  timeDim: number,
+): string {
+  const dim = params.integer('guidance_embedding_dim');
+  const scale = b.constant(
+    'guidance_embedding.scale',
+    OnnxDataType.FLOAT,
+    [1],
+    [params.number('guidance_embedding_scale')],
+  );
+  const scaled = b.op('Mul', [guidanceScale, scale], {
+    name: 'guidance_embedding.scaled',
+    keepFp32: true,
+  });
+  const features = sinusoidalEmbedding(
+    b,
+    scaled,
+    dim,
+    params.number('max_period', 10000),
+    'guidance_embedding',
+  );
+  return linearNoBias(b, 'guidance_proj', features, dim, timeDim);
+}
+
+const unet: NetworkBuilder = (b, params, [sample, timestep, classLabel, guidanceScale]) => {
   const channels = params.integers('channels');
   const embeddingDim = params.integer('embedding_dim');
   const timeDim = params.integer('time_embedding_dim');
@@ -89,6 +124,11 @@ const unet: NetworkBuilder = (b, params, [sample, timestep, classLabel]) => {
   };
 
   let emb = sinusoidalEmbedding(b, timestep!, timeDim, params.number('max_period', 10000));
+  if (params.has('guidance_embedding_dim')) {
+    if (guidanceScale === undefined)
+      params.invalid('guidance_embedding_dim', 'needs a fourth network input, the guidance scale');
+    emb = add(b, emb, guidanceFeatures(b, params, guidanceScale, timeDim), 'time_features');
+  }
   emb = linear(b, 'time_mlp.0', emb, timeDim, embeddingDim);
   emb = linear(b, 'time_mlp.2', silu(b, emb, 'time_mlp.1'), embeddingDim, embeddingDim);
   emb = add(

@@ -66,6 +66,18 @@ export function linear(
   return b.op('Gemm', [x, weight, bias], { name: path, attributes: [attr.int('transB', 1)] });
 }
 
+/** nn.Linear(in, out, bias=False): Gemm with transB and no C input. */
+export function linearNoBias(
+  b: GraphBuilder,
+  path: string,
+  x: string,
+  inFeatures: number,
+  outFeatures: number,
+): string {
+  const weight = b.weight(`${path}.weight`, [outFeatures, inFeatures]);
+  return b.op('Gemm', [x, weight], { name: path, attributes: [attr.int('transB', 1)] });
+}
+
 /** nn.BatchNorm2d in eval mode: BatchNormalization with the running statistics. */
 export function batchNorm2d(
   b: GraphBuilder,
