@@ -8,6 +8,7 @@ import { BaseScheduler, checkLength } from './base.js';
 import type { CommonDefaults } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 import { DPMSolverMultistepScheduler } from './dpm-solver.js';
+import { eulerMoveInto, multiplyByInputScale } from './sigma-steps.js';
 
 const f = Math.fround;
 
@@ -151,9 +152,7 @@ export class EDMEulerScheduler extends BaseScheduler {
   ): Float32Array {
     checkLength(this.className, 'out', out, sample.length);
     const sigma = (this.sigmas as Float32Array)[this.initStepIndex(timestep)] as number;
-    const scale = edmInputScale(sigma, this.edm.sigmaData);
-    for (let i = 0; i < sample.length; i++) out[i] = f((sample[i] as number) * scale);
-    return out;
+    return multiplyByInputScale(out, sample, edmInputScale(sigma, this.edm.sigmaData));
   }
 
   /** diffusers' add_noise: `original + noise * sigma` at `timestep` (one of `timesteps`). */
@@ -196,11 +195,7 @@ export class EDMEulerScheduler extends BaseScheduler {
       this.predictionType === 'v_prediction',
     );
     const dt = f((sigmas[index + 1] as number) - sigmaHat);
-    const prevSample = out.prevSample;
-    for (let i = 0; i < n; i++) {
-      const x = current[i] as number;
-      prevSample[i] = f(x + f(f(f(x - (original[i] as number)) / sigmaHat) * dt));
-    }
+    eulerMoveInto(out.prevSample, current, original, sigmaHat, dt);
     this.currentStepIndex = index + 1;
     return out;
   }
@@ -260,9 +255,7 @@ export class EDMDPMSolverMultistepScheduler extends DPMSolverMultistepScheduler 
     checkLength(this.className, 'out', out, sample.length);
     this.requireTimesteps();
     const sigma = (this.sigmas as Float32Array)[this.initStepIndex(timestep)] as number;
-    const scale = edmInputScale(sigma, this.edmConfig.sigmaData);
-    for (let i = 0; i < sample.length; i++) out[i] = f((sample[i] as number) * scale);
-    return out;
+    return multiplyByInputScale(out, sample, edmInputScale(sigma, this.edmConfig.sigmaData));
   }
 
   protected override convertModelOutput(

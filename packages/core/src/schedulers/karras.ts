@@ -5,6 +5,7 @@ import { roundHalfEven, sigmaToTimestep } from '../timesteps.js';
 import { checkLength } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 import { HEUN_DEFAULTS, SigmaScheduler } from './sigma-schedulers.js';
+import { divideByInputScale, eulerMoveInto } from './sigma-steps.js';
 
 const f = Math.fround;
 
@@ -116,9 +117,7 @@ export class KDPM2DiscreteScheduler extends SigmaScheduler {
     checkLength(this.className, 'out', out, sample.length);
     const index = this.initStepIndex(timestep);
     const sigma = (this.firstOrder ? this.currentSigmas : this.sigmasInterpol)[index] as number;
-    const scale = f(Math.sqrt(f(f(sigma * sigma) + 1)));
-    for (let i = 0; i < sample.length; i++) out[i] = f((sample[i] as number) / scale);
-    return out;
+    return divideByInputScale(out, sample, sigma);
   }
 
   protected takeStep(
@@ -151,18 +150,11 @@ export class KDPM2DiscreteScheduler extends SigmaScheduler {
     const prevSample = out.prevSample;
     if (first) {
       const dt = f(sigmaInterpol - sigma);
-      for (let i = 0; i < n; i++) {
-        const x = sample[i] as number;
-        const derivative = f(f(x - (original[i] as number)) / sigma);
-        saved[i] = x;
-        prevSample[i] = f(x + f(derivative * dt));
-      }
+      saved.set(sample);
+      eulerMoveInto(prevSample, sample, original, sigma, dt);
     } else {
       const dt = f(sigmaNext - sigma);
-      for (let i = 0; i < n; i++) {
-        const derivative = f(f((sample[i] as number) - (original[i] as number)) / sigmaInterpol);
-        prevSample[i] = f((saved[i] as number) + f(derivative * dt));
-      }
+      eulerMoveInto(prevSample, sample, original, sigmaInterpol, dt, saved);
     }
     this.firstOrder = !first;
     this.currentStepIndex = index + 1;
@@ -238,9 +230,7 @@ export class KDPM2AncestralDiscreteScheduler extends KDPM2DiscreteScheduler {
     const sigma = (
       this.firstOrder ? this.currentSigmas[index] : this.sigmasInterpol[index - 1]
     ) as number;
-    const scale = f(Math.sqrt(f(f(sigma * sigma) + 1)));
-    for (let i = 0; i < sample.length; i++) out[i] = f((sample[i] as number) / scale);
-    return out;
+    return divideByInputScale(out, sample, sigma);
   }
 
   protected override takeStep(
@@ -271,20 +261,12 @@ export class KDPM2AncestralDiscreteScheduler extends KDPM2DiscreteScheduler {
     const prevSample = out.prevSample;
     if (first) {
       const dt = f(sigmaInterpol - sigma);
-      for (let i = 0; i < n; i++) {
-        const x = sample[i] as number;
-        const derivative = f(f(x - (original[i] as number)) / sigma);
-        saved[i] = x;
-        prevSample[i] = f(x + f(derivative * dt));
-      }
+      saved.set(sample);
+      eulerMoveInto(prevSample, sample, original, sigma, dt);
     } else {
       const dt = f(sigmaDown - sigma);
       const noiseValues = this.noiseFor(noise, n);
-      for (let i = 0; i < n; i++) {
-        const derivative = f(f((sample[i] as number) - (original[i] as number)) / sigmaInterpol);
-        const moved = f((saved[i] as number) + f(derivative * dt));
-        prevSample[i] = f(moved + f((noiseValues[i] as number) * sigmaUp));
-      }
+      eulerMoveInto(prevSample, sample, original, sigmaInterpol, dt, saved, noiseValues, sigmaUp);
     }
     this.firstOrder = !first;
     this.currentStepIndex = index + 1;

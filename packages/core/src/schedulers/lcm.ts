@@ -56,23 +56,15 @@ export function consistencyTimesteps(
 }
 
 /**
- * Latent consistency model multistep sampling (Luo et al. 2023), as diffusers' LCMScheduler.
- * Config keys: the schedule keys, original_inference_steps, clip_sample, clip_sample_range,
- * set_alpha_to_one, steps_offset, prediction_type, thresholding, dynamic_thresholding_ratio,
- * sample_max_value, timestep_scaling, rescale_betas_zero_snr. Every step but the last draws
- * noise. `predOriginalSample` receives the consistency-model output ("denoised").
+ * What LCM and TCD share: the distillation schedule (original_inference_steps) and its
+ * set_timesteps, custom integer timesteps included.
  */
-export class LCMScheduler extends BaseScheduler {
-  readonly className = 'LCMScheduler';
+export abstract class ConsistencyScheduler extends BaseScheduler {
   readonly originalInferenceSteps: number;
-  readonly timestepScaling: number;
-  readonly finalAlphaCumprod: number;
 
-  constructor(json: SchedulerConfigJson = {}) {
+  protected constructor(json: SchedulerConfigJson) {
     super(json, CONSISTENCY_DEFAULTS);
     this.originalInferenceSteps = readOriginalInferenceSteps(json, this.numTrainTimesteps);
-    this.timestepScaling = readNumber(json, 'timestep_scaling', 10);
-    this.finalAlphaCumprod = this.readFinalAlphaCumprod(json, true);
   }
 
   setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
@@ -88,6 +80,25 @@ export class LCMScheduler extends BaseScheduler {
         ),
       null,
     );
+  }
+}
+
+/**
+ * Latent consistency model multistep sampling (Luo et al. 2023), as diffusers' LCMScheduler.
+ * Config keys: the schedule keys, original_inference_steps, clip_sample, clip_sample_range,
+ * set_alpha_to_one, steps_offset, prediction_type, thresholding, dynamic_thresholding_ratio,
+ * sample_max_value, timestep_scaling, rescale_betas_zero_snr. Every step but the last draws
+ * noise. `predOriginalSample` receives the consistency-model output ("denoised").
+ */
+export class LCMScheduler extends ConsistencyScheduler {
+  readonly className = 'LCMScheduler';
+  readonly timestepScaling: number;
+  readonly finalAlphaCumprod: number;
+
+  constructor(json: SchedulerConfigJson = {}) {
+    super(json);
+    this.timestepScaling = readNumber(json, 'timestep_scaling', 10);
+    this.finalAlphaCumprod = this.readFinalAlphaCumprod(json, true);
   }
 
   protected takeStep(

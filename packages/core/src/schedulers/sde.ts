@@ -7,6 +7,7 @@ import { sigmaToTimestep } from '../timesteps.js';
 import { checkLength } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
 import { HEUN_DEFAULTS, SigmaScheduler } from './sigma-schedulers.js';
+import { divideByInputScale } from './sigma-steps.js';
 
 const f = Math.fround;
 
@@ -98,9 +99,7 @@ export class DPMSolverSDEScheduler extends SigmaScheduler {
     checkLength(this.className, 'out', out, sample.length);
     const index = this.initStepIndex(timestep);
     const sigma = this.firstOrder ? (this.currentSigmas[index] as number) : this.midpointSigma;
-    const scale = f(Math.sqrt(f(f(sigma * sigma) + 1)));
-    for (let i = 0; i < sample.length; i++) out[i] = f((sample[i] as number) / scale);
-    return out;
+    return divideByInputScale(out, sample, sigma);
   }
 
   protected takeStep(

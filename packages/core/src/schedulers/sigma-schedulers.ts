@@ -14,6 +14,7 @@ import { torchLinspaceFloat32, trainSigmaTables } from '../schedules.js';
 import { BaseScheduler, checkLength } from './base.js';
 import type { CommonDefaults } from './base.js';
 import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
+import { divideByInputScale, eulerMoveInto } from './sigma-steps.js';
 
 const f = Math.fround;
 
@@ -101,9 +102,7 @@ export abstract class SigmaScheduler extends BaseScheduler {
   ): Float32Array {
     checkLength(this.className, 'out', out, sample.length);
     const sigma = this.currentSigmas[this.initStepIndex(timestep)] as number;
-    const scale = f(Math.sqrt(f(f(sigma * sigma) + 1)));
-    for (let i = 0; i < sample.length; i++) out[i] = f((sample[i] as number) / scale);
-    return out;
+    return divideByInputScale(out, sample, sigma);
   }
 
   /**
@@ -357,11 +356,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     const original = this.originalBuffer(out, n);
     this.writeOriginal(original, modelOutput, current, sigmaHat, sigma);
     const dt = f((sigmas[index + 1] as number) - sigmaHat);
-    const prevSample = out.prevSample;
-    for (let i = 0; i < n; i++) {
-      const x = current[i] as number;
-      prevSample[i] = f(x + f(f(f(x - (original[i] as number)) / sigmaHat) * dt));
-    }
+    eulerMoveInto(out.prevSample, current, original, sigmaHat, dt);
     this.currentStepIndex = index + 1;
     return out;
   }
@@ -411,12 +406,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     const sigmaDown = f(Math.sqrt(f(to2 - f(sigmaUp * sigmaUp))));
     const dt = f(sigmaDown - sigmaFrom);
     const noiseValues = this.noiseFor(noise, n);
-    const prevSample = out.prevSample;
-    for (let i = 0; i < n; i++) {
-      const x = sample[i] as number;
-      const moved = f(x + f(f(f(x - (original[i] as number)) / sigmaFrom) * dt));
-      prevSample[i] = f(moved + f((noiseValues[i] as number) * sigmaUp));
-    }
+    eulerMoveInto(out.prevSample, sample, original, sigmaFrom, dt, sample, noiseValues, sigmaUp);
     this.currentStepIndex = index + 1;
     return out;
   }

@@ -1,8 +1,7 @@
 import type { SchedulerConfigJson } from '../config.js';
 import type { NoiseInput } from '../tensor-ops.js';
-import { BaseScheduler } from './base.js';
-import { CONSISTENCY_DEFAULTS, consistencyTimesteps, readOriginalInferenceSteps } from './lcm.js';
-import type { SetTimestepsOptions, StepOptions, StepOutput } from './scheduler.js';
+import { ConsistencyScheduler } from './lcm.js';
+import type { StepOptions, StepOutput } from './scheduler.js';
 
 const f = Math.fround;
 
@@ -18,28 +17,11 @@ export const TCD_DEFAULT_ETA = 0.3;
  * diffusers' step); with eta > 0 every step but the last draws noise. `predOriginalSample`
  * receives the x0 prediction. One evaluation per step.
  */
-export class TCDScheduler extends BaseScheduler {
+export class TCDScheduler extends ConsistencyScheduler {
   readonly className = 'TCDScheduler';
-  readonly originalInferenceSteps: number;
 
   constructor(json: SchedulerConfigJson = {}) {
-    super(json, CONSISTENCY_DEFAULTS);
-    this.originalInferenceSteps = readOriginalInferenceSteps(json, this.numTrainTimesteps);
-  }
-
-  setTimesteps(numInferenceSteps: number | null, options?: SetTimestepsOptions): void {
-    // Custom timesteps (integers, descending) are taken as given, as diffusers' set_timesteps
-    // does; it only warns when they leave the distillation schedule.
-    const custom = this.takeCustomTimesteps(numInferenceSteps, options, true);
-    this.installTimesteps(
-      custom ??
-        consistencyTimesteps(
-          this.numTrainTimesteps,
-          this.originalInferenceSteps,
-          this.requireStepCount(numInferenceSteps),
-        ),
-      null,
-    );
+    super(json);
   }
 
   protected takeStep(
