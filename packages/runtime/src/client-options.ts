@@ -1,5 +1,11 @@
 import type { DeviceOption, DtypeOption } from './environment.js';
-import type { DiffusionStep, ModelProgress, PixelRange } from './protocol.js';
+import type {
+  DiffusionSampleParams,
+  DiffusionStep,
+  ForwardParams,
+  ModelProgress,
+  PixelRange,
+} from './protocol.js';
 
 // The options of the runtime's public calls (the main-thread side of the API).
 
@@ -30,22 +36,7 @@ export interface LoadOptions extends Omit<ModelCallOptions, 'model'> {
   networks?: readonly string[];
 }
 
-export interface SampleOptions extends ModelCallOptions {
-  scheduler?: string;
-  steps?: number;
-  seed?: number;
-  classLabel?: number | null;
-  guidanceScale?: number;
-  batch?: number;
-  every?: number;
-  includeGuidance?: boolean;
-  /** One label per image (a digit, or null) instead of `classLabel` for every one; sets the batch. */
-  classLabels?: (number | null)[];
-  /** Latent diffusion: decode each streamed step's predicted clean latent too (`decodedPrediction`). */
-  decodeSteps?: boolean;
-  /** Latent diffusion: decode the final latent into `image` (default true). */
-  decode?: boolean;
-  eta?: number;
+export interface SampleOptions extends ModelCallOptions, Partial<DiffusionSampleParams> {
   /**
    * Receives each streamed step. Return a promise to pause: the worker computes at most one step
    * ahead, and streams it (and goes on) only once the promise settles.
@@ -53,13 +44,8 @@ export interface SampleOptions extends ModelCallOptions {
   onStep?: (step: DiffusionStep) => void | Promise<void>;
 }
 
-export interface ForwardOptions extends ModelCallOptions {
-  /** The clean image, values in [-1, 1], 1x28x28 for the default model. */
-  image: Float32Array;
-  /** Points of the forward process: 0 is the clean image, 1000 the last training step. */
-  timesteps: number[];
-  seed?: number;
-}
+export interface ForwardOptions
+  extends ModelCallOptions, Omit<ForwardParams, 'seed'>, Partial<Pick<ForwardParams, 'seed'>> {}
 
 export interface ReadOptions extends ModelCallOptions {
   /** How the images' values map to pixels: `unit` ([0, 1], the default) or `minus-one-to-one`. */

@@ -9,7 +9,6 @@ export type {
   RuntimeOptions,
   SampleOptions,
 } from './client-options.js';
-export type { ForwardResult } from './protocol.js';
 export { GenvizError, isGenvizError } from './errors.js';
 export type { GenvizErrorCode } from './errors.js';
 export type {
@@ -34,7 +33,10 @@ export type { FileProgress } from './model-store.js';
 export type {
   DataTensors,
   DiffusionResult,
+  DiffusionSampleParams,
   DiffusionStep,
+  ForwardParams,
+  ForwardResult,
   DigitReading,
   HeldOutDigits,
   LoadedModel,

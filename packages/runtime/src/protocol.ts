@@ -34,7 +34,11 @@ export interface LoadedModel {
   timings?: Record<string, { fetchMs: number; createMs: number; warmupMs: number }>;
 }
 
-export interface DiffusionSampleOptions extends CallOptions {
+/**
+ * What a diffusion sampling run is asked for. The worker receives it whole (the client fills the
+ * defaults); the public `SampleOptions` takes every field as optional.
+ */
+export interface DiffusionSampleParams {
   /** A friendly scheduler name (`ddpm`, `ddim`, `euler`, `euler-ancestral`, `dpmsolver++`, ...) or diffusers class. */
   scheduler: string;
   steps: number;
@@ -57,6 +61,8 @@ export interface DiffusionSampleOptions extends CallOptions {
   /** DDIM / DDPM-family eta. */
   eta?: number;
 }
+
+export interface DiffusionSampleOptions extends CallOptions, DiffusionSampleParams {}
 
 export type StepCallback = (update: DiffusionStep) => void | Promise<void>;
 
@@ -116,11 +122,16 @@ export interface HeldOutDigits {
   side: number;
 }
 
-export interface ForwardRequest extends CallOptions {
+/** What a forward-process run is asked for (the public `ForwardOptions` makes `seed` optional). */
+export interface ForwardParams {
+  /** The clean image, values in [-1, 1], 1x28x28 for the default model. */
   image: Float32Array;
+  /** Points of the forward process: 0 is the clean image, 1000 the last training step. */
   timesteps: number[];
   seed: number;
 }
+
+export interface ForwardRequest extends CallOptions, ForwardParams {}
 
 export interface ForwardResult {
   samples: Float32Array[];
