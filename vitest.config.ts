@@ -9,7 +9,8 @@ import {
 } from './packages/runtime/test/node-commands.js';
 
 /**
- * One config lists every test project, split by cost (CONVENTIONS.md):
+ * One config lists every test project, split by cost (cheap node tests apart from browser tests,
+ * so `--project core` runs in seconds):
  * - node: packages/core and tools/model-export, fast and pure;
  * - browser: packages/runtime and packages/elements in Debian's real Chromium, with the real
  *   default models, on the wasm and the webgpu execution providers;
