@@ -19,6 +19,37 @@ const boundaries = {
   'packages/elements/src/**/*.ts': ['onnxruntime-web', 'onnxruntime-node', 'onnxruntime-common'],
 };
 
+const directionMessage =
+  'This import goes against the package dependency direction (core <- runtime <- elements <- apps).';
+
+/**
+ * Elements' modules register nothing on import (index.ts's rule): only a `define` module, a story
+ * or a test may import a `define` module. ESLint keeps one `no-restricted-imports` per file, so
+ * this entry repeats the elements' direction rule beside it.
+ */
+const elementModules = {
+  files: ['packages/elements/src/**/*.ts'],
+  ignores: ['**/define.ts', '**/*.stories.ts', '**/*.test.ts', 'packages/elements/src/testing/**'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...boundaries['packages/elements/src/**/*.ts'].map((group) => ({
+            group: [group],
+            message: directionMessage,
+          })),
+          {
+            group: ['**/define.js', '**/define'],
+            message:
+              'Importing a define module registers custom elements: only define.ts files, stories and tests do that.',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -64,15 +95,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: forbidden.map((group) => ({
-            group: [group],
-            message:
-              'This import goes against the package dependency direction (core <- runtime <- elements <- apps).',
-          })),
+          patterns: forbidden.map((group) => ({ group: [group], message: directionMessage })),
         },
       ],
     },
   })),
+  elementModules,
   {
     files: ['**/*.{js,mjs,cjs}'],
     languageOptions: { globals: { ...globals.node } },

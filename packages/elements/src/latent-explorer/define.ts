@@ -1,3 +1,7 @@
+// The explorer's shadow DOM uses the latent pad (map, flow) and the drawing pad (draw view):
+// registering the explorer registers them too.
+import '../latent-pad/define.js';
+import '../drawing-pad/define.js';
 import { GenvizLatentExplorer } from './latent-explorer.js';
 
 export { GenvizLatentExplorer };

@@ -1,7 +1,6 @@
 import type { DigitReading } from '@genviz/runtime';
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
-import '../drawing-pad/define.js';
 import type { GenvizDrawingPad } from '../drawing-pad/drawing-pad.js';
 import { drawTensor } from '../kit/draw.js';
 import { formatPercent } from '../kit/format.js';

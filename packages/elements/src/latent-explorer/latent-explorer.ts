@@ -14,7 +14,6 @@ import { ModelController } from '../kit/model-controller.js';
 import { RunController } from '../kit/run-controller.js';
 import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
 import type { LoadingMode } from '../kit/viewport-controller.js';
-import '../latent-pad/define.js';
 import type { GenvizPointHoverEvent, LatentMarker } from '../latent-pad/latent-pad.js';
 import { DrawView } from './draw-view.js';
 import { FlowView } from './flow-view.js';
