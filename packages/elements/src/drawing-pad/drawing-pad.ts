@@ -24,7 +24,15 @@ const DIGIT_BOX = 20;
  *
  * @cssproperty [--genviz-drawing-pad-size=100%] - Inline size of the square.
  * @cssproperty [--genviz-drawing-pad-stroke-width=2.2] - Stroke width in MNIST pixels (of 28).
+ * @cssproperty [--genviz-drawing-pad-background=var(--genviz-background)] - Background of the host. Every `--genviz-drawing-pad-*` colour, radius and gap token defaults to the page-wide `--genviz-*` token of the same name.
+ * @cssproperty [--genviz-drawing-pad-surface=var(--genviz-surface)] - Panels.
+ * @cssproperty [--genviz-drawing-pad-text-color=var(--genviz-text-color)] - Text.
+ * @cssproperty [--genviz-drawing-pad-muted-color=var(--genviz-muted-color)] - Captions.
  * @cssproperty [--genviz-drawing-pad-accent-color=var(--genviz-accent-color)] - Button border.
+ * @cssproperty [--genviz-drawing-pad-second-color=var(--genviz-second-color)] - Second accent.
+ * @cssproperty [--genviz-drawing-pad-bar-color=var(--genviz-bar-color)] - Borders and tracks.
+ * @cssproperty [--genviz-drawing-pad-error-color=var(--genviz-error-color)] - Error text.
+ * @cssproperty [--genviz-drawing-pad-gap=var(--genviz-gap)] - Spacing.
  * @cssproperty [--genviz-drawing-pad-focus-ring-color=var(--genviz-focus-ring-color)] - Focus ring colour.
  * @cssproperty [--genviz-drawing-pad-radius=var(--genviz-radius)] - Corner radius.
  */

@@ -43,15 +43,23 @@ const PRIVATE_NAMES: Readonly<Record<PageToken, string>> = {
  * element's `--genviz-<element>-<token>`, else the page's `--genviz-<token>`, else the default.
  * `extra` adds element-only tokens: `{ 'handle-color': 'accent-color' }` defines
  * `--_handle-color` from `--genviz-<element>-handle-color`, defaulting to the accent.
+ * `defaultsTo` makes one of the element's page tokens default to another resolved token instead:
+ * `{ background: 'surface' }` (the latent pad, a surface on the page) reads
+ * `--genviz-<element>-background`, else the element's surface.
  */
 export function tokenLayer(
   element: string,
   extra: Readonly<Record<string, PageToken>> = {},
+  defaultsTo: Readonly<Partial<Record<PageToken, PageToken>>> = {},
 ): CSSResult {
-  const lines = (Object.keys(PAGE_TOKENS) as PageToken[]).map(
-    (token) =>
-      `--_${PRIVATE_NAMES[token]}: var(--genviz-${element}-${token}, var(--genviz-${token}, ${PAGE_TOKENS[token]}));`,
-  );
+  const lines = (Object.keys(PAGE_TOKENS) as PageToken[]).map((token) => {
+    const other = defaultsTo[token];
+    const fallback =
+      other === undefined
+        ? `var(--genviz-${token}, ${PAGE_TOKENS[token]})`
+        : `var(--_${PRIVATE_NAMES[other]})`;
+    return `--_${PRIVATE_NAMES[token]}: var(--genviz-${element}-${token}, ${fallback});`;
+  });
   for (const [name, token] of Object.entries(extra)) {
     lines.push(`--_${name}: var(--genviz-${element}-${name}, var(--_${PRIVATE_NAMES[token]}));`);
   }

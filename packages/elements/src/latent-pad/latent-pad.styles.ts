@@ -2,12 +2,15 @@ import { css } from 'lit';
 import { tokenLayer } from '../kit/styles.js';
 
 export const latentPadStyles = [
-  tokenLayer('latent-pad', { 'grid-color': 'bar-color', 'handle-color': 'accent-color' }),
+  tokenLayer(
+    'latent-pad',
+    { 'grid-color': 'bar-color', 'handle-color': 'accent-color' },
+    // The pad is a surface on the page: its background defaults to the surface token.
+    { background: 'surface' },
+  ),
   css`
     :host {
       --_size: var(--genviz-latent-pad-size, 100%);
-      /* The pad is a surface on the page: its background defaults to the surface token. */
-      --_pad: var(--genviz-latent-pad-background, var(--_surface));
       display: block;
       inline-size: var(--_size);
       aspect-ratio: 1;
@@ -18,7 +21,7 @@ export const latentPadStyles = [
       inline-size: 100%;
       block-size: 100%;
       border-radius: var(--_radius);
-      background-color: var(--_pad);
+      background-color: var(--_background);
       background-image:
         linear-gradient(var(--_grid-color) 1px, transparent 1px),
         linear-gradient(90deg, var(--_grid-color) 1px, transparent 1px);
@@ -41,7 +44,7 @@ export const latentPadStyles = [
       margin: -0.625rem 0 0 -0.625rem;
       border-radius: 50%;
       background: var(--_handle-color);
-      box-shadow: 0 0 0 2px var(--_pad);
+      box-shadow: 0 0 0 2px var(--_background);
       pointer-events: none;
     }
     [part~='axis'] {
@@ -51,7 +54,7 @@ export const latentPadStyles = [
     }
     :host(:focus-within) [part='handle'] {
       box-shadow:
-        0 0 0 2px var(--_pad),
+        0 0 0 2px var(--_background),
         0 0 0 4px var(--_focus);
     }
     [part~='axis']:focus-visible + [part~='axis'],

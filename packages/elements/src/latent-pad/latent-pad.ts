@@ -81,12 +81,16 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
  * @csspart points - The canvas of points and marks.
  *
  * @cssproperty [--genviz-latent-pad-size=100%] - Inline size of the pad; it stays square.
- * @cssproperty [--genviz-latent-pad-background=var(--genviz-surface)] - Pad colour.
- * @cssproperty [--genviz-latent-pad-grid-color=var(--genviz-bar-color)] - Grid line colour.
- * @cssproperty [--genviz-latent-pad-handle-color=var(--genviz-accent-color)] - Handle colour.
+ * @cssproperty [--genviz-latent-pad-background=var(--genviz-latent-pad-surface)] - Pad colour.
+ * @cssproperty [--genviz-latent-pad-grid-color=var(--genviz-latent-pad-bar-color)] - Grid line colour.
+ * @cssproperty [--genviz-latent-pad-handle-color=var(--genviz-latent-pad-accent-color)] - Handle colour.
  * @cssproperty [--genviz-latent-pad-focus-ring-color=var(--genviz-focus-ring-color)] - Focus ring colour.
  * @cssproperty [--genviz-latent-pad-radius=var(--genviz-radius)] - Corner radius.
- * @cssproperty [--genviz-latent-pad-mark-color=var(--genviz-text-color)] - Rings, ellipses and paths.
+ * @cssproperty [--genviz-latent-pad-mark-color=var(--genviz-latent-pad-text-color)] - Rings, ellipses and paths.
+ * @cssproperty [--genviz-latent-pad-surface=var(--genviz-surface)] - The background's default.
+ * @cssproperty [--genviz-latent-pad-text-color=var(--genviz-text-color)] - The marks' default.
+ * @cssproperty [--genviz-latent-pad-accent-color=var(--genviz-accent-color)] - The handle's default.
+ * @cssproperty [--genviz-latent-pad-bar-color=var(--genviz-bar-color)] - The grid's default.
  * @cssproperty [--genviz-class-0-color=#4e79a7] - Points of class 0 (and so on to `--genviz-class-9-color`).
  */
 export class GenvizLatentPad extends LitElement {
