@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 import { describe, expect, test } from 'vitest';
 import type { CSSResultGroup, CSSResultOrNative } from 'lit';
 import { GenvizDiffusionStepper } from '../diffusion-stepper/diffusion-stepper.js';
@@ -48,6 +49,13 @@ const ELEMENTS = [
   },
 ];
 
+function flatStyles(styles: CSSResultGroup | undefined): CSSResultOrNative[] {
+  if (styles === undefined) return [];
+  return Array.isArray(styles)
+    ? (styles as CSSResultGroup[]).flatMap((inner) => flatStyles(inner))
+    : [styles as CSSResultOrNative];
+}
+
 function cssText(style: CSSResultOrNative): string {
   return 'cssText' in style
     ? style.cssText
@@ -62,7 +70,7 @@ function cssText(style: CSSResultOrNative): string {
  * are not reads.
  */
 function tokensRead(styles: CSSResultGroup | undefined): Set<string> {
-  const text = ([styles].flat(Infinity) as CSSResultOrNative[]).map(cssText).join('\n');
+  const text = flatStyles(styles).map(cssText).join('\n');
   const declaration = /--_([a-z0-9-]+):\s*var\(\s*(--genviz-[a-z0-9-]+)[^;]*;/g;
   const read = new Set<string>();
   for (const [whole, name, token] of text.matchAll(declaration)) {
