@@ -1,5 +1,8 @@
 // `npm run bench`: every benchmark in turn. Figures only, never pass/fail on time; JSON lands
 // in bench-results/. Run `npm run build` first (the default models must be built).
+//
+// `npm run bench -- latent-explorer many-elements`: only the browser benchmarks whose file name
+// contains one of the words (packages/*/bench/*.browser-bench.ts), nothing else.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,6 +13,19 @@ const run = (title, command, args, options = {}) => {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
   if (result.status !== 0) console.log(`(${title} exited with ${result.status})`);
 };
+
+const filters = process.argv.slice(2);
+if (filters.length > 0) {
+  run(`browser benchmarks matching ${filters.join(', ')}`, 'npx', [
+    'vitest',
+    'run',
+    '--config',
+    'vitest.bench.config.ts',
+    '--silent=false',
+    ...filters,
+  ]);
+  process.exit(0);
+}
 
 run('core: scheduler step cost and RNG throughput', 'npm', ['run', 'bench', '-w', '@genviz/core']);
 run('runtime: headless Chromium, default models', 'npx', [

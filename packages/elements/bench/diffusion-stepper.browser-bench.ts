@@ -1,13 +1,15 @@
 // `npm run bench`: <genviz-diffusion-stepper> in headless Chromium with the default models:
 // time per step and per full run for each scheduler, as a reader sees them (model call,
 // streaming, drawing), and the longest main-thread task while a 1000-step DDPM run draws every
-// step. Figures only, never pass/fail on time.
-import { SCHEDULER_NAMES } from '@genviz/core';
+// step. Figures only, never pass/fail on time. It walks the schedulers the element offers
+// (`schedulerNames()`), not every one core implements, and stops at the first `genviz-error`.
 import { test } from 'vitest';
 import { commands } from 'vitest/browser';
 import '../src/diffusion-stepper/define.js';
+import { schedulerNames } from '../src/diffusion-stepper/diffusion-stepper.js';
 import type { GenvizDiffusionStepper } from '../src/diffusion-stepper/diffusion-stepper.js';
 import type { GenvizCompleteEvent } from '../src/diffusion-stepper/events.js';
+import { ErrorWatch } from './watch.js';
 
 interface Row {
   scheduler: string;
@@ -28,30 +30,40 @@ async function mount(): Promise<GenvizDiffusionStepper> {
   return element;
 }
 
-function runToCompletion(element: GenvizDiffusionStepper): Promise<GenvizCompleteEvent> {
-  return new Promise((resolve) => {
-    element.addEventListener('genviz-complete', (event) => resolve(event), { once: true });
-    element.play();
-  });
+function runToCompletion(
+  element: GenvizDiffusionStepper,
+  errors: ErrorWatch,
+  scheduler: string,
+): Promise<GenvizCompleteEvent> {
+  const complete = errors.event<GenvizCompleteEvent>(
+    element,
+    'genviz-complete',
+    `the ${scheduler} run's genviz-complete`,
+  );
+  element.play();
+  return complete;
 }
 
 test('diffusion-stepper benchmark', async () => {
+  const errors = new ErrorWatch();
   const element = await mount();
   const rows: Row[] = [];
   const steps = (name: string) =>
     name === 'lcm' ? 8 : name === 'ddpm' ? 1000 : name.startsWith('dpm') ? 20 : 50;
-  for (const scheduler of Object.keys(SCHEDULER_NAMES)) {
+  for (const scheduler of schedulerNames()) {
     element.scheduler = scheduler;
     element.steps = steps(scheduler);
     element.reset();
     await element.updateComplete;
+    // A refused setting fires genviz-error during the update: fail here, with its message.
+    errors.check();
     let longest = 0;
     const observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
     });
     observer.observe({ type: 'longtask' });
     const started = performance.now();
-    const complete = await runToCompletion(element);
+    const complete = await runToCompletion(element, errors, scheduler);
     const fullRunMs = performance.now() - started;
     observer.disconnect();
     rows.push({
@@ -64,6 +76,7 @@ test('diffusion-stepper benchmark', async () => {
     });
   }
   element.remove();
+  errors.stop();
   await commands.writeBenchResults('diffusion-stepper', { rows });
   const table = rows.map(
     (row) =>

@@ -12,6 +12,7 @@ import { commands } from 'vitest/browser';
 import '../src/gan-duel/define.js';
 import { seededLatents } from '../src/kit/random.js';
 import type {} from '../src/testing/node-commands.js';
+import { ErrorWatch } from './watch.js';
 
 interface Row {
   metric: string;
@@ -51,13 +52,9 @@ async function timeIt(runs: number, job: () => Promise<unknown>): Promise<number
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 3000));
 
-async function until(check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const started = performance.now();
-  while (!check()) {
-    if (performance.now() - started > timeoutMs) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-}
+// Every wait stops at the first genviz-error on the page, with its message.
+const errors = new ErrorWatch();
+const until = (check: () => boolean, what: string) => errors.until(check, what, 120_000);
 
 test('gan-duel benchmark', async () => {
   const rows: Row[] = [];
@@ -111,15 +108,15 @@ test('gan-duel benchmark', async () => {
   element.gridSize = 64;
   element.style.inlineSize = '860px';
   document.body.append(element);
-  await until(() => element.round !== undefined);
-  await until(() => element.realVerdictsKnown === 1000);
+  await until(() => element.round !== undefined, 'the first round');
+  await until(() => element.realVerdictsKnown === 1000, 'the verdicts on the held-out digits');
   await settle();
   const elementRoundTimes: number[] = [];
   const insideTimes: number[] = [];
   for (let seed = 1; seed <= 30; seed++) {
     const started = performance.now();
     element.seed = seed;
-    await until(() => element.round?.seed === seed);
+    await until(() => element.round?.seed === seed, `the round of seed ${seed}`);
     await element.updateComplete;
     elementRoundTimes.push(performance.now() - started);
     insideTimes.push(element.round!.elapsedMs);
@@ -142,12 +139,15 @@ test('gan-duel benchmark', async () => {
   history.mode = 'history';
   history.style.inlineSize = '860px';
   document.body.append(history);
-  await until(() => history.shownSnapshot !== undefined);
+  await until(() => history.shownSnapshot !== undefined, 'the first history snapshot');
   const last = history.snapshots.at(-1)!.index;
   const show = async (index: number) => {
     const started = performance.now();
     history.snapshot = index;
-    await until(() => history.shownSnapshot?.index === index && !history.matches(':state(busy)'));
+    await until(
+      () => history.shownSnapshot?.index === index && !history.matches(':state(busy)'),
+      `history snapshot ${index}`,
+    );
     await history.updateComplete;
     return performance.now() - started;
   };
@@ -155,7 +155,7 @@ test('gan-duel benchmark', async () => {
   for (let index = 0; index < last; index++) first.push(await show(index));
   await show(last);
   history.seed = 9;
-  await until(() => !history.matches(':state(busy)'));
+  await until(() => !history.matches(':state(busy)'), 'history of seed 9');
   await settle();
   const again: number[] = [];
   for (let index = 0; index < last; index++) again.push(await show(index));
@@ -170,6 +170,7 @@ test('gan-duel benchmark', async () => {
   );
   history.remove();
   runtime.terminate();
+  errors.stop();
 
   await commands.writeBenchResults('gan-duel', {
     environment: {
