@@ -3,6 +3,8 @@ import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import {
+  cpuProfile,
+  mousePath,
   ortNodeRun,
   readDefaultManifest,
   writeBenchResults,
@@ -43,7 +45,7 @@ const browser = () => ({
   }),
   instances: [{ browser: 'chromium' as const }],
   screenshotFailures: false,
-  commands: { ortNodeRun, readDefaultManifest, writeBenchResults },
+  commands: { cpuProfile, mousePath, ortNodeRun, readDefaultManifest, writeBenchResults },
 });
 
 // Workspace packages export their TypeScript sources under this condition, so tests run against

@@ -12,8 +12,9 @@ export type {
   ExplorerView,
   Interpolation,
   LatentDetail,
+  ShownImage,
 } from './latent-explorer/latent-explorer.js';
-export { GenvizPointHoverEvent } from './latent-pad/latent-pad.js';
+export { GenvizPadInputEvent, GenvizPointHoverEvent } from './latent-pad/latent-pad.js';
 export type { LatentMarker, LatentPoints } from './latent-pad/latent-pad.js';
 export type { DiffusionStepperMode, RaceLane } from './diffusion-stepper/diffusion-stepper.js';
 export { GenvizCancelEvent, GenvizErrorEvent, GenvizModelProgressEvent } from './kit/events.js';

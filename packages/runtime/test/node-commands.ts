@@ -3,6 +3,7 @@
 // worker with what onnxruntime-node computes from the same file and inputs.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { CDPSession } from 'playwright';
 import type { BrowserCommand } from 'vitest/node';
 
 const assetsDir = resolve(import.meta.dirname, '../../models/assets');
@@ -72,5 +73,79 @@ export const writeBenchResults: BrowserCommand<[name: string, results: unknown]>
 declare module 'vitest/browser' {
   interface BrowserCommands {
     writeBenchResults: (name: string, results: unknown) => Promise<void>;
+  }
+}
+
+/**
+ * A person's mouse: Playwright's `page.mouse`, through Chromium's input pipeline (hit testing,
+ * pointer capture, coalescing, frame-aligned dispatch), not `dispatchEvent`. `points` are client
+ * coordinates in the test page; the button is held from the first point to the last when
+ * `press` is set. `intervalMs` waits between moves (each move already waits for the browser to
+ * take it).
+ */
+export const mousePath: BrowserCommand<
+  [points: [number, number][], options?: { press?: boolean; intervalMs?: number }]
+> = async (context, points, options = {}) => {
+  const frame = await context.frame();
+  const box = await (await frame.frameElement()).boundingBox();
+  if (!box) throw new Error('mousePath: the test frame is not on screen');
+  const inner = await frame.evaluate(() => window.innerWidth);
+  const scale = box.width / (inner || 1);
+  const { mouse } = context.page;
+  const move = ([x, y]: [number, number]) => mouse.move(box.x + x * scale, box.y + y * scale);
+  const [first, ...rest] = points;
+  if (!first) return;
+  await move(first);
+  if (options.press) await mouse.down();
+  for (const point of rest) {
+    await move(point);
+    if (options.intervalMs) await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+  }
+  if (options.press) await mouse.up();
+};
+
+let profiler: CDPSession | undefined;
+
+/**
+ * The page's main-thread CPU profile (Chromium's V8 sampling profiler over CDP): `start`, then
+ * `stop` returns the functions with the most self time, and how long each ran.
+ */
+export const cpuProfile: BrowserCommand<[action: 'start' | 'stop']> = async (context, action) => {
+  if (action === 'start') {
+    profiler = await context.page.context().newCDPSession(context.page);
+    await profiler.send('Profiler.enable');
+    await profiler.send('Profiler.setSamplingInterval', { interval: 500 });
+    await profiler.send('Profiler.start');
+    return [];
+  }
+  if (!profiler) throw new Error('cpuProfile: stop without start');
+  const { profile } = await profiler.send('Profiler.stop');
+  await profiler.detach();
+  profiler = undefined;
+  const selfUs = new Map<number, number>();
+  const deltas = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((id, i) =>
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0)),
+  );
+  const byName = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url.replace(/^.*\/(?=[^/]+$)/, '').replace(/\?.*$/, '');
+    const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+    byName.set(key, (byName.get(key) ?? 0) + (selfUs.get(node.id) ?? 0));
+  }
+  return [...byName]
+    .map(([name, us]) => ({ name, selfMs: us / 1000 }))
+    .sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, 40);
+};
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    mousePath: (
+      points: [number, number][],
+      options?: { press?: boolean; intervalMs?: number },
+    ) => Promise<void>;
+    cpuProfile: (action: 'start' | 'stop') => Promise<{ name: string; selfMs: number }[]>;
   }
 }

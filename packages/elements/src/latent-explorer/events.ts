@@ -21,15 +21,28 @@ export class GenvizLatentEvent extends Event implements LatentDetail {
   }
 }
 
-/** The decoded image beside the map was painted for a move: how long after the move. */
+/**
+ * The image beside the map was painted for a move: how long after the move, and whether it is
+ * the decoder's exact output or the preview blended from a grid of decodes kept in memory
+ * (painted in the frame that delivers the move, before the exact decode comes back).
+ */
 export class GenvizFrameEvent extends Event {
   static readonly eventName = 'genviz-frame' as const;
-  /** From the pointer or key event to the start of the frame that shows its decoded image, in ms. */
+  /**
+   * From the pointer or key event's `timeStamp` to the frame that shows the image (the clock
+   * read in that frame's animation-frame callbacks, after the image was drawn), in ms.
+   */
   readonly latencyMs: number;
+  /** `true`: the decoder's output at the point; `false`: the grid preview. */
+  readonly exact: boolean;
+  /** The latent point the image shows. */
+  readonly latent: readonly [number, number];
 
-  constructor(latencyMs: number) {
+  constructor(latencyMs: number, exact = true, latent: readonly [number, number] = [0, 0]) {
     super(GenvizFrameEvent.eventName, { bubbles: true, composed: true });
     this.latencyMs = latencyMs;
+    this.exact = exact;
+    this.latent = latent;
   }
 }
 

@@ -2,7 +2,7 @@ import { GenvizRuntime } from '@genviz/runtime';
 import { html } from 'lit';
 import type { TemplateResult } from 'lit';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
-import { userEvent } from 'vitest/browser';
+import { commands, userEvent } from 'vitest/browser';
 import type { GenvizDrawingPad } from '../drawing-pad/drawing-pad.js';
 import { digitImage } from '../kit/digits.js';
 import type { GenvizLatentPad } from '../latent-pad/latent-pad.js';
@@ -16,8 +16,9 @@ import {
 } from '../testing/dom.js';
 import { traceDigit } from '../testing/strokes.js';
 import './define.js';
-import type { GenvizLatentEvent } from './events.js';
-import type { GenvizLatentExplorer } from './latent-explorer.js';
+import type { GenvizFrameEvent, GenvizLatentEvent } from './events.js';
+import type { GenvizLatentExplorer, ShownImage } from './latent-explorer.js';
+import '../testing/node-commands.js';
 
 // The default mnist-vae and classifier in the runtime's worker, on WASM.
 
@@ -91,6 +92,78 @@ describe('<genviz-latent-explorer> map', () => {
       },
       { timeout: 10_000 },
     );
+  });
+
+  test('a real mouse drag paints a preview in the frame of each pointer event, then the exact decode', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer .runtime=${runtime}></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    await vi.waitFor(() => expect(element.previewReady).toBe(true), { timeout: 30_000 });
+    const canvas = part(element, 'decoded') as HTMLCanvasElement;
+    const before = pixels(canvas);
+    // Read in the task of each pointer event, after the pad handled it (window, bubbling):
+    // what the canvas shows before the frame that delivered the event is rendered.
+    const seen: {
+      type: string;
+      x: number;
+      y: number;
+      shown?: ShownImage;
+      shownPixels: number[];
+    }[] = [];
+    const onPointer = (event: PointerEvent) => {
+      if (event.buttons !== 1) return;
+      seen.push({
+        type: event.type,
+        x: element.x,
+        y: element.y,
+        shown: element.shownImage,
+        shownPixels: pixels(canvas),
+      });
+    };
+    window.addEventListener('pointerdown', onPointer);
+    window.addEventListener('pointermove', onPointer);
+    const frames: GenvizFrameEvent[] = [];
+    element.addEventListener('genviz-frame', (event) => frames.push(event));
+    try {
+      // Press far from the handle (at about (-2.4, 2.4)), then drag towards the centre.
+      const path = Array.from({ length: 8 }, (_, i) => {
+        const at = pointAt(element, -2.4 + 0.3 * i, 2.4 - 0.35 * i);
+        return [at.clientX, at.clientY] as [number, number];
+      });
+      await commands.mousePath(path, { press: true });
+    } finally {
+      window.removeEventListener('pointerdown', onPointer);
+      window.removeEventListener('pointermove', onPointer);
+    }
+    expect(seen[0]!.type).toBe('pointerdown');
+    expect(seen.filter((entry) => entry.type === 'pointermove').length).toBeGreaterThanOrEqual(3);
+    for (const entry of seen) {
+      // The point of this very event, and not yet the exact decode (that needs the worker).
+      expect(entry.shown).toEqual({ latent: [entry.x, entry.y], exact: false });
+    }
+    // The preview looks like the decoder's output at the point: nearer to it than the image
+    // before the jump was.
+    const first = seen[0]!;
+    const exactAtFirst = await runtime.vae.decode(Float32Array.of(first.x, first.y));
+    const meanError = (shown: number[]) =>
+      shown.reduce((sum, value, i) => sum + Math.abs(value - exactAtFirst[i]! * 255), 0) /
+      shown.length;
+    expect(meanError(first.shownPixels)).toBeLessThan(12);
+    expect(meanError(first.shownPixels)).toBeLessThan(meanError(before) / 2);
+    // Then the exact decode of where the drag ended replaces the preview.
+    const expected = await runtime.vae.decode(Float32Array.of(element.x, element.y));
+    await vi.waitFor(
+      () => {
+        expect(element.shownImage).toEqual({ latent: [element.x, element.y], exact: true });
+        const shown = pixels(canvas);
+        const worst = Math.max(...shown.map((value, i) => Math.abs(value - expected[i]! * 255)));
+        expect(worst).toBeLessThanOrEqual(2);
+        expect(frames.at(-1)).toMatchObject({ exact: true, latent: [element.x, element.y] });
+      },
+      { timeout: 30_000 },
+    );
+    expect(frames.some((frame) => !frame.exact)).toBe(true);
   });
 
   test('the keyboard moves the handle and says where it is', async () => {

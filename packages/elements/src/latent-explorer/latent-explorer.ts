@@ -14,7 +14,11 @@ import { ModelController } from '../kit/model-controller.js';
 import { RunController } from '../kit/run-controller.js';
 import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
 import type { LoadingMode } from '../kit/viewport-controller.js';
-import type { GenvizPointHoverEvent, LatentMarker } from '../latent-pad/latent-pad.js';
+import type {
+  GenvizPadInputEvent,
+  GenvizPointHoverEvent,
+  LatentMarker,
+} from '../latent-pad/latent-pad.js';
 import { DrawView } from './draw-view.js';
 import { FlowView } from './flow-view.js';
 import { GenvizLatentEvent } from './events.js';
@@ -22,12 +26,14 @@ import { GridView } from './grid-view.js';
 import { InterpolateView } from './interpolate-view.js';
 import { latentExplorerStyles } from './latent-explorer.styles.js';
 import { LiveDecoder } from './live-decoder.js';
+import type { ShownImage } from './live-decoder.js';
 import { SampleView } from './sample-view.js';
 import { VIEWS, VIEW_LABELS, explorerProblems, nearestClass } from './settings.js';
 import type { ExplorerData, ExplorerView } from './settings.js';
 
 export { GenvizFrameEvent, GenvizLatentEvent } from './events.js';
 export type { LatentDetail } from './events.js';
+export type { ShownImage } from './live-decoder.js';
 export type { ExplorerView, Interpolation } from './settings.js';
 
 const TAG = 'genviz-latent-explorer';
@@ -147,6 +153,7 @@ export class GenvizLatentExplorer extends LitElement {
     runtime: () => this.#runtime(),
     model: () => this.model,
     device: () => this.device,
+    extent: () => this.extent,
     canvas: () => this.renderRoot.querySelector<HTMLCanvasElement>('[part~="decoded"]'),
     onError: this.#feedback.report,
   });
@@ -191,6 +198,19 @@ export class GenvizLatentExplorer extends LitElement {
     return this.#decoder.image;
   }
 
+  /**
+   * What the decoded canvas shows: the point, and whether it is the decoder's exact output or
+   * the preview blended from the grid kept in memory (painted in the frame of the move).
+   */
+  get shownImage(): ShownImage | undefined {
+    return this.#decoder.shown;
+  }
+
+  /** Whether the preview grid is decoded, so a move paints its image in its own frame. */
+  get previewReady(): boolean {
+    return this.#decoder.previewReady;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('model') || changed.has('device')) {
       this.#model.reset();
@@ -198,8 +218,10 @@ export class GenvizLatentExplorer extends LitElement {
       this.#grid.reset();
       this.#draw.reset();
       this.#sample.reset();
+      this.#decoder.reset();
     }
     if (changed.has('gridSize') || changed.has('extent')) this.#grid.reset();
+    if (changed.has('extent')) this.#decoder.reset();
     if (changed.has('seed')) this.#sample.reset();
     if (changed.has('seed') || changed.has('flowModel') || changed.has('model')) this.#flow.reset();
     this.#feedback.setProblems(explorerProblems(this));
@@ -299,10 +321,12 @@ export class GenvizLatentExplorer extends LitElement {
     return `z = (${this.x.toFixed(1)}, ${this.y.toFixed(1)})${nearest === null ? '' : `, looks like a ${nearest}`}`;
   }
 
-  #onPadInput = (event: Event) => {
+  #onPadInput = (event: GenvizPadInputEvent) => {
     event.stopPropagation();
     const pad = event.target as HTMLElement & { x: number; y: number };
-    this.#moveTo(pad.x, pad.y, event.timeStamp, false);
+    // Timed from the pointer or key event itself, which waited for its frame before the pad
+    // saw it; the pad's own input event comes later.
+    this.#moveTo(pad.x, pad.y, event.sourceTimeStamp, false);
   };
 
   #onPadChange = (event: Event) => {

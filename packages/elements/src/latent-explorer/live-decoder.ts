@@ -1,57 +1,176 @@
+import { latentGrid } from '@genviz/core';
 import type { DeviceOption, GenvizRuntime, ModelRef } from '@genviz/runtime';
 import { drawTensor } from '../kit/draw.js';
 import { emit, isAborted } from '../kit/format.js';
 import { GenvizFrameEvent } from './events.js';
 
+const PIXELS = 784;
+
 /** A VAE image in [0, 1] as drawTensor's [-1, 1] range. */
-export function unitToSigned(image: Float32Array, offset = 0, length = 784): Float32Array {
+export function unitToSigned(image: Float32Array, offset = 0, length = PIXELS): Float32Array {
   const out = new Float32Array(length);
   for (let i = 0; i < length; i++) out[i] = image[offset + i]! * 2 - 1;
   return out;
+}
+
+/** Points per side of the preview grid: 1,024 images, 3.2 MB, decoded in one call. */
+export const PREVIEW_SIZE = 32;
+
+/** Images decoded on a PREVIEW_SIZE^2 grid over [-extent, extent]^2, row 0 at the largest y. */
+export interface PreviewGrid {
+  readonly size: number;
+  readonly extent: number;
+  /** size * size images of PIXELS values in [0, 1], row by row from the top. */
+  readonly images: Float32Array;
+}
+
+/**
+ * The preview at (x, y): the bilinear blend of the four grid images around the point (clamped
+ * to the grid), as drawTensor's [-1, 1]. Written into `out`.
+ */
+export function blendPreview(grid: PreviewGrid, x: number, y: number, out: Float32Array): void {
+  const { size, extent, images } = grid;
+  const last = size - 1;
+  const at = (value: number) =>
+    Math.max(0, Math.min(last, ((value + extent) / (2 * extent)) * last));
+  const u = at(x);
+  // Row 0 is the top (largest y).
+  const v = last - at(y);
+  const col = Math.min(Math.floor(u), last - 1);
+  const row = Math.min(Math.floor(v), last - 1);
+  const fu = u - col;
+  const fv = v - row;
+  const a = (row * size + col) * PIXELS;
+  const b = a + PIXELS;
+  const c = a + size * PIXELS;
+  const d = c + PIXELS;
+  const wa = (1 - fu) * (1 - fv);
+  const wb = fu * (1 - fv);
+  const wc = (1 - fu) * fv;
+  const wd = fu * fv;
+  for (let i = 0; i < PIXELS; i++) {
+    const value =
+      wa * images[a + i]! + wb * images[b + i]! + wc * images[c + i]! + wd * images[d + i]!;
+    out[i] = value * 2 - 1;
+  }
 }
 
 export interface LiveDecoderOptions {
   readonly runtime: () => GenvizRuntime;
   readonly model: () => ModelRef;
   readonly device: () => DeviceOption | undefined;
+  /** The map's half width: the preview grid covers [-extent, extent] on both axes. */
+  readonly extent: () => number;
   /** Where the decoded image is painted. */
   readonly canvas: () => HTMLCanvasElement | null | undefined;
   readonly onError: (error: unknown) => void;
 }
 
+/** What the canvas shows: the point, and whether it is the exact decode or the preview. */
+export interface ShownImage {
+  readonly latent: readonly [number, number];
+  readonly exact: boolean;
+}
+
+interface Job {
+  readonly x: number;
+  readonly y: number;
+  readonly since: number;
+}
+
 /**
- * Decodes the point the reader is moving, keeping up with the pointer: one decode in flight at
- * a time, and only the newest point waiting, so the image is never more than one decode behind
- * the pointer however fast it moves. Each result is painted straight onto its canvas (no
- * re-render) and `genviz-frame` reports the time from the move to the frame that shows it.
+ * Decodes the point the reader is moving, keeping up with the pointer. Two layers:
+ * - a preview, painted synchronously in the task of the move (so in the frame that delivers
+ *   the pointer event): the bilinear blend of the four nearest images of a 32x32 grid of the
+ *   latent plane, decoded once in the worker after the first exact decode and kept in memory;
+ * - the exact decode: one in flight at a time, and only the newest point waiting, so the image
+ *   is never more than one decode behind the pointer however fast it moves. It replaces the
+ *   preview when it arrives, unless the reader has moved on (then the newer point's preview
+ *   stays, and its own decode follows).
+ * Each image is painted straight onto its canvas (no re-render), and `genviz-frame` reports the
+ * time from the move to the frame that shows it, for the preview and for the exact decode.
  */
 export class LiveDecoder {
   readonly #host: HTMLElement;
   readonly #options: LiveDecoderOptions;
   #inFlight = false;
-  #waiting: { x: number; y: number; since: number } | undefined;
+  #waiting: Job | undefined;
+  /** The newest point asked for. */
+  #requested: Job | undefined;
   #latest: Float32Array | undefined;
+  #shown: ShownImage | undefined;
+  #preview: PreviewGrid | undefined;
+  #previewRun: AbortController | undefined;
+  readonly #scratch = new Float32Array(PIXELS);
+  /** The image shown, [-1, 1], and the canvas it was painted on. */
+  readonly #pixels = new Float32Array(PIXELS);
+  #canvas: HTMLCanvasElement | undefined;
 
   constructor(host: HTMLElement, options: LiveDecoderOptions) {
     this.#host = host;
     this.#options = options;
   }
 
-  /** The last decoded image, [0, 1]. */
+  /** The last exact decode, [0, 1]. */
   get image(): Float32Array | undefined {
     return this.#latest;
   }
 
-  /** Decodes (x, y) as soon as the decode in flight is done; `since` is the move's time stamp. */
+  /** What the canvas shows now. */
+  get shown(): ShownImage | undefined {
+    return this.#shown;
+  }
+
+  /** Whether the preview grid is decoded (moves paint a preview in their own frame). */
+  get previewReady(): boolean {
+    return this.#preview !== undefined;
+  }
+
+  /** Forgets the preview grid (the model, device or extent changed); it is decoded again. */
+  reset(): void {
+    this.#previewRun?.abort();
+    this.#previewRun = undefined;
+    this.#preview = undefined;
+  }
+
+  /**
+   * Shows (x, y): its preview now, when the grid is decoded, and its exact decode as soon as
+   * the decode in flight is done; `since` is the moving event's time stamp.
+   */
   request(x: number, y: number, since = performance.now()): void {
-    this.#waiting = { x, y, since };
+    const job = { x, y, since };
+    this.#requested = job;
+    this.#waiting = job;
+    const preview = this.#preview;
+    const canvas = this.#options.canvas();
+    if (preview && canvas && preview.extent === this.#options.extent()) {
+      blendPreview(preview, x, y, this.#scratch);
+      this.#paint(canvas, this.#scratch, job, false);
+    }
     if (!this.#inFlight) void this.#next();
   }
 
-  /** Paints the last image again (after the canvas was re-rendered). */
+  /** Paints the image shown again if the canvas is a new one (after a re-render replaced it). */
   repaint(): void {
     const canvas = this.#options.canvas();
-    if (this.#latest && canvas) drawTensor(canvas, unitToSigned(this.#latest));
+    if (!canvas || canvas === this.#canvas || !this.#shown) return;
+    drawTensor(canvas, this.#pixels);
+    this.#canvas = canvas;
+  }
+
+  #paint(canvas: HTMLCanvasElement, signed: Float32Array, job: Job, exact: boolean): void {
+    drawTensor(canvas, signed);
+    this.#pixels.set(signed);
+    this.#canvas = canvas;
+    const shown: ShownImage = { latent: [job.x, job.y], exact };
+    this.#shown = shown;
+    // The animation-frame callbacks of the frame that shows the image; none if another image
+    // replaced it before that frame.
+    requestAnimationFrame(() => {
+      if (this.#shown !== shown) return;
+      const latencyMs = Math.max(0, performance.now() - job.since);
+      emit(this.#host, new GenvizFrameEvent(latencyMs, exact, shown.latent));
+    });
   }
 
   async #next(): Promise<void> {
@@ -65,16 +184,47 @@ export class LiveDecoder {
         device: this.#options.device(),
       });
       this.#latest = image;
-      this.repaint();
-      // The next frame is the one that shows the image: its time stamp is when it began.
-      requestAnimationFrame((frameStart) =>
-        emit(this.#host, new GenvizFrameEvent(Math.max(0, frameStart - job.since))),
-      );
+      const canvas = this.#options.canvas();
+      if (this.#requested === job) {
+        if (canvas) this.#paint(canvas, unitToSigned(image), job, true);
+        else {
+          this.#pixels.set(unitToSigned(image));
+          this.#shown = { latent: [job.x, job.y], exact: true };
+        }
+      }
+      this.#decodePreview();
     } catch (error) {
       if (!isAborted(error)) this.#options.onError(error);
     } finally {
       this.#inFlight = false;
       if (this.#waiting) void this.#next();
     }
+  }
+
+  /** Decodes the preview grid once, after the first exact decode (the model is open then). */
+  #decodePreview(): void {
+    if (this.#preview || this.#previewRun) return;
+    const run = new AbortController();
+    this.#previewRun = run;
+    const extent = this.#options.extent();
+    const range = { min: -extent, max: extent };
+    const size = PREVIEW_SIZE;
+    const latents = latentGrid(new Float32Array(size * size * 2), size, size, range, range);
+    this.#options
+      .runtime()
+      .vae.decode(latents, {
+        model: this.#options.model(),
+        device: this.#options.device(),
+        signal: run.signal,
+      })
+      .then(
+        (images) => {
+          if (this.#previewRun === run) this.#preview = { size, extent, images };
+        },
+        (error: unknown) => {
+          if (this.#previewRun === run) this.#previewRun = undefined;
+          if (!isAborted(error)) this.#options.onError(error);
+        },
+      );
   }
 }

@@ -39,6 +39,20 @@ export class GenvizPointHoverEvent extends Event {
   }
 }
 
+/**
+ * The pad's `input` (a native event name, so `@input` bindings work): `sourceTimeStamp` is the
+ * `timeStamp` of the pointer or key event that moved the point, so a host can time what it
+ * shows from the reader's input rather than from this event.
+ */
+export class GenvizPadInputEvent extends Event {
+  readonly sourceTimeStamp: number;
+
+  constructor(sourceTimeStamp: number) {
+    super('input', { bubbles: true, composed: true });
+    this.sourceTimeStamp = sourceTimeStamp;
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     'genviz-point-hover': GenvizPointHoverEvent;
@@ -71,7 +85,7 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
  * End goes to the axis's maximum. It can also show points (a dataset encoded into the latent
  * space, coloured by class) and marks (a ring, an ellipse for a spread, a path).
  *
- * @fires input - While the point moves (dragging or a key press). Read `x` and `y`.
+ * @fires {GenvizPadInputEvent} input - While the point moves (dragging or a key press). Read `x` and `y`; `sourceTimeStamp` is the moving pointer or key event's `timeStamp`.
  * @fires change - When a move is committed (pointer released, or after a key press).
  * @fires {GenvizPointHoverEvent} genviz-point-hover - The pointer moved over one of `points` (`index`), or off them (-1).
  *
@@ -291,13 +305,13 @@ export class GenvizLatentPad extends LitElement {
     </div>`;
   }
 
-  #moveTo(x: number, y: number) {
+  #moveTo(x: number, y: number, source: Event) {
     const nextX = clamp(x, this.min, this.max);
     const nextY = clamp(y, this.min, this.max);
     if (nextX === this.x && nextY === this.y) return false;
     this.x = nextX;
     this.y = nextY;
-    this.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    this.dispatchEvent(new GenvizPadInputEvent(source.timeStamp));
     return true;
   }
 
@@ -320,13 +334,13 @@ export class GenvizLatentPad extends LitElement {
     this.#dragging = true;
     // Focus the horizontal slider so the keyboard continues where the pointer left off.
     surface.querySelector<HTMLElement>('[part~="axis-x"]')?.focus({ preventScroll: true });
-    this.#moveTo(...this.#pointToValue(event));
+    this.#moveTo(...this.#pointToValue(event), event);
     event.preventDefault();
   }
 
   #onPointerMove(event: PointerEvent) {
     if (this.#dragging) {
-      this.#moveTo(...this.#pointToValue(event));
+      this.#moveTo(...this.#pointToValue(event), event);
       return;
     }
     const hovered = this.#pointUnder(event);
@@ -364,12 +378,12 @@ export class GenvizLatentPad extends LitElement {
     let handled = true;
     if (event.key in moves) {
       const [dx, dy] = moves[event.key]!;
-      this.#moveTo(this.x + dx, this.y + dy);
+      this.#moveTo(this.x + dx, this.y + dy, event);
     } else if (event.key === 'Home') {
       const centre = (this.min + this.max) / 2;
-      this.#moveTo(centre, centre);
+      this.#moveTo(centre, centre, event);
     } else if (event.key === 'End') {
-      this.#moveTo(isX ? this.max : this.x, isX ? this.y : this.max);
+      this.#moveTo(isX ? this.max : this.x, isX ? this.y : this.max, event);
     } else {
       handled = false;
     }

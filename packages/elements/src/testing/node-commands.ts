@@ -18,5 +18,10 @@ declare module 'vitest/browser' {
     ) => Promise<Record<string, { dims: number[]; data: number[] }>>;
     readDefaultManifest: (modelId: string) => Promise<unknown>;
     writeBenchResults: (name: string, results: unknown) => Promise<void>;
+    mousePath: (
+      points: [number, number][],
+      options?: { press?: boolean; intervalMs?: number },
+    ) => Promise<void>;
+    cpuProfile: (action: 'start' | 'stop') => Promise<{ name: string; selfMs: number }[]>;
   }
 }
