@@ -106,38 +106,58 @@ export const mousePath: BrowserCommand<
 
 let profiler: CDPSession | undefined;
 
+/** Functions by self time, the heaviest first. */
+export interface CpuProfileSummary {
+  all: { name: string; selfMs: number }[];
+  /** Only the samples inside the windows given to `stop`. */
+  inWindows: { name: string; selfMs: number }[];
+}
+
 /**
  * The page's main-thread CPU profile (Chromium's V8 sampling profiler over CDP): `start`, then
- * `stop` returns the functions with the most self time, and how long each ran.
+ * `stop` returns the functions with the most self time, and how long each ran. With `windows`
+ * ([from, to] in ms before `stop` was called: negative), only the samples inside them count
+ * too (the long tasks, say).
  */
-export const cpuProfile: BrowserCommand<[action: 'start' | 'stop']> = async (context, action) => {
+export const cpuProfile: BrowserCommand<
+  [action: 'start' | 'stop', windows?: [number, number][]]
+> = async (context, action, windows) => {
   if (action === 'start') {
     profiler = await context.page.context().newCDPSession(context.page);
     await profiler.send('Profiler.enable');
     await profiler.send('Profiler.setSamplingInterval', { interval: 500 });
     await profiler.send('Profiler.start');
-    return [];
+    return { all: [], inWindows: [] };
   }
   if (!profiler) throw new Error('cpuProfile: stop without start');
   const { profile } = await profiler.send('Profiler.stop');
   await profiler.detach();
   profiler = undefined;
-  const selfUs = new Map<number, number>();
   const deltas = profile.timeDeltas ?? [];
-  (profile.samples ?? []).forEach((id, i) =>
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0)),
-  );
-  const byName = new Map<string, number>();
-  for (const node of profile.nodes) {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const file = url.replace(/^.*\/(?=[^/]+$)/, '').replace(/\?.*$/, '');
-    const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
-    byName.set(key, (byName.get(key) ?? 0) + (selfUs.get(node.id) ?? 0));
-  }
-  return [...byName]
-    .map(([name, us]) => ({ name, selfMs: us / 1000 }))
-    .sort((a, b) => b.selfMs - a.selfMs)
-    .slice(0, 40);
+  const top = (inside?: [number, number][]) => {
+    const selfUs = new Map<number, number>();
+    // Sample times from the end of the profile, as the windows are given.
+    let at = profile.startTime - profile.endTime;
+    (profile.samples ?? []).forEach((id, i) => {
+      at += deltas[i] ?? 0;
+      const ms = at / 1000;
+      if (inside && !inside.some(([from, to]) => ms >= from && ms <= to)) return;
+      selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0));
+    });
+    const byName = new Map<string, number>();
+    for (const node of profile.nodes) {
+      const { functionName, url, lineNumber } = node.callFrame;
+      const file = url.replace(/^.*\/(?=[^/]+$)/, '').replace(/\?.*$/, '');
+      const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+      byName.set(key, (byName.get(key) ?? 0) + (selfUs.get(node.id) ?? 0));
+    }
+    return [...byName]
+      .map(([name, us]) => ({ name, selfMs: us / 1000 }))
+      .filter((row) => row.selfMs > 0)
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, 40);
+  };
+  return { all: top(), inWindows: windows ? top(windows) : [] };
 };
 
 declare module 'vitest/browser' {
@@ -146,6 +166,9 @@ declare module 'vitest/browser' {
       points: [number, number][],
       options?: { press?: boolean; intervalMs?: number },
     ) => Promise<void>;
-    cpuProfile: (action: 'start' | 'stop') => Promise<{ name: string; selfMs: number }[]>;
+    cpuProfile: (
+      action: 'start' | 'stop',
+      windows?: [number, number][],
+    ) => Promise<CpuProfileSummary>;
   }
 }

@@ -18,11 +18,16 @@ export interface ScheduleCurves {
 }
 
 const cache = new Map<string, ScheduleCurves>();
+/** The same, by config object: asked on every update of every stepper, so no JSON each time. */
+const byConfig = new WeakMap<object, ScheduleCurves>();
+const NO_CONFIG = {};
 
 /** alpha-bar and log-SNR of the linear and the cosine schedule, for the model's config. */
 export function scheduleCurves(
   config: Readonly<Record<string, unknown>> | undefined,
 ): ScheduleCurves {
+  const known = byConfig.get(config ?? NO_CONFIG);
+  if (known) return known;
   const base = { num_train_timesteps: TRAIN_STEPS, ...(config ?? {}) } as SchedulerConfigJson;
   const key = JSON.stringify(base);
   let curves = cache.get(key);
@@ -36,6 +41,7 @@ export function scheduleCurves(
     curves = { linear, cosine };
     cache.set(key, curves);
   }
+  byConfig.set(config ?? NO_CONFIG, curves);
   return curves;
 }
 

@@ -76,29 +76,20 @@ function stepsProblem(
   config: Readonly<Record<string, unknown>> | undefined,
   sampling: Readonly<Record<string, unknown>> | undefined,
 ): string | undefined {
-  // Validation runs on every update (every streamed step): ask the scheduler once per question.
-  if (
-    lastCheck?.scheduler === scheduler &&
-    lastCheck.steps === steps &&
-    lastCheck.config === config &&
-    lastCheck.sampling === sampling
-  ) {
-    return lastCheck.problem;
-  }
+  // Validation runs on every update (every streamed step) of every stepper on the page, each
+  // with its own copy of the manifest: ask the scheduler once per question, remembered per
+  // config object (building a scheduler computes its whole noise schedule).
+  const byConfig =
+    checked.get(config ?? DEFAULT_SCHEDULER_CONFIG) ?? new Map<string, string | undefined>();
+  checked.set(config ?? DEFAULT_SCHEDULER_CONFIG, byConfig);
+  const key = `${scheduler}\u0000${steps}\u0000${sampling === undefined ? '' : JSON.stringify(sampling)}`;
+  if (byConfig.has(key)) return byConfig.get(key);
   const problem = askScheduler(scheduler, steps, config, sampling);
-  lastCheck = { scheduler, steps, config, sampling, problem };
+  byConfig.set(key, problem);
   return problem;
 }
 
-let lastCheck:
-  | {
-      scheduler: string;
-      steps: number;
-      config: unknown;
-      sampling: unknown;
-      problem: string | undefined;
-    }
-  | undefined;
+const checked = new WeakMap<object, Map<string, string | undefined>>();
 
 function askScheduler(
   scheduler: string,

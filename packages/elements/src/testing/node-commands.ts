@@ -22,6 +22,12 @@ declare module 'vitest/browser' {
       points: [number, number][],
       options?: { press?: boolean; intervalMs?: number },
     ) => Promise<void>;
-    cpuProfile: (action: 'start' | 'stop') => Promise<{ name: string; selfMs: number }[]>;
+    cpuProfile: (
+      action: 'start' | 'stop',
+      windows?: [number, number][],
+    ) => Promise<{
+      all: { name: string; selfMs: number }[];
+      inWindows: { name: string; selfMs: number }[];
+    }>;
   }
 }
