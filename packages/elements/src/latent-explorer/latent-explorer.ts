@@ -55,7 +55,7 @@ const TAG = 'genviz-latent-explorer';
  *
  * @fires {GenvizLatentEvent} input - While the point moves: `latent` and `nearestClass`.
  * @fires {GenvizLatentEvent} change - When a drag or key press ends: `latent` and `nearestClass`.
- * @fires {GenvizFrameEvent} genviz-frame - The decoded image for a move was painted: `latencyMs` from the move.
+ * @fires {GenvizFrameEvent} genviz-frame - An image for a move was painted: `latencyMs` from the pointer or key event's `timeStamp`; `exact` (the decode) or not (the preview from the grid kept in memory, painted in the frame of the move).
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress.
  * @fires {GenvizErrorEvent} genviz-error - A failure or an invalid attribute (`code`, `message`).
  *
