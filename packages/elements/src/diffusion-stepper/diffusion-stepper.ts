@@ -19,7 +19,6 @@ import { scheduleCurves } from './schedule.js';
 import { imageInputHandlers, onStepperKeyDown, onStepperPaste } from './stepper-input.js';
 import { MODES, MODE_LABELS, settingsProblems, seedProblemOf } from './settings.js';
 import type { DiffusionSpace, DiffusionStepperMode } from './settings.js';
-import { inOwnTask } from '../kit/first-update.js';
 
 export {
   GenvizCancelEvent,
@@ -120,12 +119,6 @@ const SAMPLING_INPUTS = [
  */
 export class GenvizDiffusionStepper extends LitElement {
   static override styles = diffusionStepperStyles;
-
-  // The first render in a task of its own: a page of many elements does not render them all
-  // in one long task (see kit/first-update.ts).
-  protected override scheduleUpdate(): void | Promise<unknown> {
-    return this.hasUpdated ? super.scheduleUpdate() : inOwnTask(() => super.scheduleUpdate());
-  }
 
   /** A default model id or the URL of a diffusion model's manifest.json. */
   @property() model = 'mnist-ddpm';

@@ -19,7 +19,6 @@ import { Round, latentSizeOf } from './round.js';
 import type { DuelRound, DuelServices } from './round.js';
 import { settingsProblems, snapshotInfo } from './settings.js';
 import type { GanDuelMode, GanRun, SnapshotInfo } from './settings.js';
-import { inOwnTask } from '../kit/first-update.js';
 
 export {
   GenvizErrorEvent,
@@ -118,12 +117,6 @@ const ROUND_MODES: readonly GanDuelMode[] = ['duel', 'detective', 'counterfeiter
  */
 export class GenvizGanDuel extends LitElement {
   static override styles = ganDuelStyles;
-
-  // The first render in a task of its own: a page of many elements does not render them all
-  // in one long task (see kit/first-update.ts).
-  protected override scheduleUpdate(): void | Promise<unknown> {
-    return this.hasUpdated ? super.scheduleUpdate() : inOwnTask(() => super.scheduleUpdate());
-  }
 
   /** The healthy GAN: a default model id or the URL of a GAN's manifest.json. */
   @property() model = 'mnist-dcgan';

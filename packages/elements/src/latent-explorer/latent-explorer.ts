@@ -30,7 +30,6 @@ import type { ShownImage } from './live-decoder.js';
 import { SampleView } from './sample-view.js';
 import { VIEWS, VIEW_LABELS, explorerProblems, nearestClass } from './settings.js';
 import type { ExplorerData, ExplorerView } from './settings.js';
-import { inOwnTask } from '../kit/first-update.js';
 
 export { GenvizFrameEvent, GenvizLatentEvent } from './events.js';
 export type { LatentDetail } from './events.js';
@@ -99,12 +98,6 @@ const TAG = 'genviz-latent-explorer';
  */
 export class GenvizLatentExplorer extends LitElement {
   static override styles = latentExplorerStyles;
-
-  // The first render in a task of its own: a page of many elements does not render them all
-  // in one long task (see kit/first-update.ts).
-  protected override scheduleUpdate(): void | Promise<unknown> {
-    return this.hasUpdated ? super.scheduleUpdate() : inOwnTask(() => super.scheduleUpdate());
-  }
 
   /** A default model id or the URL of a VAE's manifest.json (a 2-D latent). */
   @property() model = 'mnist-vae';
