@@ -72,6 +72,39 @@ export interface ShownImage {
   readonly exact: boolean;
 }
 
+/**
+ * Preview grids by runtime, then by model, device and extent: the explorers of one page (one
+ * runtime) decode and keep one grid between them, not one each. A failed decode is forgotten,
+ * so the next one tries again.
+ */
+const sharedGrids = new WeakMap<object, Map<string, Promise<PreviewGrid>>>();
+
+function sharedPreviewGrid(
+  runtime: GenvizRuntime,
+  model: ModelRef,
+  device: DeviceOption | undefined,
+  extent: number,
+): Promise<PreviewGrid> {
+  let byKey = sharedGrids.get(runtime);
+  if (!byKey) {
+    byKey = new Map();
+    sharedGrids.set(runtime, byKey);
+  }
+  const key = JSON.stringify([model, device ?? null, extent]);
+  let grid = byKey.get(key);
+  if (!grid) {
+    const size = PREVIEW_SIZE;
+    const range = { min: -extent, max: extent };
+    const latents = latentGrid(new Float32Array(size * size * 2), size, size, range, range);
+    grid = runtime.vae
+      .decode(latents, { model, device })
+      .then((images): PreviewGrid => ({ size, extent, images }));
+    byKey.set(key, grid);
+    grid.catch(() => byKey.delete(key));
+  }
+  return grid;
+}
+
 interface Job {
   readonly x: number;
   readonly y: number;
@@ -82,7 +115,8 @@ interface Job {
  * Decodes the point the reader is moving, keeping up with the pointer. Two layers:
  * - a preview, painted synchronously in the task of the move (so in the frame that delivers
  *   the pointer event): the bilinear blend of the four nearest images of a 32x32 grid of the
- *   latent plane, decoded once in the worker after the first exact decode and kept in memory;
+ *   latent plane, decoded once in the worker after the first exact decode and kept in memory
+ *   (one grid for all the explorers of a runtime with the same model, device and extent);
  * - the exact decode: one in flight at a time, and only the newest point waiting, so the image
  *   is never more than one decode behind the pointer however fast it moves. It replaces the
  *   preview when it arrives, unless the reader has moved on (then the newer point's preview
@@ -100,7 +134,8 @@ export class LiveDecoder {
   #latest: Float32Array | undefined;
   #shown: ShownImage | undefined;
   #preview: PreviewGrid | undefined;
-  #previewRun: AbortController | undefined;
+  /** The grid being waited for; replaced (and its result ignored) on reset. */
+  #previewWait: object | undefined;
   readonly #scratch = new Float32Array(PIXELS);
   /** The image shown, [-1, 1], and the canvas it was painted on. */
   readonly #pixels = new Float32Array(PIXELS);
@@ -128,8 +163,7 @@ export class LiveDecoder {
 
   /** Forgets the preview grid (the model, device or extent changed); it is decoded again. */
   reset(): void {
-    this.#previewRun?.abort();
-    this.#previewRun = undefined;
+    this.#previewWait = undefined;
     this.#preview = undefined;
   }
 
@@ -201,30 +235,28 @@ export class LiveDecoder {
     }
   }
 
-  /** Decodes the preview grid once, after the first exact decode (the model is open then). */
+  /**
+   * Decodes the preview grid once, after the first exact decode (the model is open then), or
+   * takes the one another explorer on the same runtime decoded.
+   */
   #decodePreview(): void {
-    if (this.#preview || this.#previewRun) return;
-    const run = new AbortController();
-    this.#previewRun = run;
-    const extent = this.#options.extent();
-    const range = { min: -extent, max: extent };
-    const size = PREVIEW_SIZE;
-    const latents = latentGrid(new Float32Array(size * size * 2), size, size, range, range);
-    this.#options
-      .runtime()
-      .vae.decode(latents, {
-        model: this.#options.model(),
-        device: this.#options.device(),
-        signal: run.signal,
-      })
-      .then(
-        (images) => {
-          if (this.#previewRun === run) this.#preview = { size, extent, images };
-        },
-        (error: unknown) => {
-          if (this.#previewRun === run) this.#previewRun = undefined;
-          if (!isAborted(error)) this.#options.onError(error);
-        },
-      );
+    if (this.#preview || this.#previewWait) return;
+    const wait = {};
+    this.#previewWait = wait;
+    sharedPreviewGrid(
+      this.#options.runtime(),
+      this.#options.model(),
+      this.#options.device(),
+      this.#options.extent(),
+    ).then(
+      (grid) => {
+        if (this.#previewWait === wait) this.#preview = grid;
+      },
+      (error: unknown) => {
+        if (this.#previewWait !== wait) return;
+        this.#previewWait = undefined;
+        if (!isAborted(error)) this.#options.onError(error);
+      },
+    );
   }
 }
