@@ -5,6 +5,8 @@ import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { renderChoice } from '../kit/choice.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
+import { StateController } from '../kit/state-controller.js';
+import type { StateField } from '../kit/state-controller.js';
 import { digitConverter, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
 import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
@@ -46,6 +48,20 @@ const SAMPLING_INPUTS = [
   'raceSteps',
 ] as const;
 
+/** The reader-visible state that `state` and `url-state` carry, in this order. */
+const STATE_FIELDS: readonly StateField[] = [
+  { key: 'mode', property: 'mode' },
+  { key: 'space', property: 'space' },
+  { key: 'scheduler', property: 'scheduler' },
+  { key: 'steps', property: 'steps' },
+  { key: 'seed', property: 'seed' },
+  { key: 'digit', property: 'digit' },
+  { key: 'guidance', property: 'guidance' },
+  { key: 'timestep', property: 'timestep' },
+  { key: 'race-steps', property: 'raceSteps' },
+  { key: 'image', property: 'image' },
+];
+
 /**
  * The diffusion explainer in one element. The forward process destroys any image with noise
  * (the closed form with one fixed noise draw, a histogram converging on N(0, 1), the
@@ -69,6 +85,7 @@ const SAMPLING_INPUTS = [
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress (`progress`).
  * @fires {GenvizCancelEvent} genviz-cancel - A run (`reverse` or `race`) stopped before it finished: `reason` is `settings` (a setting it depends on changed), `stopped` (reset or Stop) or `disconnected` (the element left the page; it restarts when it is back).
  * @fires {GenvizErrorEvent} genviz-error - A failure (`code`, `message`, `error`): a model that cannot load, an unreadable image, an invalid attribute.
+ * @fires {GenvizStateEvent} genviz-state - The reader-visible state changed: `state`, the string that restores it.
  * @fires {Event} input - (native, from the sliders) While the reader drags the t slider or the scrubber.
  *
  * @csspart base - The focusable wrapper of everything (the container-query container).
@@ -158,8 +175,31 @@ export class GenvizDiffusionStepper extends LitElement {
   loading: LoadingMode = 'eager';
   /** The runtime to use; by default the page's shared one (one worker for every element). */
   @property({ attribute: false }) runtime: GenvizRuntime | undefined;
+  /**
+   * Keep this element's state in the page's URL fragment, under its `id`: a copied link opens
+   * the page on what the reader saw. Needs an `id`.
+   */
+  @property({ type: Boolean, attribute: 'url-state' }) urlState = false;
+
+  /**
+   * The reader-visible state as a compact string (`v1;key=value;...`); setting it (or the
+   * `state` attribute) restores that state, the same images included. A string this element
+   * cannot read is refused with a message, and the element keeps its settings.
+   */
+  @property()
+  get state(): string {
+    return this.#state.serialize();
+  }
+  set state(value: string) {
+    this.#state.restore(value);
+  }
 
   readonly #feedback = new FeedbackController(this, TAG);
+  readonly #state = new StateController(this, {
+    fields: STATE_FIELDS,
+    feedback: this.#feedback,
+    urlState: () => this.urlState,
+  });
   readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #model = new ModelController(this, {
     model: () => this.#activeModel(),

@@ -4,6 +4,8 @@ import { LitElement, html, isServer, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
+import { StateController } from '../kit/state-controller.js';
+import type { StateField } from '../kit/state-controller.js';
 import { digitConverter, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
 import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
@@ -35,6 +37,16 @@ export type { GanDuelMode, GanRun, SnapshotInfo } from './settings.js';
 const TAG = 'genviz-gan-duel';
 const ROUND_MODES: readonly GanDuelMode[] = ['duel', 'detective', 'counterfeiter'];
 
+/** The reader-visible state that `state` and `url-state` carry, in this order. */
+const STATE_FIELDS: readonly StateField[] = [
+  { key: 'mode', property: 'mode' },
+  { key: 'run', property: 'run' },
+  { key: 'seed', property: 'seed' },
+  { key: 'digit', property: 'digit' },
+  { key: 'snapshot', property: 'snapshot' },
+  { key: 'grid-size', property: 'gridSize' },
+];
+
 /**
  * The GAN explainer in one element: a generator (the counterfeiter) makes fakes, a
  * discriminator (the detective) judges them. The duel shows real held-out digits and fakes
@@ -56,6 +68,7 @@ const ROUND_MODES: readonly GanDuelMode[] = ['duel', 'detective', 'counterfeiter
  * @fires {GenvizVerdictEvent} genviz-verdict - The discriminator judged the reader's drawing: `verdict` (P(real)), `image`.
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress (`progress`).
  * @fires {GenvizErrorEvent} genviz-error - A failure (`code`, `message`, `error`): a model that cannot load, an invalid attribute.
+ * @fires {GenvizStateEvent} genviz-state - The reader-visible state changed: `state`, the string that restores it.
  * @fires {Event} input - (native, from the scrubber) While the reader moves through the snapshots.
  *
  * @csspart base - The wrapper of everything (the container-query container).
@@ -146,8 +159,31 @@ export class GenvizGanDuel extends LitElement {
   loading: LoadingMode = 'eager';
   /** The runtime to use; by default the page's shared one (one worker for every element). */
   @property({ attribute: false }) runtime: GenvizRuntime | undefined;
+  /**
+   * Keep this element's state in the page's URL fragment, under its `id`: a copied link opens
+   * the page on what the reader saw. Needs an `id`.
+   */
+  @property({ type: Boolean, attribute: 'url-state' }) urlState = false;
+
+  /**
+   * The reader-visible state as a compact string (`v1;key=value;...`); setting it (or the
+   * `state` attribute) restores that state, the same images included. A string this element
+   * cannot read is refused with a message, and the element keeps its settings.
+   */
+  @property()
+  get state(): string {
+    return this.#state.serialize();
+  }
+  set state(value: string) {
+    this.#state.restore(value);
+  }
 
   readonly #feedback = new FeedbackController(this, TAG);
+  readonly #state = new StateController(this, {
+    fields: STATE_FIELDS,
+    feedback: this.#feedback,
+    urlState: () => this.urlState,
+  });
   readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #healthy = this.#ganController(() => this.model, 'the GAN');
   readonly #collapsed = this.#ganController(() => this.collapsedModel, 'the collapsed GAN');

@@ -57,8 +57,20 @@ export class GenvizCancelEvent extends Event {
   }
 }
 
+/** The element's reader-visible state changed; `state` restores it (see `StateController`). */
+export class GenvizStateEvent extends Event {
+  static readonly eventName = 'genviz-state' as const;
+  readonly state: string;
+
+  constructor(state: string) {
+    super(GenvizStateEvent.eventName, init);
+    this.state = state;
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
+    'genviz-state': GenvizStateEvent;
     'genviz-model-progress': GenvizModelProgressEvent;
     'genviz-error': GenvizErrorEvent;
     'genviz-cancel': GenvizCancelEvent;

@@ -18,6 +18,7 @@ export class FeedbackController implements ReactiveController {
   readonly #tag: string;
   #internals: ElementInternals | undefined;
   #problems: readonly string[] = [];
+  readonly #problemSources: (() => readonly string[])[] = [];
   #announcement = '';
   readonly #reported = new WeakSet<object>();
 
@@ -49,8 +50,9 @@ export class FeedbackController implements ReactiveController {
    * Sets the current list of rejected values (call it from `willUpdate`). A problem that was not
    * in the last list is warned and fired; one that stays is not fired again.
    */
-  setProblems(problems: readonly string[]): void {
+  setProblems(own: readonly string[]): void {
     const before = new Set(this.#problems);
+    const problems = [...own, ...this.#problemSources.flatMap((source) => source())];
     this.#problems = problems;
     for (const problem of problems) {
       if (before.has(problem)) continue;
@@ -60,6 +62,11 @@ export class FeedbackController implements ReactiveController {
         emit(this.#host, new GenvizErrorEvent('invalid-argument', problem)),
       );
     }
+  }
+
+  /** Adds rejected values a controller owns (a bad `state` string) to every `setProblems` list. */
+  addProblemSource(source: () => readonly string[]): void {
+    this.#problemSources.push(source);
   }
 
   /** Fires `genviz-error` once per failure (a failed load also fails the run that waited on it). */

@@ -9,6 +9,8 @@ import { CLASS_COLORS } from '../kit/classes.js';
 import { digitImage } from '../kit/digits.js';
 import { drawTensor } from '../kit/draw.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
+import { StateController } from '../kit/state-controller.js';
+import type { StateField } from '../kit/state-controller.js';
 import { emit, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
 import { RunController } from '../kit/run-controller.js';
@@ -38,6 +40,17 @@ export type { ExplorerView, Interpolation } from './settings.js';
 
 const TAG = 'genviz-latent-explorer';
 
+/** The reader-visible state that `state` and `url-state` carry, in this order. */
+const STATE_FIELDS: readonly StateField[] = [
+  { key: 'view', property: 'view' },
+  { key: 'x', property: 'x' },
+  { key: 'y', property: 'y' },
+  { key: 'seed', property: 'seed' },
+  { key: 'grid-size', property: 'gridSize' },
+  { key: 'extent', property: 'extent' },
+  { key: 'interpolation', property: 'interpolation' },
+];
+
 /**
  * A VAE's latent space to touch. The map shows the 1,000 held-out digits encoded to two numbers,
  * coloured by class; dragging the handle decodes live, every animation frame. The grid decodes
@@ -57,6 +70,7 @@ const TAG = 'genviz-latent-explorer';
  * @fires {GenvizFrameEvent} genviz-frame - An image for a move was painted: `latencyMs` from the pointer or key event's `timeStamp`; `exact` (the decode) or not (the preview from the grid kept in memory, painted in the frame of the move).
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress.
  * @fires {GenvizErrorEvent} genviz-error - A failure or an invalid attribute (`code`, `message`).
+ * @fires {GenvizStateEvent} genviz-state - The reader-visible state changed: `state`, the string that restores it.
  *
  * @csspart base - The wrapper of everything (the container-query container).
  * @csspart views - The view switch (also `view-button` on each button).
@@ -135,8 +149,31 @@ export class GenvizLatentExplorer extends LitElement {
   loading: LoadingMode = 'eager';
   /** The runtime to use; by default the page's shared one. */
   @property({ attribute: false }) runtime: GenvizRuntime | undefined;
+  /**
+   * Keep this element's state in the page's URL fragment, under its `id`: a copied link opens
+   * the page on what the reader saw. Needs an `id`.
+   */
+  @property({ type: Boolean, attribute: 'url-state' }) urlState = false;
+
+  /**
+   * The reader-visible state as a compact string (`v1;key=value;...`); setting it (or the
+   * `state` attribute) restores that state, the same images included. A string this element
+   * cannot read is refused with a message, and the element keeps its settings.
+   */
+  @property()
+  get state(): string {
+    return this.#state.serialize();
+  }
+  set state(value: string) {
+    this.#state.restore(value);
+  }
 
   readonly #feedback = new FeedbackController(this, TAG);
+  readonly #state = new StateController(this, {
+    fields: STATE_FIELDS,
+    feedback: this.#feedback,
+    urlState: () => this.urlState,
+  });
   readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #model = new ModelController(this, {
     model: () => this.model,
