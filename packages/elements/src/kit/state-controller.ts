@@ -116,10 +116,12 @@ export class StateController implements ReactiveController {
   /** A property's value as its attribute would be written. */
   #text(property: string): string {
     const value = (this.#host as unknown as Record<string, unknown>)[property];
+    // Unset is empty (a null digit is not unset: its converter writes `none`).
+    if (value === undefined) return '';
     const { converter, type } = this.#declaration(property);
     const toAttribute = (converter as AttributeConverter | undefined)?.toAttribute;
     if (typeof toAttribute === 'function') return String(toAttribute(value, type));
-    return value === undefined || value === null ? '' : String(value);
+    return value === null ? '' : String(value);
   }
 
   #fromText(property: string, text: string): unknown {

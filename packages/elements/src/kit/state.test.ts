@@ -1,0 +1,177 @@
+import { GenvizRuntime } from '@genviz/runtime';
+import { html } from 'lit';
+import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import '../define.js';
+import type { GenvizDiffusionStepper } from '../diffusion-stepper/diffusion-stepper.js';
+import type { GenvizGanDuel } from '../gan-duel/gan-duel.js';
+import type { GenvizLatentExplorer } from '../latent-explorer/latent-explorer.js';
+import type { GenvizLatentPad } from '../latent-pad/latent-pad.js';
+import { mount, once, part, pixels, unmountAll } from '../testing/dom.js';
+
+// A state string restores what the reader saw, images included, on every element; a link with
+// the state in its fragment opens on it; a string an element cannot read changes nothing.
+// The default models in the runtime's worker, on WASM.
+
+const runtime = new GenvizRuntime({ idleTimeoutMs: 120_000, device: 'wasm' });
+afterAll(() => runtime.terminate());
+afterEach(() => {
+  unmountAll();
+  history.replaceState(history.state, '', location.pathname + location.search);
+});
+
+/** Model work on a loaded 2-core machine: bounded by the work, not by a short clock. */
+const MODEL_WORK = { timeout: 240_000, interval: 50 };
+
+const canvasPixels = (element: Element, name: string) =>
+  pixels(part(element, name) as HTMLCanvasElement);
+
+async function explorerReady(element: GenvizLatentExplorer) {
+  await vi.waitFor(() => expect(element.decoded).toBeDefined(), MODEL_WORK);
+  await element.updateComplete;
+}
+
+describe('state', () => {
+  test('the explorer: a moved point restores to the same decoded image', async () => {
+    const first = await mount<GenvizLatentExplorer>(
+      html`<genviz-latent-explorer .runtime=${runtime} seed="4"></genviz-latent-explorer>`,
+      'genviz-latent-explorer',
+    );
+    await explorerReady(first);
+    const changed = once(first, 'genviz-state');
+    // The reader moves the point with the keyboard, on the pad's x axis slider.
+    const pad = part(first, 'pad') as GenvizLatentPad;
+    (part(pad, 'axis-x') as HTMLElement).focus();
+    await userEvent.keyboard('{ArrowRight}{ArrowRight}{ArrowRight}');
+    const { state } = await changed;
+    await vi.waitFor(() => expect(first.state).toMatch(/;x=0\.\d+/), MODEL_WORK);
+    await vi.waitFor(() => expect(first.decoded).toBeDefined(), MODEL_WORK);
+    expect(state).toMatch(/^v1;view=map;x=/);
+    const saved = first.state;
+    const decoded = await vi.waitFor(() => {
+      const frame = first.decoded!;
+      expect(first.x).toBeGreaterThan(0);
+      return Array.from(frame);
+    }, MODEL_WORK);
+
+    const second = await mount<GenvizLatentExplorer>(
+      html`<genviz-latent-explorer .runtime=${runtime} state=${saved}></genviz-latent-explorer>`,
+      'genviz-latent-explorer',
+    );
+    await explorerReady(second);
+    expect(second.x).toBe(first.x);
+    expect(second.seed).toBe(4);
+    expect(second.state).toBe(saved);
+    await vi.waitFor(() => expect(Array.from(second.decoded!)).toEqual(decoded), MODEL_WORK);
+  });
+
+  test('the duel: a round restores bit for bit', async () => {
+    const first = await mount<GenvizGanDuel>(
+      html`<genviz-gan-duel
+        .runtime=${runtime}
+        seed="7"
+        digit="2"
+        grid-size="8"
+      ></genviz-gan-duel>`,
+      'genviz-gan-duel',
+    );
+    await vi.waitFor(() => expect(first.round?.seed).toBe(7), MODEL_WORK);
+    const saved = first.state;
+    expect(saved).toBe('v1;mode=duel;run=healthy;seed=7;digit=2;snapshot=;grid-size=8');
+    const images = first.round!.cells.map((cell) => Array.from(cell.image));
+
+    const second = await mount<GenvizGanDuel>(
+      html`<genviz-gan-duel .runtime=${runtime} state=${saved}></genviz-gan-duel>`,
+      'genviz-gan-duel',
+    );
+    await vi.waitFor(() => expect(second.round?.seed).toBe(7), MODEL_WORK);
+    expect(second.round!.cells.map((cell) => Array.from(cell.image))).toEqual(images);
+    expect(second.state).toBe(saved);
+  });
+
+  test('the stepper: the forward process at a timestep restores to the same pixels', async () => {
+    const first = await mount<GenvizDiffusionStepper>(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="forward"
+        seed="5"
+        timestep="400"
+      ></genviz-diffusion-stepper>`,
+      'genviz-diffusion-stepper',
+    );
+    await vi.waitFor(
+      () => expect(part(first, 'readout')!.textContent).toMatch(/t = 400/),
+      MODEL_WORK,
+    );
+    const saved = first.state;
+    expect(saved).toMatch(/^v1;mode=forward;space=pixel;scheduler=ddim;steps=50;seed=5;digit=3;/);
+    const image = canvasPixels(first, 'image');
+
+    const second = await mount<GenvizDiffusionStepper>(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        state=${saved}
+      ></genviz-diffusion-stepper>`,
+      'genviz-diffusion-stepper',
+    );
+    await vi.waitFor(
+      () => expect(part(second, 'readout')!.textContent).toMatch(/t = 400/),
+      MODEL_WORK,
+    );
+    await vi.waitFor(() => expect(canvasPixels(second, 'image')).toEqual(image), MODEL_WORK);
+  });
+
+  test('url-state: the fragment keeps each element state under its id, and a link opens on it', async () => {
+    const first = await mount<GenvizGanDuel>(
+      html`<genviz-gan-duel id="duel" url-state .runtime=${runtime}></genviz-gan-duel>`,
+      'genviz-gan-duel',
+    );
+    await vi.waitFor(() => expect(first.round).toBeDefined(), MODEL_WORK);
+    // The reader asks for a new round with the button: the seed changes, and so does the link.
+    const changed = once(first, 'genviz-state');
+    await userEvent.click(part(first, 'new-round-button')!);
+    const { state } = await changed;
+    expect(new URLSearchParams(location.hash.slice(1)).get('duel')).toBe(state);
+    const link = location.hash;
+    unmountAll();
+
+    history.replaceState(history.state, '', link);
+    const opened = await mount<GenvizGanDuel>(
+      html`<genviz-gan-duel id="duel" url-state .runtime=${runtime}></genviz-gan-duel>`,
+      'genviz-gan-duel',
+    );
+    expect(opened.state).toBe(state);
+    await vi.waitFor(() => expect(opened.round?.seed).toBe(opened.seed), MODEL_WORK);
+  });
+
+  test('a string the element cannot read is refused with a message; the defaults stay', async () => {
+    const element = await mount<GenvizDiffusionStepper>(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="forward"
+        loading="lazy"
+      ></genviz-diffusion-stepper>`,
+      'genviz-diffusion-stepper',
+    );
+    const defaults = element.state;
+    const errors: string[] = [];
+    element.addEventListener('genviz-error', (event) => errors.push(event.message));
+    for (const [bad, why] of [
+      ['v9;mode=reverse', /another version \(v9/],
+      ['mode=reverse', /does not start with v1/],
+      ['v1;mode=reverse;colour=red', /"colour" is not part of this element's state/],
+      ['v1;seed=%E0%A4%A', /not valid URI encoding/],
+    ] as const) {
+      element.state = bad;
+      await element.updateComplete;
+      expect(part(element, 'message')!.textContent).toMatch(why);
+      expect(element.state).toBe(defaults);
+    }
+    await vi.waitFor(() => expect(errors).toHaveLength(4));
+    // A readable one clears the message.
+    element.state = defaults.replace('seed=0', 'seed=9');
+    await element.updateComplete;
+    expect(element.seed).toBe(9);
+    expect(part(element, 'message')).toBeNull();
+  });
+});
