@@ -31,6 +31,80 @@ async function explorerReady(element: GenvizLatentExplorer) {
   await element.updateComplete;
 }
 
+describe('state strings', () => {
+  // Every view and mode, with settings away from the defaults, lazily (no model work): the string
+  // carries each setting, and an element given it reads back the same string.
+  const cases = [
+    ...['map', 'grid', 'interpolate', 'sample', 'draw', 'flow'].map(
+      (view) =>
+        html`<genviz-latent-explorer
+          loading="lazy"
+          view=${view}
+          x="1.25"
+          y="-0.5"
+          seed="3"
+          grid-size="8"
+          extent="3"
+          interpolation="spherical"
+        ></genviz-latent-explorer>`,
+    ),
+    ...['duel', 'detective', 'counterfeiter', 'history', 'collapse'].map(
+      (mode) =>
+        html`<genviz-gan-duel
+          loading="lazy"
+          mode=${mode}
+          run="collapsed"
+          seed="11"
+          digit="6"
+          snapshot="3"
+          grid-size="12"
+        ></genviz-gan-duel>`,
+    ),
+    ...['forward', 'reverse', 'race'].map(
+      (mode) =>
+        html`<genviz-diffusion-stepper
+          loading="lazy"
+          mode=${mode}
+          space="latent"
+          scheduler="euler"
+          steps="20"
+          seed="8"
+          digit="none"
+          guidance="4.5"
+          timestep="250"
+          race-steps="200"
+        ></genviz-diffusion-stepper>`,
+    ),
+  ];
+  test.each(cases.map((template, i) => [i, template] as const))(
+    'case %i round-trips through state',
+    async (_, template) => {
+      const first = await mount<HTMLElement & { state: string; updateComplete: Promise<boolean> }>(
+        template,
+        'genviz-latent-explorer, genviz-gan-duel, genviz-diffusion-stepper',
+      );
+      const saved = first.state;
+      expect(saved.split(';').length).toBeGreaterThan(5);
+      const tag = first.localName;
+      const second = document.createElement(tag) as typeof first;
+      second.setAttribute('loading', 'lazy');
+      second.setAttribute('state', saved);
+      document.body.append(second);
+      try {
+        await second.updateComplete;
+        expect(second.state).toBe(saved);
+        for (const attribute of first.getAttributeNames().filter((a) => a !== 'loading')) {
+          const key = `;${attribute}=`;
+          expect(saved).toContain(key);
+        }
+        expect(second.shadowRoot!.querySelector('[part~="message"]')).toBeNull();
+      } finally {
+        second.remove();
+      }
+    },
+  );
+});
+
 describe('state', () => {
   test('the explorer: a moved point restores to the same decoded image', async () => {
     const first = await mount<GenvizLatentExplorer>(
