@@ -5,6 +5,7 @@ import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { renderChoice } from '../kit/choice.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
+import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
 import { digitConverter, numberConverter } from '../kit/format.js';
@@ -85,6 +86,7 @@ const STATE_FIELDS: readonly StateField[] = [
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress (`progress`).
  * @fires {GenvizCancelEvent} genviz-cancel - A run (`reverse` or `race`) stopped before it finished: `reason` is `settings` (a setting it depends on changed), `stopped` (reset or Stop) or `disconnected` (the element left the page; it restarts when it is back).
  * @fires {GenvizErrorEvent} genviz-error - A failure (`code`, `message`, `error`): a model that cannot load, an unreadable image, an invalid attribute.
+ * @fires {GenvizSaveEvent} genviz-save - A picture was saved (`savePicture()`'s button or `downloadPicture()`): `blob` (PNG), `fileName`.
  * @fires {GenvizStateEvent} genviz-state - The reader-visible state changed: `state`, the string that restores it.
  * @fires {Event} input - (native, from the sliders) While the reader drags the t slider or the scrubber.
  *
@@ -186,6 +188,19 @@ export class GenvizDiffusionStepper extends LitElement {
    * `state` attribute) restores that state, the same images included. A string this element
    * cannot read is refused with a message, and the element keeps its settings.
    */
+  /**
+   * What the element shows as a PNG: its images at their pixel size scaled up crisply, tiled,
+   * with a caption of the state. Rejects while there is no image yet.
+   */
+  savePicture(): Promise<Blob> {
+    return this.#picture.save();
+  }
+
+  /** Saves the picture as a download named after what it shows; resolves with the file name. */
+  async downloadPicture(): Promise<string> {
+    return (await this.#picture.download()).fileName;
+  }
+
   @property()
   get state(): string {
     return this.#state.serialize();
@@ -199,6 +214,19 @@ export class GenvizDiffusionStepper extends LitElement {
     fields: STATE_FIELDS,
     feedback: this.#feedback,
     urlState: () => this.urlState,
+  });
+  readonly #picture = new PictureController(this, {
+    fileName: () =>
+      [
+        'genviz-diffusion-stepper',
+        modelNamePart(this.space === 'latent' ? this.latentModel : this.model),
+        this.mode,
+        `seed-${fileNamePart(this.seed)}`,
+        this.mode === 'forward'
+          ? `t-${fileNamePart(this.timestep)}`
+          : `steps-${fileNamePart(this.steps)}`,
+      ].join('-'),
+    caption: () => `<genviz-diffusion-stepper> ${this.state}`,
   });
   readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #model = new ModelController(this, {
@@ -490,7 +518,7 @@ export class GenvizDiffusionStepper extends LitElement {
             : this.#race.render(busy)
       }
       ${this.mode === 'forward' ? nothing : this.#model.renderDevice()}
-      ${this.#feedback.renderLiveRegion()}
+      ${this.#picture.renderButton()} ${this.#feedback.renderLiveRegion()}
     </div>`;
   }
 }

@@ -4,6 +4,7 @@ import { LitElement, html, isServer, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
+import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
 import { digitConverter, numberConverter } from '../kit/format.js';
@@ -68,6 +69,7 @@ const STATE_FIELDS: readonly StateField[] = [
  * @fires {GenvizVerdictEvent} genviz-verdict - The discriminator judged the reader's drawing: `verdict` (P(real)), `image`.
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress (`progress`).
  * @fires {GenvizErrorEvent} genviz-error - A failure (`code`, `message`, `error`): a model that cannot load, an invalid attribute.
+ * @fires {GenvizSaveEvent} genviz-save - A picture was saved (`savePicture()`'s button or `downloadPicture()`): `blob` (PNG), `fileName`.
  * @fires {GenvizStateEvent} genviz-state - The reader-visible state changed: `state`, the string that restores it.
  * @fires {Event} input - (native, from the scrubber) While the reader moves through the snapshots.
  *
@@ -170,6 +172,19 @@ export class GenvizGanDuel extends LitElement {
    * `state` attribute) restores that state, the same images included. A string this element
    * cannot read is refused with a message, and the element keeps its settings.
    */
+  /**
+   * What the element shows as a PNG: its images at their pixel size scaled up crisply, tiled,
+   * with a caption of the state. Rejects while there is no image yet.
+   */
+  savePicture(): Promise<Blob> {
+    return this.#picture.save();
+  }
+
+  /** Saves the picture as a download named after what it shows; resolves with the file name. */
+  async downloadPicture(): Promise<string> {
+    return (await this.#picture.download()).fileName;
+  }
+
   @property()
   get state(): string {
     return this.#state.serialize();
@@ -183,6 +198,17 @@ export class GenvizGanDuel extends LitElement {
     fields: STATE_FIELDS,
     feedback: this.#feedback,
     urlState: () => this.urlState,
+  });
+  readonly #picture = new PictureController(this, {
+    fileName: () =>
+      [
+        'genviz-gan-duel',
+        modelNamePart(this.run === 'collapsed' ? this.collapsedModel : this.model),
+        this.mode,
+        `seed-${fileNamePart(this.seed)}`,
+        ...(this.snapshot === undefined ? [] : [`snapshot-${fileNamePart(this.snapshot)}`]),
+      ].join('-'),
+    caption: () => `<genviz-gan-duel> ${this.state}`,
   });
   readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #healthy = this.#ganController(() => this.model, 'the GAN');
@@ -447,7 +473,7 @@ export class GenvizGanDuel extends LitElement {
       ${this.#feedback.renderProblems()}
       ${this.#feedback.renderError(this.#visibleError(), this.#retry)} ${model.renderLoading()}
       ${this.mode === 'collapse' ? this.#classifier.renderLoading() : nothing} ${this.#renderView()}
-      ${model.renderDevice()} ${this.#feedback.renderLiveRegion()}
+      ${this.#picture.renderButton()} ${model.renderDevice()} ${this.#feedback.renderLiveRegion()}
     </div>`;
   }
 }

@@ -68,8 +68,24 @@ export class GenvizStateEvent extends Event {
   }
 }
 
+/** A picture of what the element shows was saved (`savePicture`, or the Save picture button). */
+export class GenvizSaveEvent extends Event {
+  static readonly eventName = 'genviz-save' as const;
+  /** The PNG. */
+  readonly blob: Blob;
+  /** What the download is called: element, model, seed and steps. */
+  readonly fileName: string;
+
+  constructor(blob: Blob, fileName: string) {
+    super(GenvizSaveEvent.eventName, init);
+    this.blob = blob;
+    this.fileName = fileName;
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
+    'genviz-save': GenvizSaveEvent;
     'genviz-state': GenvizStateEvent;
     'genviz-model-progress': GenvizModelProgressEvent;
     'genviz-error': GenvizErrorEvent;

@@ -249,3 +249,57 @@ describe('state', () => {
     expect(part(element, 'message')).toBeNull();
   });
 });
+
+describe('pictures', () => {
+  test('the Save picture button saves a PNG of the images at whole-pixel scale, named after them', async () => {
+    const element = await mount<GenvizDiffusionStepper>(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="forward"
+        seed="5"
+        timestep="300"
+      ></genviz-diffusion-stepper>`,
+      'genviz-diffusion-stepper',
+    );
+    await vi.waitFor(
+      () => expect(part(element, 'readout')!.textContent).toMatch(/t = 300/),
+      MODEL_WORK,
+    );
+    const source = part(element, 'image') as HTMLCanvasElement;
+    const saved = once(element, 'genviz-save');
+    await userEvent.click(part(element, 'save-button')!);
+    const { blob, fileName } = await saved;
+    expect(fileName).toBe('genviz-diffusion-stepper-mnist-ddpm-forward-seed-5-t-300.png');
+    expect(blob.type).toBe('image/png');
+
+    // Decoded, the first tile is the image canvas scaled by a whole factor: each model pixel a
+    // square of one grey level, equal to the element's pixel.
+    const bitmap = await createImageBitmap(blob);
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(bitmap, 0, 0);
+    const scale = Math.ceil(224 / source.width);
+    const png = context.getImageData(8, 8, source.width * scale, source.height * scale);
+    const expected = pixels(source);
+    for (let y = 0; y < source.height; y++) {
+      for (let x = 0; x < source.width; x++) {
+        for (const [dx, dy] of [
+          [0, 0],
+          [scale - 1, scale - 1],
+        ] as const) {
+          const at = ((y * scale + dy) * png.width + x * scale + dx) * 4;
+          expect(png.data[at]).toBe(expected[y * source.width + x]);
+        }
+      }
+    }
+    expect(bitmap.height).toBeGreaterThan(source.height * scale + 16); // the caption below
+  });
+
+  test('savePicture() refuses while there is no image yet', async () => {
+    const element = await mount<GenvizGanDuel>(
+      html`<genviz-gan-duel loading="lazy"></genviz-gan-duel>`,
+      'genviz-gan-duel',
+    );
+    await expect(element.savePicture()).rejects.toThrow(/no image to save yet/);
+  });
+});

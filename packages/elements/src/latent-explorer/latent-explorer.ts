@@ -9,6 +9,7 @@ import { CLASS_COLORS } from '../kit/classes.js';
 import { digitImage } from '../kit/digits.js';
 import { drawTensor } from '../kit/draw.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
+import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
 import { emit, numberConverter } from '../kit/format.js';
@@ -70,6 +71,7 @@ const STATE_FIELDS: readonly StateField[] = [
  * @fires {GenvizFrameEvent} genviz-frame - An image for a move was painted: `latencyMs` from the pointer or key event's `timeStamp`; `exact` (the decode) or not (the preview from the grid kept in memory, painted in the frame of the move).
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress.
  * @fires {GenvizErrorEvent} genviz-error - A failure or an invalid attribute (`code`, `message`).
+ * @fires {GenvizSaveEvent} genviz-save - A picture was saved (`savePicture()`'s button or `downloadPicture()`): `blob` (PNG), `fileName`.
  * @fires {GenvizStateEvent} genviz-state - The reader-visible state changed: `state`, the string that restores it.
  *
  * @csspart base - The wrapper of everything (the container-query container).
@@ -160,6 +162,19 @@ export class GenvizLatentExplorer extends LitElement {
    * `state` attribute) restores that state, the same images included. A string this element
    * cannot read is refused with a message, and the element keeps its settings.
    */
+  /**
+   * What the element shows as a PNG: its images at their pixel size scaled up crisply, tiled,
+   * with a caption of the state. Rejects while there is no image yet.
+   */
+  savePicture(): Promise<Blob> {
+    return this.#picture.save();
+  }
+
+  /** Saves the picture as a download named after what it shows; resolves with the file name. */
+  async downloadPicture(): Promise<string> {
+    return (await this.#picture.download()).fileName;
+  }
+
   @property()
   get state(): string {
     return this.#state.serialize();
@@ -173,6 +188,16 @@ export class GenvizLatentExplorer extends LitElement {
     fields: STATE_FIELDS,
     feedback: this.#feedback,
     urlState: () => this.urlState,
+  });
+  readonly #picture = new PictureController(this, {
+    fileName: () =>
+      [
+        'genviz-latent-explorer',
+        modelNamePart(this.model),
+        this.view,
+        `seed-${fileNamePart(this.seed)}`,
+      ].join('-'),
+    caption: () => `<genviz-latent-explorer> ${this.state}`,
   });
   readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #model = new ModelController(this, {
@@ -478,7 +503,8 @@ export class GenvizLatentExplorer extends LitElement {
           ${this.#renderView()}
         </div>
       </div>
-      ${this.#model.renderDevice()} ${this.#feedback.renderLiveRegion()}
+      ${this.#picture.renderButton()} ${this.#model.renderDevice()}
+      ${this.#feedback.renderLiveRegion()}
     </div>`;
   }
 
