@@ -122,11 +122,14 @@ describe('state', () => {
     await vi.waitFor(() => expect(first.decoded).toBeDefined(), MODEL_WORK);
     expect(state).toMatch(/^v1;view=map;x=/);
     const saved = first.state;
-    const decoded = await vi.waitFor(() => {
-      const frame = first.decoded!;
-      expect(first.x).toBeGreaterThan(0);
-      return Array.from(frame);
-    }, MODEL_WORK);
+    // The exact decode of the point now shown (a move first paints a preview from the grid).
+    const exactAt = (element: GenvizLatentExplorer) => {
+      const shown = element.shownImage;
+      expect(shown?.exact).toBe(true);
+      expect(shown!.latent).toEqual([element.x, element.y]);
+      return Array.from(element.decoded!);
+    };
+    const decoded = await vi.waitFor(() => exactAt(first), MODEL_WORK);
 
     const second = await mount<GenvizLatentExplorer>(
       html`<genviz-latent-explorer .runtime=${runtime} state=${saved}></genviz-latent-explorer>`,
@@ -136,7 +139,7 @@ describe('state', () => {
     expect(second.x).toBe(first.x);
     expect(second.seed).toBe(4);
     expect(second.state).toBe(saved);
-    await vi.waitFor(() => expect(Array.from(second.decoded!)).toEqual(decoded), MODEL_WORK);
+    expect(await vi.waitFor(() => exactAt(second), MODEL_WORK)).toEqual(decoded);
   });
 
   test('the duel: a round restores bit for bit', async () => {
