@@ -5,8 +5,10 @@ import type { TestProjectInlineConfiguration } from 'vitest/config';
 import {
   cpuProfile,
   mousePath,
+  cutModelNetwork,
   ortNodeRun,
   readDefaultManifest,
+  restoreModelNetwork,
   writeBenchResults,
 } from './packages/runtime/test/node-commands.js';
 
@@ -45,7 +47,15 @@ const browser = () => ({
   }),
   instances: [{ browser: 'chromium' as const }],
   screenshotFailures: false,
-  commands: { cpuProfile, mousePath, ortNodeRun, readDefaultManifest, writeBenchResults },
+  commands: {
+    cpuProfile,
+    mousePath,
+    ortNodeRun,
+    readDefaultManifest,
+    writeBenchResults,
+    cutModelNetwork,
+    restoreModelNetwork,
+  },
 });
 
 // Workspace packages export their TypeScript sources under this condition, so tests run against

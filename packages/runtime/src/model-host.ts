@@ -1,41 +1,11 @@
 import type { DataFile, DatasetManifest, ModelManifest, ModelVariant } from '@genviz/core';
-import { located } from './asset-locations.js';
 import { chooseDevice, detectEnvironment } from './environment.js';
 import { GPU_LOST, GenvizError } from './errors.js';
 import { findVariant, parseDatasetManifest, parseManifest } from './manifest.js';
-import { fetchModelFile } from './model-store.js';
+import { fetchJsonDocument, fetchModelFile } from './model-store.js';
 import type { CallOptions, LoadedModel, ProgressCallback } from './protocol.js';
 import { configureOrt, getSession, run } from './session-pool.js';
 import type { Feeds, OnnxOutputs, PooledSession } from './session-pool.js';
-
-/** Fetches a JSON document, with errors that say which manifest and why. */
-async function fetchJson(url: string, what: string): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(located(url));
-  } catch (cause) {
-    throw new GenvizError(
-      'model-not-found',
-      `Could not fetch the ${what} ${url}: the network request failed.`,
-      { cause, detail: url },
-    );
-  }
-  if (!response.ok) {
-    throw new GenvizError(
-      'model-not-found',
-      `Could not fetch the ${what} ${url}: HTTP ${response.status}.`,
-      { detail: url },
-    );
-  }
-  try {
-    return await response.json();
-  } catch (cause) {
-    throw new GenvizError('invalid-argument', `The ${what} ${url} is not valid JSON.`, {
-      cause,
-      detail: url,
-    });
-  }
-}
 
 /** Memoises a promise per key, forgetting it when it fails (so a retry fetches again). */
 function memo<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
@@ -61,14 +31,14 @@ export class ModelHost {
   /** A model's manifest, fetched and checked once per worker. */
   manifest(url: string): Promise<ModelManifest> {
     return memo(this.#manifests, url, async () =>
-      parseManifest(await fetchJson(url, 'model manifest'), url),
+      fetchJsonDocument(url, 'model manifest', parseManifest),
     );
   }
 
   /** A dataset's manifest (task `dataset`), fetched and checked once per worker. */
   dataset(url: string): Promise<DatasetManifest> {
     return memo(this.#datasets, url, async () =>
-      parseDatasetManifest(await fetchJson(url, 'dataset manifest'), url),
+      fetchJsonDocument(url, 'dataset manifest', parseDatasetManifest),
     );
   }
 

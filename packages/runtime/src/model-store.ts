@@ -40,23 +40,23 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 async function download(options: FetchModelFileOptions): Promise<Uint8Array> {
   const { url, onProgress, signal } = options;
+  // Messages name the URL actually requested (a bundler may have moved the file), not the key.
+  const fetched = located(url);
   let response: Response;
   try {
-    response = await fetch(located(url));
+    response = await fetch(fetched);
   } catch (cause) {
     throw new GenvizError(
       'model-not-found',
-      `Could not fetch ${url}: the network request failed.`,
-      { cause, detail: url },
+      `Could not fetch ${fetched}: the network request failed, and no copy is cached.`,
+      { cause, detail: fetched },
     );
   }
   if (!response.ok) {
     throw new GenvizError(
       'model-not-found',
-      `Could not fetch ${url}: HTTP ${response.status} ${response.statusText}.`,
-      {
-        detail: url,
-      },
+      `Could not fetch ${fetched}: HTTP ${response.status} ${response.statusText}.`,
+      { detail: fetched },
     );
   }
   const total = Number(response.headers.get('Content-Length')) || options.bytes;
@@ -113,7 +113,7 @@ export async function fetchModelFile(options: FetchModelFileOptions): Promise<Ui
   if (actual !== sha256) {
     throw new GenvizError(
       'integrity-mismatch',
-      `The file ${url} does not match its manifest: sha256 ${actual} instead of ${sha256}. It may be corrupted or replaced; it was not used.`,
+      `The file ${located(url)} does not match its manifest: sha256 ${actual} instead of ${sha256}. It may be corrupted or replaced; it was not used.`,
       { detail: url },
     );
   }
@@ -127,7 +127,62 @@ export async function fetchModelFile(options: FetchModelFileOptions): Promise<Ui
   return bytes;
 }
 
-/** Removes every cached model file (for a "clear downloaded models" button, and tests). */
+/**
+ * A JSON document (a model or dataset manifest) from the network, checked by `parse` and then
+ * kept in the Cache API under the URL fetched, so that a later visit without network still
+ * finds it. The network comes first, so a republished manifest (new files, new hashes) is seen
+ * as soon as it is reachable; the cached copy answers only when the request itself fails.
+ */
+export async function fetchJsonDocument<T>(
+  url: string,
+  what: string,
+  parse: (value: unknown, url: string) => T,
+): Promise<T> {
+  const fetched = located(url);
+  let response: Response;
+  try {
+    response = await fetch(fetched);
+  } catch (cause) {
+    const cached = await (await openCache())?.match(fetched);
+    if (cached) return parse(await readJson(cached, what, fetched), fetched);
+    throw new GenvizError(
+      'model-not-found',
+      `Could not fetch the ${what} ${fetched}: the network request failed, and no copy is cached.`,
+      { cause, detail: fetched },
+    );
+  }
+  if (!response.ok) {
+    throw new GenvizError(
+      'model-not-found',
+      `Could not fetch the ${what} ${fetched}: HTTP ${response.status}.`,
+      { detail: fetched },
+    );
+  }
+  const value = parse(await readJson(response, what, fetched), fetched);
+  // Only a document that passed `parse` is kept; a failed write (quota) costs nothing but the copy.
+  await (
+    await openCache()
+  )
+    ?.put(
+      fetched,
+      new Response(JSON.stringify(value), { headers: { 'Content-Type': 'application/json' } }),
+    )
+    .catch(() => undefined);
+  return value;
+}
+
+async function readJson(response: Response, what: string, url: string): Promise<unknown> {
+  try {
+    return (await response.json()) as unknown;
+  } catch (cause) {
+    throw new GenvizError('invalid-argument', `The ${what} ${url} is not valid JSON.`, {
+      cause,
+      detail: url,
+    });
+  }
+}
+
+/** Removes every cached model file and manifest (for a "clear downloaded models" button, and tests). */
 export async function clearModelCache(): Promise<void> {
   if (typeof caches !== 'undefined') await caches.delete(CACHE_NAME);
 }

@@ -172,3 +172,37 @@ declare module 'vitest/browser' {
     ) => Promise<CpuProfileSummary>;
   }
 }
+
+/** What a request for a model asset looks like: a manifest, a model file or a data file. */
+const isModelAsset = (url: URL) => /(?:\/manifest\.json|\.onnx|\.bin)$/.test(url.pathname);
+let cutAssets: string[] | undefined;
+
+/**
+ * Cuts the network for model assets (manifests, .onnx, .bin) in the test's browser context,
+ * workers included, as an unplugged cable does: each request fails. Other requests (the test
+ * page's modules, onnxruntime's WASM) still load.
+ */
+export const cutModelNetwork: BrowserCommand<[]> = async (context) => {
+  if (cutAssets) return;
+  const aborted: string[] = [];
+  cutAssets = aborted;
+  await context.context.route(isModelAsset, async (route) => {
+    aborted.push(route.request().url());
+    await route.abort('internetdisconnected');
+  });
+};
+
+/** Restores the network `cutModelNetwork` cut; returns the URLs whose requests it failed. */
+export const restoreModelNetwork: BrowserCommand<[]> = async (context) => {
+  const aborted = cutAssets ?? [];
+  cutAssets = undefined;
+  await context.context.unroute(isModelAsset);
+  return aborted;
+};
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    cutModelNetwork: () => Promise<void>;
+    restoreModelNetwork: () => Promise<string[]>;
+  }
+}

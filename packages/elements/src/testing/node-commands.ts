@@ -29,5 +29,9 @@ declare module 'vitest/browser' {
       all: { name: string; selfMs: number }[];
       inWindows: { name: string; selfMs: number }[];
     }>;
+    /** Fails every request for a model asset (manifests, .onnx, .bin), workers included. */
+    cutModelNetwork: () => Promise<void>;
+    /** Ends `cutModelNetwork`; resolves with the URLs whose requests it failed. */
+    restoreModelNetwork: () => Promise<string[]>;
   }
 }
