@@ -14,6 +14,8 @@ export default defineProject({
   ],
   test: {
     name: 'storybook',
+    // After every story: the 320 px layout and axe-core checks.
+    setupFiles: [join(import.meta.dirname, '.storybook/vitest.setup.ts')],
     browser: {
       enabled: true,
       headless: true,

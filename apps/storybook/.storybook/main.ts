@@ -17,7 +17,9 @@ const config: StorybookConfig = {
     return mergeConfig(viteConfig, {
       // Run the workspace packages from source (see tsconfig.base.json's customConditions).
       resolve: { conditions: ['@genviz/source', ...defaultClientConditions] },
-      optimizeDeps: { include: ['comlink', 'onnxruntime-web', 'onnxruntime-web/wasm'] },
+      optimizeDeps: {
+        include: ['comlink', 'onnxruntime-web', 'onnxruntime-web/wasm', 'axe-core'],
+      },
     });
   },
 };

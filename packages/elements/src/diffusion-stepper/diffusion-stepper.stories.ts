@@ -199,7 +199,7 @@ export const Latent: Story = {
 export const EveryScheduler: Story = {
   render: () =>
     html`<div
-      style="display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr))"
+      style="display: grid; gap: 1rem; grid-template-columns: repeat(auto-fill, minmax(min(340px, 100%), 1fr))"
     >
       ${schedulerNames().map(
         (name) =>

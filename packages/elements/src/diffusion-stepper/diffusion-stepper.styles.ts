@@ -28,8 +28,8 @@ export const diffusionStepperStyles = [
       gap: 0.4rem;
     }
     .guidance-field {
-      grid-template-columns: 1fr auto;
-      min-inline-size: 10rem;
+      grid-template-columns: minmax(0, 1fr) auto;
+      min-inline-size: min(10rem, 100%);
     }
     .guidance-field span {
       grid-column: 1 / -1;
@@ -147,7 +147,17 @@ export const diffusionStepperStyles = [
       }
       [part~='controls'] {
         display: grid;
-        grid-template-columns: 1fr 1fr;
+        /* minmax(0, ...): a field's intrinsic width must not widen the column past the box. */
+        grid-template-columns: repeat(2, minmax(0, 1fr));
+      }
+      [part~='controls'] label {
+        min-inline-size: 0;
+      }
+      [part~='controls'] select,
+      [part~='controls'] input[type='number'] {
+        inline-size: 100%;
+        max-inline-size: none;
+        min-inline-size: 0;
       }
       .guidance-field {
         grid-column: 1 / -1;

@@ -171,6 +171,7 @@ export class ForwardProcess implements ReactiveController {
     const logSnr = snr === undefined ? undefined : Math.log(snr);
     return html`<section
       part="forward"
+      role="group"
       aria-label="Forward process"
       @dragover=${handlers.onDragOver}
       @drop=${handlers.onDrop}

@@ -239,7 +239,7 @@ export class Race {
     const host = this.#host;
     const lanes = this.#lanes.length > 0 ? this.#lanes : plannedLanes(host);
     const pending = this.run.pending;
-    return html`<section part="race" aria-label="Race">
+    return html`<section part="race" role="group" aria-label="Race">
       ${renderSettings(host, false, busy)}
       <div class="buttons">
         <button

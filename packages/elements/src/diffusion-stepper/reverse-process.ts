@@ -298,7 +298,9 @@ export class ReverseProcess {
     const guided = host.digit !== null && host.guidance !== 1;
     const last = trajectory.steps.at(-1);
     const complete = this.run.status === 'complete';
-    return html`<section part="reverse" aria-label="Reverse process">
+    // Every view's section is a named group, not a region landmark: a page with two steppers
+    // (or two duels) would otherwise hold two landmarks of the same name (axe landmark-unique).
+    return html`<section part="reverse" role="group" aria-label="Reverse process">
       ${renderSettings(host, true, busy)}
       <div part="transport">
         <div class="buttons">
@@ -410,7 +412,7 @@ export class ReverseProcess {
       ${
         host.space === 'latent'
           ? nothing
-          : html`<section part="guidance" aria-label="Guidance at the current step">
+          : html`<section part="guidance" role="group" aria-label="Guidance at the current step">
               <h3>Guidance at step ${step ? step.index + 1 : '—'}</h3>
               ${
                 guided

@@ -198,7 +198,7 @@ export class CollapseView {
     const at = (meter: DiversityMeter | undefined) => meter?.run;
     const chosenMeter = this.meters.find((meter) => at(meter) === chosen);
     const otherMeter = this.meters.find((meter) => at(meter) === other(chosen));
-    return html`<section part="collapse" aria-label="Mode collapse">
+    return html`<section part="collapse" role="group" aria-label="Mode collapse">
       <p class="hint">
         A collapsed generator makes one kind of image whatever its latent. The meter asks the
         classifier which digit each of ${METER_SAMPLES} fakes shows: an even spread is

@@ -113,7 +113,7 @@ export class CounterfeiterView {
   render(round: DuelRound | undefined): TemplateResult {
     const { fake, real } = rivals(round);
     const verdict = this.verdict;
-    return html`<section part="counterfeiter" aria-label="Be the counterfeiter">
+    return html`<section part="counterfeiter" role="group" aria-label="Be the counterfeiter">
       <p class="hint">
         Draw a digit and try to fool the discriminator. Beside it: the generator’s most convincing
         fake of this round, and a real digit.

@@ -127,14 +127,29 @@ export class DuelView {
     }
   }
 
+  /**
+   * A cell's accessible name. A detective's cell is a button, whose name must hold its visible
+   * text as one run (WCAG 2.5.3, axe label-content-name-mismatch), so a voice user can say what
+   * they see: the name is the position, then the badges in the order they are drawn; the
+   * sentence they stand for is the cell's description (#cellDescription).
+   */
   #cellLabel(cell: DuelCell, position: number, total: number, detective: boolean): string {
     const parts = [`Image ${position + 1} of ${total}`];
-    if (detective) parts.push(this.#marks.has(position) ? 'you say real' : 'you say fake');
-    if (!detective || this.#revealed) {
+    if (!detective) {
       parts.push(`the discriminator says ${formatPercent(cell.verdict)} real`);
+      if (this.#revealed) parts.push(cell.real ? 'it was real' : 'it was a fake');
+      return parts.join(', ');
     }
-    if (this.#revealed) parts.push(cell.real ? 'it was real' : 'it was a fake');
+    if (this.#revealed) parts.push(`${formatPercent(cell.verdict)} real`);
+    parts.push(this.#marks.has(position) ? 'I say real' : 'I say fake');
+    if (this.#revealed) parts.push(cell.real ? 'Real' : 'Fake');
     return parts.join(', ');
+  }
+
+  #cellDescription(cell: DuelCell): string {
+    return this.#revealed
+      ? `The discriminator says ${formatPercent(cell.verdict)} real; it was ${cell.real ? 'real' : 'a fake'}.`
+      : 'Press to say real, again to say fake.';
   }
 
   #renderCell(round: DuelRound, position: number, detective: boolean) {
@@ -177,16 +192,20 @@ export class DuelView {
       ${
         detective
           ? html`<button
-              part="cell"
-              type="button"
-              data-truth=${state}
-              aria-pressed=${this.#marks.has(position) ? 'true' : 'false'}
-              aria-disabled=${revealed ? 'true' : 'false'}
-              aria-label=${label}
-              @click=${() => this.toggle(round, position)}
-            >
-              ${inner}
-            </button>`
+                part="cell"
+                type="button"
+                data-truth=${state}
+                aria-pressed=${this.#marks.has(position) ? 'true' : 'false'}
+                aria-disabled=${revealed ? 'true' : 'false'}
+                aria-label=${label}
+                aria-describedby=${`cell-description-${position}`}
+                @click=${() => this.toggle(round, position)}
+              >
+                ${inner}
+              </button>
+              <span id=${`cell-description-${position}`} hidden
+                >${this.#cellDescription(cell)}</span
+              >`
           : html`<figure part="cell" data-truth=${state} role="img" aria-label=${label}>
               ${inner}
             </figure>`
@@ -205,6 +224,7 @@ export class DuelView {
       : 0;
     return html`<section
       part=${detective ? 'detective' : 'duel'}
+      role="group"
       aria-label=${detective ? 'Play detective' : 'The duel'}
     >
       <p class="hint">

@@ -87,7 +87,7 @@ export const Detective: Story = {
     await expect(cell.tagName).toBe('BUTTON');
     await userEvent.click(cell);
     await waitFor(() => expect(cell.getAttribute('aria-pressed')).toBe('true'));
-    await expect(cell.getAttribute('aria-label')).toMatch(/you say real/);
+    await expect(cell.getAttribute('aria-label')).toMatch(/I say real/);
   },
 };
 

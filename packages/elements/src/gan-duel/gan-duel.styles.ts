@@ -71,6 +71,8 @@ export const ganDuelStyles = [
     [part~='verdict'] {
       border-radius: 999px;
       padding: 0 0.35rem;
+      /* One line: wrapped, "43% / real" grows into the digit above it. */
+      white-space: nowrap;
       font-variant-numeric: tabular-nums;
       color: var(--_background);
     }
@@ -139,7 +141,10 @@ export const ganDuelStyles = [
       grid-template-columns: minmax(0, 1.4fr) minmax(0, 1fr) minmax(0, 1fr);
       max-inline-size: 40rem;
     }
-    genviz-drawing-pad {
+    /* Set on the pad's parent, not on the pad: there, var(--_focus) would be the pad's own
+       --_focus, which reads these very properties, and the cycle made all three invalid (no
+       focus ring on Clear, issue 24). */
+    [part~='drawing'] {
       --genviz-drawing-pad-accent-color: var(--_accent);
       --genviz-drawing-pad-focus-ring-color: var(--_focus);
       --genviz-drawing-pad-radius: var(--_radius);
@@ -177,6 +182,11 @@ export const ganDuelStyles = [
       }
       [part~='grid'] {
         grid-template-columns: repeat(auto-fill, minmax(3.75rem, 1fr));
+      }
+      [part~='verdict'] {
+        padding-inline: 0.2rem;
+        font-size: 0.85em;
+        letter-spacing: -0.01em;
       }
     }
   `,

@@ -195,7 +195,7 @@ describe('<genviz-gan-duel> play detective', () => {
     const cells = parts(element, 'cell');
     expect(cells.every((cell) => cell.tagName === 'BUTTON')).toBe(true);
     expect(cells[0]!.getAttribute('aria-pressed')).toBe('false');
-    expect(cells[0]!.getAttribute('aria-label')).toBe('Image 1 of 8, you say fake');
+    expect(cells[0]!.getAttribute('aria-label')).toBe('Image 1 of 8, I say fake');
     // Mark the real ones right, by keyboard and by click, and one fake wrong.
     const firstFake = round.cells.findIndex((cell) => !cell.real);
     for (const [position, cell] of round.cells.entries()) {
@@ -213,7 +213,7 @@ describe('<genviz-gan-duel> play detective', () => {
     expect(element.shadowRoot!.activeElement).toBe(parts(element, 'cell')[7]);
     expect(element.marks).toEqual(round.cells.map((cell, i) => cell.real || i === firstFake));
     expect(parts(element, 'cell')[firstFake]!.getAttribute('aria-pressed')).toBe('true');
-    expect(parts(element, 'cell')[firstFake]!.getAttribute('aria-label')).toMatch(/you say real/);
+    expect(parts(element, 'cell')[firstFake]!.getAttribute('aria-label')).toMatch(/I say real/);
     const revealed = once(element, 'genviz-round');
     await userEvent.click(part(element, 'reveal-button')!);
     const event = await revealed;

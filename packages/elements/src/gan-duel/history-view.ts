@@ -261,7 +261,7 @@ export class HistoryView implements ReactiveController {
     const index = shownIndex(host, snapshots);
     const snapshot = snapshots?.find((candidate) => candidate.index === index);
     const shown = this.run.value;
-    return html`<section part="history" aria-label="Training history">
+    return html`<section part="history" role="group" aria-label="Training history">
       <p class="hint">
         The same ${HISTORY_SAMPLES} latent codes through the generator as it was at each point of
         training: from the untrained network's noise to digits.

@@ -156,9 +156,21 @@ export const kitStyles = css`
   }
   .slider-row {
     display: grid;
-    grid-template-columns: auto 1fr auto;
+    grid-template-columns: auto minmax(0, 1fr) auto;
     gap: 0.5rem;
     align-items: center;
+  }
+  /* Narrow (each element's base is an inline-size container): a slider with a label and a
+     read-out on both sides gets too short to use, and the thumb runs into the read-out; the
+     slider takes a row of its own under them. */
+  @container (inline-size < 360px) {
+    .slider-row:has(> output) {
+      grid-template-columns: minmax(0, 1fr) auto;
+    }
+    .slider-row:has(> output) > input[type='range'] {
+      grid-column: 1 / -1;
+      grid-row: 2;
+    }
   }
   [part~='message'],
   [part~='error'] {

@@ -193,7 +193,7 @@ export class SampleView {
           }
         </figcaption>
       </figure>
-      <section part="blur" aria-label="Why VAEs blur">
+      <section part="blur" role="group" aria-label="Why VAEs blur">
         <div class="figures">
           <figure>
             <canvas

@@ -57,9 +57,11 @@ export const latentPadStyles = [
         0 0 0 2px var(--_background),
         0 0 0 4px var(--_focus);
     }
-    [part~='axis']:focus-visible + [part~='axis'],
+    /* Both axes cover the pad: the focused one draws the ring around it (with the handle's). */
     [part~='axis']:focus-visible {
-      outline: none;
+      outline: 2px solid var(--_focus);
+      outline-offset: 2px;
+      border-radius: var(--_radius);
     }
     .visually-hidden {
       position: absolute;
