@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright';
+import { narrowLayoutProblems } from './narrow-layout.mjs';
 import { serve } from './static-server.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -39,8 +40,7 @@ async function sampleOnPage(browser, url, { selector, clickPlay, measureFirstVis
     fetched.push({ url: request.url(), bytes: sizes?.responseBodySize ?? 0 });
   });
   page.on('response', (response) => {
-    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
-      problems.push(`HTTP ${response.status()} for ${response.url()}`);
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
   });
   await page.addInitScript(() => {
     globalThis.__genvizEvents = [];
@@ -217,6 +217,64 @@ async function measureComparison(browser, origin) {
   }
 }
 
+/**
+ * The built site as a phone shows it (issue 24): at 320 px wide, once every element has been
+ * scrolled into view and has loaded, nothing may overflow the page or its element, no control
+ * may be cut off, and axe-core may find no serious or critical violation. The page must also
+ * name an icon, so that browsers do not ask for a missing /favicon.ico on every load.
+ */
+async function checkNarrowSite(browser, origin) {
+  const page = await browser.newPage({ viewport: { width: 320, height: 800 } });
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  try {
+    await page.goto(`${origin}/`);
+    // Scroll through the page: the elements are loading="lazy" and start near the viewport.
+    const height = await page.evaluate(() => globalThis.document.documentElement.scrollHeight);
+    for (let y = 0; y <= height; y += 400) {
+      await page.evaluate((top) => globalThis.scrollTo(0, top), y);
+      await page.waitForTimeout(100);
+    }
+    await page.evaluate(() => globalThis.scrollTo(0, 0));
+    await page.waitForFunction(
+      () =>
+        [...globalThis.document.querySelectorAll('*')]
+          .filter((element) => element.localName.startsWith('genviz-'))
+          .every((element) => !element.matches(':state(loading)')),
+      undefined,
+      { timeout: timeoutMs * 2 },
+    );
+    for (const line of await page.evaluate(narrowLayoutProblems)) problems.push(line);
+    await page.addScriptTag({
+      content: await readFile(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8'),
+    });
+    const violations = await page.evaluate(
+      async () =>
+        (await globalThis.axe.run(globalThis.document, { resultTypes: ['violations'] })).violations,
+    );
+    for (const { id, impact, help, nodes } of violations) {
+      if (impact === 'serious' || impact === 'critical')
+        problems.push(
+          `axe ${impact} ${id}: ${help} (${nodes.length}): ${JSON.stringify(nodes[0].target)}`,
+        );
+    }
+    const icon = await page.evaluate(async () => {
+      const link = globalThis.document.querySelector('link[rel~="icon"]');
+      return link ? (await globalThis.fetch(link.href)).ok : false;
+    });
+    if (!icon)
+      problems.push('the page names no icon that loads (browsers then ask for /favicon.ico)');
+    return {
+      problems,
+      minor: violations
+        .filter(({ impact }) => impact !== 'serious' && impact !== 'critical')
+        .map(({ id }) => id),
+    };
+  } finally {
+    await page.close();
+  }
+}
+
 const browser = await chromium.launch({
   executablePath: chromiumPath,
   args: [
@@ -286,6 +344,21 @@ try {
       );
     }
     const { server, origin } = await serve(join(root, 'apps/site/dist'));
+    try {
+      const { problems, minor } = await checkNarrowSite(browser, origin);
+      if (problems.length > 0) {
+        failures += 1;
+        console.error(`  ✗ site at 320 px and axe-core: ${problems.length} problems`);
+        for (const problem of problems) console.error(`      ${problem}`);
+      } else {
+        console.log(
+          `  ✓ site at 320 px: no overflow, no control cut off; axe-core: no serious or critical violation${minor.length > 0 ? ` (minor: ${minor.join(', ')})` : ''}`,
+        );
+      }
+    } catch (error) {
+      failures += 1;
+      console.error(`  ✗ site at 320 px: ${error.message.split('\n')[0]}`);
+    }
     try {
       const { measured, problems } = await measureComparison(browser, origin);
       if (problems.length > 0) {
