@@ -93,6 +93,8 @@ export default defineConfig({
     projects: [
       nodeProject('core', ['packages/core/test/**/*.test.ts']),
       nodeProject('tools', ['tools/model-export/test/**/*.test.ts']),
+      // Storybook's docs tables, from the manifest as preview.ts hands it (no browser needed).
+      nodeProject('storybook-docs', ['apps/storybook/.storybook/*.test.ts']),
       browserProject('runtime', ['packages/runtime/test/**/*.test.ts']),
       browserProject('elements', ['packages/elements/src/**/*.test.ts']),
       'apps/storybook/vitest.config.ts',
