@@ -6,8 +6,9 @@
 
 /**
  * What a reader of a narrow page would meet: the page wider than the viewport, a genviz element
- * wider than its box or the viewport, an interactive control outside its element or cut off by
- * a container that hides or scrolls its overflow, and any box that hides part of its content.
+ * wider than its box or the viewport, an interactive control outside its element, drawn over
+ * a neighbour or cut off by a container that hides or scrolls its overflow, and any box that
+ * hides part of its content.
  * Walks open shadow roots. Returns one line per problem (empty when the layout is sound).
  *
  * @returns {string[]}
@@ -84,6 +85,16 @@ export function narrowLayoutProblems() {
           `<${tag}> ${name(element)} spans ${Math.round(box.left)} to ${Math.round(box.right)} px, outside its element (${Math.round(hostBox.left)} to ${Math.round(hostBox.right)} px)`,
         );
         continue;
+      }
+      // Drawn over a neighbour (a slider's thumb over its read-out).
+      const overlaps = (a, b) =>
+        Math.min(a.right, b.right) - Math.max(a.left, b.left) > tolerance &&
+        Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > tolerance;
+      for (const sibling of element.parentElement?.children ?? []) {
+        if (sibling === element || !shown(sibling)) continue;
+        if (getComputedStyle(sibling).position === 'absolute') continue;
+        if (overlaps(box, sibling.getBoundingClientRect()))
+          problems.push(`<${tag}> ${name(element)} overlaps ${name(sibling)}`);
       }
       // Cut off by an ancestor that clips or scrolls its overflow.
       for (let ancestor = parentOf(element); ancestor && ancestor !== host;) {
