@@ -7,6 +7,20 @@ import { page } from 'vitest/browser';
 import { narrowLayoutProblems } from '../../../scripts/narrow-layout.mjs';
 
 const NARROW = { width: 320, height: 900 };
+/** Every animation and transition on the page, in open shadow roots too (the document's own list leaves those out). */
+function animations(): Animation[] {
+  const found = document.getAnimations();
+  const walk = (root: Document | ShadowRoot) => {
+    for (const element of root.querySelectorAll('*')) {
+      if (element.shadowRoot) {
+        found.push(...element.shadowRoot.getAnimations());
+        walk(element.shadowRoot);
+      }
+    }
+  };
+  walk(document);
+  return found;
+}
 const frame = () => new Promise((done) => requestAnimationFrame(() => done(undefined)));
 
 afterEach(async ({ task }) => {
@@ -18,8 +32,7 @@ afterEach(async ({ task }) => {
   // A colour mid-transition (a button just pressed) is no colour a reader sees for long: let
   // every finite animation and transition end before axe measures contrast.
   await Promise.all(
-    document
-      .getAnimations()
+    animations()
       .filter((animation) => Number.isFinite(animation.effect?.getComputedTiming().endTime))
       .map((animation) => animation.finished.catch(() => undefined)),
   );
