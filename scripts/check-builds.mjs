@@ -275,6 +275,68 @@ async function checkNarrowSite(browser, origin) {
   }
 }
 
+/**
+ * A reader's second visit without network (issue 24): after a first visit has scrolled through
+ * the built site and sampled a digit, the page is reloaded with every request for a manifest or
+ * model file failing, and must load every element and sample again from the Cache API.
+ */
+async function checkOfflineReload(browser, origin) {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.addInitScript(() => {
+    globalThis.__genvizErrors = [];
+    globalThis.__genvizCompleted = 0;
+    globalThis.document.addEventListener('genviz-error', (event) =>
+      globalThis.__genvizErrors.push(`<${event.target.localName}> ${event.message}`),
+    );
+    globalThis.document.addEventListener('genviz-complete', () => {
+      globalThis.__genvizCompleted += 1;
+    });
+  });
+  const visit = async (what) => {
+    const height = await page.evaluate(() => globalThis.document.documentElement.scrollHeight);
+    for (let y = 0; y <= height; y += 600) {
+      await page.evaluate((top) => globalThis.scrollTo(0, top), y);
+      await page.waitForTimeout(100);
+    }
+    await page
+      .locator('genviz-diffusion-stepper[mode="reverse"] [part~="play-button"]')
+      .first()
+      .click({ timeout: timeoutMs });
+    await page.waitForFunction(
+      () =>
+        globalThis.__genvizErrors.length > 0 ||
+        (globalThis.__genvizCompleted > 0 &&
+          [...globalThis.document.querySelectorAll('*')]
+            .filter((element) => element.localName.startsWith('genviz-'))
+            .every((element) => !element.matches(':state(loading)'))),
+      undefined,
+      { timeout: timeoutMs * 2 },
+    );
+    for (const error of await page.evaluate(() => globalThis.__genvizErrors))
+      problems.push(`${what}: ${error}`);
+  };
+  try {
+    await page.goto(`${origin}/`);
+    await visit('first visit');
+    const aborted = [];
+    const isModelAsset = (url) => /\.(json|onnx|bin)$/.test(url.pathname);
+    await context.route(isModelAsset, async (route) => {
+      aborted.push(route.request().url());
+      await route.abort('internetdisconnected');
+    });
+    await page.reload();
+    await visit('reload without network');
+    const manifests = aborted.filter((url) => url.endsWith('.json')).length;
+    if (manifests === 0) problems.push('the reload asked for no manifest: the check cut nothing');
+    return { problems, manifests };
+  } finally {
+    await context.close();
+  }
+}
+
 const browser = await chromium.launch({
   executablePath: chromiumPath,
   args: [
@@ -358,6 +420,20 @@ try {
     } catch (error) {
       failures += 1;
       console.error(`  ✗ site at 320 px: ${error.message.split('\n')[0]}`);
+    }
+    try {
+      const { problems, manifests } = await checkOfflineReload(browser, origin);
+      if (problems.length > 0) {
+        failures += 1;
+        console.error(`  ✗ site reloaded without network: ${problems.join('; ')}`);
+      } else {
+        console.log(
+          `  ✓ site reloaded without network: every element loaded and sampled from the Cache API (${manifests} manifest requests failed)`,
+        );
+      }
+    } catch (error) {
+      failures += 1;
+      console.error(`  ✗ site reloaded without network: ${error.message.split('\n')[0]}`);
     }
     try {
       const { measured, problems } = await measureComparison(browser, origin);
