@@ -4,8 +4,10 @@ import { defineConfig } from 'vitest/config';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import {
   cpuProfile,
+  mouseHover,
   mousePath,
   cutModelNetwork,
+  mouseStrokes,
   ortNodeRun,
   readDefaultManifest,
   restoreModelNetwork,
@@ -49,7 +51,9 @@ const browser = () => ({
   screenshotFailures: false,
   commands: {
     cpuProfile,
+    mouseHover,
     mousePath,
+    mouseStrokes,
     ortNodeRun,
     readDefaultManifest,
     writeBenchResults,
@@ -96,7 +100,9 @@ export default defineConfig({
       // Storybook's docs tables, from the manifest as preview.ts hands it (no browser needed).
       nodeProject('storybook-docs', ['apps/storybook/.storybook/*.test.ts']),
       browserProject('runtime', ['packages/runtime/test/**/*.test.ts']),
-      browserProject('elements', ['packages/elements/src/**/*.test.ts']),
+      // The elements' tests wait on model work (testing/dom.ts's MODEL_WORK, 4 minutes per
+      // wait) rather than on clocks; a test's own limit leaves room for a few such waits.
+      browserProject('elements', ['packages/elements/src/**/*.test.ts'], 600_000),
       'apps/storybook/vitest.config.ts',
     ],
   },

@@ -23,6 +23,7 @@ export default defineProject({
       instances: [{ browser: 'chromium' }],
       screenshotFailures: false,
     },
-    testTimeout: 120_000,
+    // Plays wait on model work (MODEL_WORK in packages/elements/src/testing/dom.ts), not clocks.
+    testTimeout: 600_000,
   },
 });

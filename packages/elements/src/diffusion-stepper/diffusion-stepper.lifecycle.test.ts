@@ -5,7 +5,14 @@ import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
 import './define.js';
 import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
 import type { GenvizCancelEvent, GenvizCompleteEvent, GenvizErrorEvent } from './events.js';
-import { announcement, mount as mountElement, once, part, unmountAll } from '../testing/dom.js';
+import {
+  announcement,
+  mount as mountElement,
+  once,
+  part,
+  unmountAll,
+  MODEL_WORK,
+} from '../testing/dom.js';
 
 // How the stepper behaves as a page author drives it: methods right after property changes,
 // moving and removing it mid-run, fixing what was wrong. Each test failed on the stepper before
@@ -59,7 +66,7 @@ describe('methods act on the settings of the moment', () => {
     const completions = collect(element, 'genviz-complete');
     element.raceSteps = 4;
     element.startRace();
-    await vi.waitFor(() => expect(completions).toHaveLength(4), { timeout: 90_000 });
+    await vi.waitFor(() => expect(completions).toHaveLength(4), MODEL_WORK);
     expect(element.raceLanes.map((lane) => lane.steps)).toEqual([4, 50, 20, 50]);
   });
 
@@ -69,7 +76,7 @@ describe('methods act on the settings of the moment', () => {
       html`<genviz-diffusion-stepper .runtime=${runtime}></genviz-diffusion-stepper>`,
     );
     element.play();
-    await vi.waitFor(() => expect(element.timestep).toBe(1000), { timeout: 10_000 });
+    await vi.waitFor(() => expect(element.timestep).toBe(1000), MODEL_WORK);
     expect(sample).not.toHaveBeenCalled();
   });
 });
@@ -86,9 +93,7 @@ describe('leaving the page and coming back', () => {
     );
     const cancels = collect(element, 'genviz-cancel');
     element.play();
-    await vi.waitFor(() => expect(element.trajectory.length).toBeGreaterThan(2), {
-      timeout: 30_000,
-    });
+    await vi.waitFor(() => expect(element.trajectory.length).toBeGreaterThan(2), MODEL_WORK);
     const parent = element.parentElement!;
     element.remove();
     expect(cancels.map((event: GenvizCancelEvent) => [event.run, event.reason])).toEqual([
@@ -101,9 +106,10 @@ describe('leaving the page and coming back', () => {
     parent.append(element);
     await vi.waitFor(() => expect(element.running).toBe(true));
     const restarted = element.trajectory.length;
-    await vi.waitFor(() => expect(element.trajectory.length).toBeGreaterThan(restarted + 2), {
-      timeout: 30_000,
-    });
+    await vi.waitFor(
+      () => expect(element.trajectory.length).toBeGreaterThan(restarted + 2),
+      MODEL_WORK,
+    );
     element.reset();
   });
 
@@ -116,9 +122,7 @@ describe('leaving the page and coming back', () => {
       ></genviz-diffusion-stepper>`,
     );
     element.startRace();
-    await vi.waitFor(() => expect(element.raceLanes[2]?.status).toBe('done'), {
-      timeout: 60_000,
-    });
+    await vi.waitFor(() => expect(element.raceLanes[2]?.status).toBe('done'), MODEL_WORK);
     part(element, 'race-button')!.click();
     await element.updateComplete;
     expect(element.raceLanes.map((lane) => lane.status)).toEqual([
@@ -131,9 +135,7 @@ describe('leaving the page and coming back', () => {
     expect(element.shadowRoot!.querySelectorAll('[data-status="running"]')).toHaveLength(0);
 
     element.startRace();
-    await vi.waitFor(() => expect(element.raceLanes[1]?.status).toBe('running'), {
-      timeout: 60_000,
-    });
+    await vi.waitFor(() => expect(element.raceLanes[1]?.status).toBe('running'), MODEL_WORK);
     const cancels = collect(element, 'genviz-cancel');
     element.remove();
     await element.updateComplete;
@@ -152,7 +154,7 @@ describe('errors and rejected values', () => {
       ></genviz-diffusion-stepper>`,
     );
     element.play();
-    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 20_000 });
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
     element.model = 'mnist-ddpm';
     await element.updateComplete;
     expect(part(element, 'error')).toBeNull();
@@ -211,7 +213,7 @@ describe('errors and rejected values', () => {
         model="mnist-classifier"
       ></genviz-diffusion-stepper>`,
     );
-    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 20_000 });
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
     expect(part(element, 'error')!.textContent).toMatch(
       /is a classifier model; this element needs a diffusion model/,
     );

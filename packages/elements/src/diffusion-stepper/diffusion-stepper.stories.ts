@@ -3,7 +3,7 @@ import type { LoadedModel, ModelCallOptions, ModelProgress } from '@genviz/runti
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import { expect, waitFor } from 'storybook/test';
-import { part as partOf } from '../testing/dom.js';
+import { part as partOf, MODEL_WORK } from '../testing/dom.js';
 import './define.js';
 import { schedulerNames } from './diffusion-stepper.js';
 import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
@@ -82,7 +82,7 @@ export const Forward: Story = {
     const element = await stepperIn(canvasElement);
     await waitFor(
       () => expect(part(element, 'readout').querySelector('[data-variance]')).not.toBeNull(),
-      { timeout: 30_000 },
+      MODEL_WORK,
     );
     await expect(part(element, 'source').textContent).toMatch(/held-out 7/);
     await expect(part(element, 'readout').textContent).toMatch(/Signal-to-noise ratio at t = 300/);
@@ -99,7 +99,7 @@ export const Reverse: Story = {
     await expect(part(element, 'counter').textContent).toMatch(/Step\s*0\s*of 20/);
     await expect(element.shadowRoot!.querySelectorAll('[part~="panel"]')).toHaveLength(3);
     // The model loads when the view is shown, and the device line says where it runs.
-    await waitFor(() => expect(part(element, 'device')).not.toBeNull(), { timeout: 30_000 });
+    await waitFor(() => expect(part(element, 'device')).not.toBeNull(), MODEL_WORK);
   },
 };
 
@@ -140,9 +140,7 @@ export const Guidance: Story = {
     </div>`,
   play: async ({ canvasElement }) => {
     const element = await stepperIn(canvasElement);
-    await waitFor(() => expect(element.matches(':state(complete)')).toBe(true), {
-      timeout: 60_000,
-    });
+    await waitFor(() => expect(element.matches(':state(complete)')).toBe(true), MODEL_WORK);
     await expect(element.shadowRoot!.querySelectorAll('[part~="guidance-panel"]')).toHaveLength(4);
     await expect(part(element, 'guidance').querySelector('h3')!.textContent).toMatch(/step 10/);
   },
@@ -165,9 +163,10 @@ export const OwnImage: Story = {
   },
   play: async ({ canvasElement }) => {
     const element = await stepperIn(canvasElement);
-    await waitFor(() => expect(part(element, 'source').textContent).toMatch(/an embedded image/), {
-      timeout: 30_000,
-    });
+    await waitFor(
+      () => expect(part(element, 'source').textContent).toMatch(/an embedded image/),
+      MODEL_WORK,
+    );
     await expect(part(element, 'source').textContent).toMatch(/Use a held-out digit/);
   },
 };
@@ -187,9 +186,7 @@ export const Latent: Story = {
     </div>`,
   play: async ({ canvasElement }) => {
     const element = await stepperIn(canvasElement);
-    await waitFor(() => expect(element.matches(':state(complete)')).toBe(true), {
-      timeout: 60_000,
-    });
+    await waitFor(() => expect(element.matches(':state(complete)')).toBe(true), MODEL_WORK);
     await expect(element.shadowRoot!.querySelectorAll('[part~="latent-channel"]')).toHaveLength(4);
     await expect(element.trajectory[0]!.sample).toHaveLength(196);
   },
@@ -306,7 +303,7 @@ export const ErrorState: Story = {
     const element = await stepperIn(canvasElement);
     await expect(part(element, 'message').textContent).toMatch(/not 5000/);
     element.steps = 20;
-    await waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 30_000 });
+    await waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
     await expect(part(element, 'error').textContent).toMatch(/no-such-model/);
     await expect(element.matches(':state(error)')).toBe(true);
   },

@@ -7,7 +7,15 @@ import { userEvent } from 'vitest/browser';
 import './define.js';
 import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
 import type { GenvizCompleteEvent, GenvizErrorEvent } from './events.js';
-import { inState, mount as mountElement, once, part, pixels, unmountAll } from '../testing/dom.js';
+import {
+  inState,
+  mount as mountElement,
+  once,
+  part,
+  pixels,
+  unmountAll,
+  MODEL_WORK,
+} from '../testing/dom.js';
 
 // Against the real default models (@genviz/models), in the runtime's worker, on WASM: the
 // machine is small and shared, so runs are short (DDIM 50, a 20-step race).
@@ -34,9 +42,7 @@ describe('<genviz-diffusion-stepper> forward process', () => {
     );
     await vi.waitFor(
       () => expect(part(element, 'readout')!.querySelector('[data-variance]')).not.toBeNull(),
-      {
-        timeout: 30_000,
-      },
+      MODEL_WORK,
     );
     expect(part(element, 'source')!.textContent).toMatch(/held-out 7/);
     const variance = () =>
@@ -93,9 +99,10 @@ describe('<genviz-diffusion-stepper> forward process', () => {
     const blob = await canvas.convertToBlob({ type: 'image/png' });
     const input = element.shadowRoot!.querySelector<HTMLInputElement>('input[type="file"]')!;
     await userEvent.upload(input, new File([blob], 'bar.png', { type: 'image/png' }));
-    await vi.waitFor(() => expect(part(element, 'source')!.textContent).toMatch(/bar\.png/), {
-      timeout: 20_000,
-    });
+    await vi.waitFor(
+      () => expect(part(element, 'source')!.textContent).toMatch(/bar\.png/),
+      MODEL_WORK,
+    );
     await element.updateComplete;
     const grey = pixels(part(element, 'image') as HTMLCanvasElement);
     // Letterboxed: the top row is black; the white bar is in the middle column.
@@ -126,9 +133,10 @@ describe('<genviz-diffusion-stepper> forward process', () => {
     // Pasting an image shows its forward process.
     await element.updateComplete;
     expect(element.mode).toBe('forward');
-    await vi.waitFor(() => expect(part(element, 'source')!.textContent).toMatch(/pasted/), {
-      timeout: 20_000,
-    });
+    await vi.waitFor(
+      () => expect(part(element, 'source')!.textContent).toMatch(/pasted/),
+      MODEL_WORK,
+    );
     await element.updateComplete;
     expect(pixels(part(element, 'image') as HTMLCanvasElement)[400]).toBe(255);
 
@@ -143,9 +151,10 @@ describe('<genviz-diffusion-stepper> forward process', () => {
     part(element, 'forward')!.dispatchEvent(
       new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }),
     );
-    await vi.waitFor(() => expect(part(element, 'source')!.textContent).toMatch(/black\.png/), {
-      timeout: 20_000,
-    });
+    await vi.waitFor(
+      () => expect(part(element, 'source')!.textContent).toMatch(/black\.png/),
+      MODEL_WORK,
+    );
     await element.updateComplete;
     expect(pixels(part(element, 'image') as HTMLCanvasElement)[400]).toBe(0);
   });
@@ -162,7 +171,7 @@ describe('<genviz-diffusion-stepper> forward process', () => {
       host,
     );
     const element = host.querySelector('genviz-diffusion-stepper')!;
-    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 20_000 });
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
     expect(part(element, 'error')!.textContent).toMatch(/not an image/);
     expect(part(element, 'error')!.getAttribute('role')).toBe('alert');
     expect(matches(element, 'error')).toBe(true);
@@ -244,7 +253,10 @@ describe('<genviz-diffusion-stepper> reverse process', () => {
       element.addEventListener('genviz-step', () => (steps += 1));
       const complete = once(element, 'genviz-complete');
       element.play();
-      await vi.waitFor(() => expect(element.running || element.trajectory.length > 0).toBe(true));
+      await vi.waitFor(
+        () => expect(element.running || element.trajectory.length > 0).toBe(true),
+        MODEL_WORK,
+      );
       const done: GenvizCompleteEvent = await complete;
       expect(done.result.evaluations).toBe(50);
       expect.soft(done.reading?.digit).toBe(3);
@@ -301,18 +313,24 @@ describe('<genviz-diffusion-stepper> reverse process', () => {
         digit="5"
       ></genviz-diffusion-stepper>`,
     );
+    // "Nothing more happens" is checked over several times the longest step seen, so a loaded
+    // machine's slower steps get a longer look rather than a false alarm.
+    const arrivals: number[] = [];
+    element.addEventListener('genviz-step', () => arrivals.push(performance.now()));
+    const quiet = () => {
+      const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!);
+      return new Promise((resolve) => setTimeout(resolve, Math.max(500, 5 * Math.max(...gaps))));
+    };
     part(element, 'base')!.focus();
     await userEvent.keyboard('k');
-    await vi.waitFor(() => expect(element.trajectory.length).toBeGreaterThan(3), {
-      timeout: 60_000,
-    });
+    await vi.waitFor(() => expect(element.trajectory.length).toBeGreaterThan(3), MODEL_WORK);
     expect(matches(element, 'running')).toBe(true);
     await userEvent.keyboard('k');
     expect(element.paused).toBe(true);
     // At most the step in flight completes.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await quiet();
     const evaluations = element.evaluations;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await quiet();
     expect(element.evaluations).toBe(evaluations);
     await element.updateComplete;
     expect(matches(element, 'paused')).toBe(true);
@@ -322,8 +340,8 @@ describe('<genviz-diffusion-stepper> reverse process', () => {
     );
     // Single step computes exactly one more.
     await userEvent.keyboard('.');
-    await vi.waitFor(() => expect(element.evaluations).toBe(evaluations + 1));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await vi.waitFor(() => expect(element.evaluations).toBe(evaluations + 1), MODEL_WORK);
+    await quiet();
     expect(element.evaluations).toBe(evaluations + 1);
     // Keys are bound to the element, not the page.
     part(element, 'base')!.blur();
@@ -331,7 +349,10 @@ describe('<genviz-diffusion-stepper> reverse process', () => {
     expect(element.paused).toBe(true);
     part(element, 'base')!.focus();
     await userEvent.keyboard('k');
-    await vi.waitFor(() => expect(element.evaluations).toBeGreaterThan(evaluations + 3));
+    await vi.waitFor(
+      () => expect(element.evaluations).toBeGreaterThan(evaluations + 3),
+      MODEL_WORK,
+    );
     element.reset();
   });
 });
@@ -383,7 +404,7 @@ describe('<genviz-diffusion-stepper> race', () => {
     const completions: GenvizCompleteEvent[] = [];
     element.addEventListener('genviz-complete', (event) => completions.push(event));
     await userEvent.click(part(element, 'race-button')!);
-    await vi.waitFor(() => expect(completions).toHaveLength(4), { timeout: 90_000 });
+    await vi.waitFor(() => expect(completions).toHaveLength(4), MODEL_WORK);
     expect(completions.map((event) => [event.scheduler, event.result.evaluations])).toEqual([
       ['dpmsolver++', 20],
       ['ddim', 50],

@@ -3,7 +3,7 @@ import type { LoadedModel, ModelCallOptions, ModelProgress } from '@genviz/runti
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import { expect, userEvent, waitFor } from 'storybook/test';
-import { part as partOf, parts } from '../testing/dom.js';
+import { part as partOf, parts, MODEL_WORK } from '../testing/dom.js';
 import './define.js';
 import type { GenvizGanDuel } from './gan-duel.js';
 
@@ -57,7 +57,7 @@ const duelIn = async (canvasElement: HTMLElement) => {
 };
 const part = (element: GenvizGanDuel, name: string) => partOf(element, name)!;
 const roundShown = async (element: GenvizGanDuel) => {
-  await waitFor(() => expect(element.round).toBeDefined(), { timeout: 60_000 });
+  await waitFor(() => expect(element.round).toBeDefined(), MODEL_WORK);
   await element.updateComplete;
   return element.round!;
 };
@@ -71,7 +71,7 @@ export const Duel: Story = {
     await expect(parts(element, 'verdict')).toHaveLength(16);
     await expect(parts(element, 'verdict')[0]!.textContent).toMatch(/\d+(\.\d)?% real/);
     await userEvent.click(part(element, 'reveal-button'));
-    await waitFor(() => expect(parts(element, 'truth')).toHaveLength(16));
+    await waitFor(() => expect(parts(element, 'truth')).toHaveLength(16), MODEL_WORK);
     await expect(part(element, 'score').textContent).toMatch(/The discriminator: \d+ of 16/);
   },
 };
@@ -86,7 +86,7 @@ export const Detective: Story = {
     const cell = parts(element, 'cell')[0]!;
     await expect(cell.tagName).toBe('BUTTON');
     await userEvent.click(cell);
-    await waitFor(() => expect(cell.getAttribute('aria-pressed')).toBe('true'));
+    await waitFor(() => expect(cell.getAttribute('aria-pressed')).toBe('true'), MODEL_WORK);
     await expect(cell.getAttribute('aria-label')).toMatch(/I say real/);
   },
 };
@@ -99,7 +99,10 @@ export const Counterfeiter: Story = {
     await roundShown(element);
     await expect(element.shadowRoot!.querySelector('genviz-drawing-pad')).not.toBeNull();
     await expect(part(element, 'your-verdict').textContent).toMatch(/not judged yet/);
-    await waitFor(() => expect(parts(element, 'rival')[0]!.textContent).toMatch(/% real/));
+    await waitFor(
+      () => expect(parts(element, 'rival')[0]!.textContent).toMatch(/% real/),
+      MODEL_WORK,
+    );
   },
 };
 
@@ -108,7 +111,7 @@ export const History: Story = {
   render: () => html`<genviz-gan-duel mode="history" snapshot="0" seed="2"></genviz-gan-duel>`,
   play: async ({ canvasElement }) => {
     const element = await duelIn(canvasElement);
-    await waitFor(() => expect(element.shownSnapshot?.index).toBe(0), { timeout: 60_000 });
+    await waitFor(() => expect(element.shownSnapshot?.index).toBe(0), MODEL_WORK);
     await expect((part(element, 'scrubber') as HTMLInputElement).value).toBe('0');
     await expect(part(element, 'readout').textContent).toMatch(/Epoch 0/);
     await expect(element.snapshots).toHaveLength(12);
@@ -120,7 +123,7 @@ export const Collapse: Story = {
   args: { mode: 'collapse', run: 'collapsed' },
   play: async ({ canvasElement }) => {
     const element = await duelIn(canvasElement);
-    await waitFor(() => expect(element.meters).toHaveLength(2), { timeout: 90_000 });
+    await waitFor(() => expect(element.meters).toHaveLength(2), MODEL_WORK);
     await element.updateComplete;
     const entropy = (name: string) => Number(part(element, name).dataset.entropy);
     await expect(entropy('meter-collapsed')).toBeLessThan(entropy('meter-healthy'));
@@ -219,7 +222,7 @@ export const ErrorState: Story = {
     const element = await duelIn(canvasElement);
     await expect(part(element, 'message').textContent).toMatch(/not 100/);
     element.gridSize = 8;
-    await waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 30_000 });
+    await waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
     await expect(part(element, 'error').textContent).toMatch(/no-such-gan/);
     await expect(element.matches(':state(error)')).toBe(true);
   },

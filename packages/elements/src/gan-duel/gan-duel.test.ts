@@ -14,6 +14,7 @@ import {
   parts,
   pixels,
   unmountAll,
+  MODEL_WORK,
 } from '../testing/dom.js';
 import type {} from '../testing/node-commands.js';
 import { traceDigit } from '../testing/strokes.js';
@@ -35,7 +36,7 @@ const TOLERANCE = 1e-4;
 const mount = (template: TemplateResult, width = 720) =>
   mountElement<GenvizGanDuel>(template, 'genviz-gan-duel', width);
 const roundOf = async (element: GenvizGanDuel) => {
-  await vi.waitFor(() => expect(element.round).toBeDefined(), { timeout: 60_000 });
+  await vi.waitFor(() => expect(element.round).toBeDefined(), MODEL_WORK);
   await element.updateComplete;
   return element.round!;
 };
@@ -118,7 +119,7 @@ describe('<genviz-gan-duel> the duel', () => {
     const first = await roundOf(element);
     await userEvent.click(part(element, 'seed-button')!);
     expect(element.seed).toBe(4);
-    await vi.waitFor(() => expect(element.round?.seed).toBe(4), { timeout: 30_000 });
+    await vi.waitFor(() => expect(element.round?.seed).toBe(4), MODEL_WORK);
     const second = element.round!;
     expect(second.cells.map((cell) => cell.verdict)).not.toEqual(
       first.cells.map((cell) => cell.verdict),
@@ -131,7 +132,7 @@ describe('<genviz-gan-duel> the duel', () => {
       'P(real) after a new seed',
     );
     element.seed = 3;
-    await vi.waitFor(() => expect(element.round?.seed).toBe(3), { timeout: 30_000 });
+    await vi.waitFor(() => expect(element.round?.seed).toBe(3), MODEL_WORK);
     expect(element.round!.cells.map((cell) => Array.from(cell.image))).toEqual(
       first.cells.map((cell) => Array.from(cell.image)),
     );
@@ -142,7 +143,7 @@ describe('<genviz-gan-duel> the duel', () => {
       html`<genviz-gan-duel .runtime=${runtime} seed="20" grid-size="16"></genviz-gan-duel>`,
     );
     await roundOf(element);
-    await vi.waitFor(() => expect(element.realVerdictsKnown).toBe(1000), { timeout: 90_000 });
+    await vi.waitFor(() => expect(element.realVerdictsKnown).toBe(1000), MODEL_WORK);
     const judged: number[] = [];
     const discriminate = runtime.gan.discriminate;
     vi.spyOn(runtime.gan, 'discriminate').mockImplementation((images, options) => {
@@ -150,7 +151,7 @@ describe('<genviz-gan-duel> the duel', () => {
       return discriminate(images, options);
     });
     element.seed = 21;
-    await vi.waitFor(() => expect(element.round?.seed).toBe(21), { timeout: 30_000 });
+    await vi.waitFor(() => expect(element.round?.seed).toBe(21), MODEL_WORK);
     expect(judged).toEqual([8]);
     // The kept verdicts are the discriminator's, as onnxruntime-node computes them.
     const round = element.round!;
@@ -228,7 +229,7 @@ describe('<genviz-gan-duel> play detective', () => {
     );
     // A new round starts unmarked and unrevealed.
     await userEvent.click(part(element, 'new-round-button')!);
-    await vi.waitFor(() => expect(element.round?.seed).toBe(12), { timeout: 30_000 });
+    await vi.waitFor(() => expect(element.round?.seed).toBe(12), MODEL_WORK);
     await element.updateComplete;
     expect(element.revealed).toBe(false);
     expect(element.marks.every((mark) => !mark)).toBe(true);
@@ -240,7 +241,7 @@ describe('<genviz-gan-duel> training history', () => {
     const element = await mount(
       html`<genviz-gan-duel .runtime=${runtime} mode="history" seed="2"></genviz-gan-duel>`,
     );
-    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(11), { timeout: 60_000 });
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(11), MODEL_WORK);
     await element.updateComplete;
     const manifest = (await commands.readDefaultManifest('mnist-dcgan')) as {
       snapshots: { index: number; d_real: number; d_fake: number; epoch: number }[];
@@ -276,12 +277,12 @@ describe('<genviz-gan-duel> training history', () => {
     expect(Math.max(...difference)).toBeLessThanOrEqual(1);
     // Scrubbing on changes the images again; back at the end they are the first ones.
     element.snapshot = 5;
-    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(5), { timeout: 30_000 });
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(5), MODEL_WORK);
     await element.updateComplete;
     expect(pixels(canvas())).not.toEqual(initial);
     expect(pixels(canvas())).not.toEqual(final);
     element.snapshot = 11;
-    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(11), { timeout: 30_000 });
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(11), MODEL_WORK);
     await element.updateComplete;
     expect(pixels(canvas())).toEqual(final);
   });
@@ -302,11 +303,11 @@ describe('<genviz-gan-duel> training history', () => {
         expect(part(element, 'message')?.textContent).toMatch(
           /from 0 to 6 for the collapsed run, not 9/,
         ),
-      { timeout: 60_000 },
+      MODEL_WORK,
     );
     expect(errors.map((event) => event.code)).toContain('invalid-argument');
     element.snapshot = 6;
-    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(6), { timeout: 30_000 });
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(6), MODEL_WORK);
     expect(part(element, 'message')).toBeNull();
   });
 });
@@ -316,13 +317,13 @@ describe('<genviz-gan-duel> playing the history', () => {
     const element = await mount(
       html`<genviz-gan-duel .runtime=${runtime} mode="history" snapshot="8"></genviz-gan-duel>`,
     );
-    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(8), { timeout: 60_000 });
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(8), MODEL_WORK);
     const shown: number[] = [];
     element.addEventListener('genviz-snapshot', (event) => shown.push(event.snapshot.index));
     await userEvent.click(part(element, 'play-button')!);
     expect(inState(element, 'playing')).toBe(true);
     expect(part(element, 'play-button')!.textContent!.trim()).toBe('Pause');
-    await vi.waitFor(() => expect(element.playing).toBe(false), { timeout: 30_000 });
+    await vi.waitFor(() => expect(element.playing).toBe(false), MODEL_WORK);
     expect(shown).toEqual([9, 10, 11]);
     expect(element.shownSnapshot?.index).toBe(11);
   });
@@ -337,11 +338,11 @@ describe('<genviz-gan-duel> playing the history', () => {
     const element = await mount(
       html`<genviz-gan-duel .runtime=${runtime} mode="history" snapshot="3"></genviz-gan-duel>`,
     );
-    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(3), { timeout: 60_000 });
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(3), MODEL_WORK);
     await element.updateComplete;
     expect(part(element, 'play-button')!.textContent!.trim()).toBe('Next snapshot');
     await userEvent.click(part(element, 'play-button')!);
-    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(4), { timeout: 30_000 });
+    await vi.waitFor(() => expect(element.shownSnapshot?.index).toBe(4), MODEL_WORK);
     expect(element.playing).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(element.shownSnapshot?.index).toBe(4);
@@ -353,7 +354,7 @@ describe('<genviz-gan-duel> mode collapse', () => {
     const element = await mount(
       html`<genviz-gan-duel .runtime=${runtime} mode="collapse" run="collapsed"></genviz-gan-duel>`,
     );
-    await vi.waitFor(() => expect(element.meters).toHaveLength(2), { timeout: 90_000 });
+    await vi.waitFor(() => expect(element.meters).toHaveLength(2), MODEL_WORK);
     await element.updateComplete;
     const [collapsed, healthy] = element.meters;
     expect(collapsed!.run).toBe('collapsed');
@@ -367,7 +368,7 @@ describe('<genviz-gan-duel> mode collapse', () => {
     expect(part(element, 'bars-collapsed')!.getAttribute('aria-label')).toMatch(/0: \d+, 1: \d+/);
     // Its first snapshot, the untrained generator, has its own meter.
     element.snapshot = 0;
-    await vi.waitFor(() => expect(element.meters[0]?.snapshot).toBe(0), { timeout: 60_000 });
+    await vi.waitFor(() => expect(element.meters[0]?.snapshot).toBe(0), MODEL_WORK);
   });
 });
 
@@ -410,7 +411,7 @@ describe('<genviz-gan-duel> states', () => {
         @genviz-error=${(event: GenvizErrorEvent) => errors.push(event)}
       ></genviz-gan-duel>`,
     );
-    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 30_000 });
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
     expect(part(element, 'error')!.textContent).toMatch(/no-such-gan/);
     expect(part(element, 'error')!.getAttribute('role')).toBe('alert');
     expect(inState(element, 'error')).toBe(true);
@@ -438,7 +439,7 @@ describe('<genviz-gan-duel> states', () => {
         expect(part(element, 'error')?.textContent).toMatch(
           /vae model; this element needs a gan model/,
         ),
-      { timeout: 30_000 },
+      MODEL_WORK,
     );
   });
 
@@ -482,9 +483,10 @@ describe('<genviz-gan-duel> states', () => {
   test('the device line says where the models run; 320 px wide, no view overflows', async () => {
     const element = await mount(html`<genviz-gan-duel .runtime=${runtime}></genviz-gan-duel>`, 320);
     await roundOf(element);
-    await vi.waitFor(() => expect(part(element, 'device')?.textContent).toMatch(/CPU \(WASM/), {
-      timeout: 30_000,
-    });
+    await vi.waitFor(
+      () => expect(part(element, 'device')?.textContent).toMatch(/CPU \(WASM/),
+      MODEL_WORK,
+    );
     for (const mode of ['duel', 'detective', 'counterfeiter', 'history', 'collapse'] as const) {
       element.mode = mode;
       await element.updateComplete;

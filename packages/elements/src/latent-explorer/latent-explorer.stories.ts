@@ -3,7 +3,7 @@ import type { LoadedModel, ModelCallOptions } from '@genviz/runtime';
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import { expect, waitFor } from 'storybook/test';
-import { part as partOf } from '../testing/dom.js';
+import { part as partOf, MODEL_WORK } from '../testing/dom.js';
 import './define.js';
 import type { GenvizLatentExplorer } from './latent-explorer.js';
 
@@ -48,7 +48,7 @@ type Story = StoryObj<Args>;
 const explorerIn = async (canvasElement: HTMLElement) => {
   const element = canvasElement.querySelector<GenvizLatentExplorer>('genviz-latent-explorer')!;
   await element.updateComplete;
-  await waitFor(() => expect(element.decoded).toBeDefined(), { timeout: 30_000 });
+  await waitFor(() => expect(element.decoded).toBeDefined(), MODEL_WORK);
   await element.updateComplete;
   return element;
 };
@@ -68,7 +68,7 @@ export const Grid: Story = {
   args: { view: 'grid' },
   play: async ({ canvasElement }) => {
     const element = await explorerIn(canvasElement);
-    await waitFor(() => expect(part(element, 'grid-cell')).not.toBeNull(), { timeout: 30_000 });
+    await waitFor(() => expect(part(element, 'grid-cell')).not.toBeNull(), MODEL_WORK);
     await expect(part(element, 'grid').getAttribute('width')).toBe(String(12 * 28));
   },
 };
@@ -100,9 +100,7 @@ export const SampleAndBlur: Story = {
   args: { view: 'sample' },
   play: async ({ canvasElement }) => {
     const element = await explorerIn(canvasElement);
-    await waitFor(() => expect(part(element, 'blur').textContent).toMatch(/Over 100/), {
-      timeout: 30_000,
-    });
+    await waitFor(() => expect(part(element, 'blur').textContent).toMatch(/Over 100/), MODEL_WORK);
   },
 };
 
@@ -111,7 +109,7 @@ export const Flow: Story = {
   args: { view: 'flow' },
   play: async ({ canvasElement }) => {
     const element = await explorerIn(canvasElement);
-    await waitFor(() => expect(element.flowSteps).toHaveLength(50), { timeout: 60_000 });
+    await waitFor(() => expect(element.flowSteps).toHaveLength(50), MODEL_WORK);
     await expect(element.shadowRoot!.textContent).toMatch(/Point #0, asked to be a 0/);
   },
 };
@@ -182,7 +180,7 @@ export const ErrorState: Story = {
     await element.updateComplete;
     await expect(part(element, 'message').textContent).toMatch(/grid-size must be/);
     element.gridSize = 8;
-    await waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 30_000 });
+    await waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
     await expect(part(element, 'error').textContent).toMatch(/no-such-vae/);
   },
 };

@@ -13,6 +13,7 @@ import {
   part,
   pixels,
   unmountAll,
+  MODEL_WORK,
 } from '../testing/dom.js';
 import { traceDigit } from '../testing/strokes.js';
 import './define.js';
@@ -32,13 +33,10 @@ const mount = (template: TemplateResult, width = 720) =>
 const pad = (element: GenvizLatentExplorer) => part(element, 'pad') as GenvizLatentPad;
 
 async function ready(element: GenvizLatentExplorer) {
-  await vi.waitFor(
-    () => {
-      expect(element.decoded).toBeDefined();
-      expect(element.nearestClass).not.toBeNull();
-    },
-    { timeout: 30_000 },
-  );
+  await vi.waitFor(() => {
+    expect(element.decoded).toBeDefined();
+    expect(element.nearestClass).not.toBeNull();
+  }, MODEL_WORK);
   await element.updateComplete;
 }
 
@@ -83,15 +81,12 @@ describe('<genviz-latent-explorer> map', () => {
     expect(events.at(-1)!.nearestClass).toBe(element.nearestClass);
     // The last image painted is the decoder's output at the final point.
     const expected = await runtime.vae.decode(Float32Array.of(element.x, element.y));
-    await vi.waitFor(
-      () => {
-        const shown = pixels(part(element, 'decoded') as HTMLCanvasElement);
-        expect(shown).not.toEqual(before);
-        const worst = Math.max(...shown.map((value, i) => Math.abs(value - expected[i]! * 255)));
-        expect(worst).toBeLessThanOrEqual(2);
-      },
-      { timeout: 10_000 },
-    );
+    await vi.waitFor(() => {
+      const shown = pixels(part(element, 'decoded') as HTMLCanvasElement);
+      expect(shown).not.toEqual(before);
+      const worst = Math.max(...shown.map((value, i) => Math.abs(value - expected[i]! * 255)));
+      expect(worst).toBeLessThanOrEqual(2);
+    }, MODEL_WORK);
   });
 
   test('a real mouse drag paints a preview in the frame of each pointer event, then the exact decode', async () => {
@@ -205,7 +200,7 @@ describe('<genviz-latent-explorer> map', () => {
         model="/no-such-vae/manifest.json"
       ></genviz-latent-explorer>`,
     );
-    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), { timeout: 20_000 });
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
     expect(part(element, 'error')!.textContent).toMatch(/no-such-vae/);
     expect(inState(element, 'error')).toBe(true);
   });
@@ -229,9 +224,7 @@ describe('<genviz-latent-explorer> loading', () => {
       await ready(element);
       expect((await own.stats()).sessionsCreated).toBe(1);
       element.view = 'draw';
-      await vi.waitFor(async () => expect((await own.stats()).sessionsCreated).toBe(3), {
-        timeout: 20_000,
-      });
+      await vi.waitFor(async () => expect((await own.stats()).sessionsCreated).toBe(3), MODEL_WORK);
     } finally {
       own.terminate();
     }
@@ -265,9 +258,10 @@ describe('<genviz-latent-explorer> views', () => {
     );
     await ready(element);
     const canvas = () => part(element, 'grid') as HTMLCanvasElement;
-    await vi.waitFor(() => expect(pixels(canvas()).some((value) => value > 0)).toBe(true), {
-      timeout: 20_000,
-    });
+    await vi.waitFor(
+      () => expect(pixels(canvas()).some((value) => value > 0)).toBe(true),
+      MODEL_WORK,
+    );
     const grid = pixels(canvas());
     // Cell (row 1, column 2): x = -3 + 2 * 2 = 1, y = 3 - 1 * 2 = 1.
     const single = await runtime.vae.decode(Float32Array.of(1, 1));
@@ -320,12 +314,13 @@ describe('<genviz-latent-explorer> views', () => {
       await vi.waitFor(
         () =>
           expect(part(element, 'reconstruction')!.nextElementSibling?.textContent).toMatch(/z = /),
-        { timeout: 20_000 },
+        MODEL_WORK,
       );
       // The reading waits on the classifier's first load, which a busy CI machine can take seconds over.
-      await vi.waitFor(() => expect(element.shadowRoot!.textContent).toMatch(/reads as/), {
-        timeout: 20_000,
-      });
+      await vi.waitFor(
+        () => expect(element.shadowRoot!.textContent).toMatch(/reads as/),
+        MODEL_WORK,
+      );
       // Its code is among that class's held-out digits: the handle moved there says so.
       const go = [...part(element, 'reconstruction')!.parentElement!.querySelectorAll('button')].at(
         -1,
@@ -346,9 +341,10 @@ describe('<genviz-latent-explorer> views', () => {
     );
     await ready(element);
     const strip = () => part(element, 'strip') as HTMLCanvasElement;
-    await vi.waitFor(() => expect(pixels(strip()).some((value) => value > 0)).toBe(true), {
-      timeout: 20_000,
-    });
+    await vi.waitFor(
+      () => expect(pixels(strip()).some((value) => value > 0)).toBe(true),
+      MODEL_WORK,
+    );
     const slider = part(element, 'slider') as HTMLInputElement;
     slider.value = '1';
     slider.dispatchEvent(new Event('change', { bubbles: true }));
@@ -398,7 +394,7 @@ describe('<genviz-latent-explorer> views', () => {
     await ready(element);
     await vi.waitFor(
       () => expect(part(element, 'blur')!.textContent).toMatch(/Over 100\s+images/),
-      { timeout: 30_000 },
+      MODEL_WORK,
     );
     const [real, reconstructed] = [
       ...part(element, 'blur')!.querySelectorAll('[data-sharpness]'),
@@ -406,7 +402,7 @@ describe('<genviz-latent-explorer> views', () => {
     expect(reconstructed!).toBeLessThan(real!);
     await vi.waitFor(
       () => expect(part(element, 'strip')!.nextElementSibling!.textContent).toMatch(/of 16/),
-      { timeout: 10_000 },
+      MODEL_WORK,
     );
   });
 
@@ -419,10 +415,11 @@ describe('<genviz-latent-explorer> views', () => {
       ></genviz-latent-explorer>`,
     );
     await ready(element);
-    await vi.waitFor(() => expect(element.flowSteps).toHaveLength(50), { timeout: 30_000 });
-    await vi.waitFor(() => expect(announcement(element)).toMatch(/flow is done: 256 points/), {
-      timeout: 10_000,
-    });
+    await vi.waitFor(() => expect(element.flowSteps).toHaveLength(50), MODEL_WORK);
+    await vi.waitFor(
+      () => expect(announcement(element)).toMatch(/flow is done: 256 points/),
+      MODEL_WORK,
+    );
     const { mean, labels: held } = await runtime.vae.heldOutLatents();
     const agreement = (xy: Float32Array) => {
       let agree = 0;
@@ -449,7 +446,7 @@ describe('<genviz-latent-explorer> views', () => {
         expect(pixels(part(element, 'followed') as HTMLCanvasElement).some((v) => v > 100)).toBe(
           true,
         ),
-      { timeout: 10_000 },
+      MODEL_WORK,
     );
   });
 });

@@ -60,3 +60,11 @@ export function pixels(canvas: HTMLCanvasElement): number[] {
   const data = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
   return Array.from({ length: width * height }, (_, i) => data[i * 4]!);
 }
+
+/**
+ * The bound on a wait for work that runs a model (a load, a decode, a sampling run, a round).
+ * CI shares two cores with other work, so a wait ends when the work is done, however long
+ * it takes; the bound only turns a hang into a failure. Tests run under a longer limit
+ * (the root vitest.config.ts), so several such waits fit in one test.
+ */
+export const MODEL_WORK = { timeout: 240_000, interval: 50 } as const;
