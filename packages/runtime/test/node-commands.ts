@@ -160,6 +160,43 @@ export const cpuProfile: BrowserCommand<
   return { all: top(), inWindows: windows ? top(windows) : [] };
 };
 
+/**
+ * A person's mouse: strokes (each a list of points, in CSS px of the test page's viewport) made
+ * with Playwright's `page.mouse`, which goes through the browser's input pipeline (trusted
+ * events, coalesced moves, pointer capture, hit testing), unlike `dispatchEvent`. Each stroke
+ * presses at its first point, moves through the rest and releases at its last; a one-point
+ * stroke is a click there. `innerWidth` is the test page's, to undo the test iframe's scaling.
+ */
+export const mouseStrokes: BrowserCommand<
+  [strokes: ReadonlyArray<ReadonlyArray<readonly [number, number]>>, innerWidth: number]
+> = async (context, strokes, innerWidth) => {
+  const frame = await context.frame();
+  const box = await (await frame.frameElement()).boundingBox();
+  if (!box) throw new Error('mouseStrokes: the test iframe is not on screen');
+  const scale = box.width / innerWidth;
+  const at = (point: readonly [number, number]) =>
+    [box.x + point[0] * scale, box.y + point[1] * scale] as const;
+  const { mouse } = context.page;
+  for (const stroke of strokes) {
+    if (stroke.length === 0) continue;
+    await mouse.move(...at(stroke[0]!));
+    await mouse.down();
+    for (const point of stroke.slice(1)) await mouse.move(...at(point));
+    await mouse.up();
+  }
+};
+
+/** Moves the mouse over one point (a hover), in the test page's CSS px. */
+export const mouseHover: BrowserCommand<
+  [point: readonly [number, number], innerWidth: number]
+> = async (context, point, innerWidth) => {
+  const frame = await context.frame();
+  const box = await (await frame.frameElement()).boundingBox();
+  if (!box) throw new Error('mouseHover: the test iframe is not on screen');
+  const scale = box.width / innerWidth;
+  await context.page.mouse.move(box.x + point[0] * scale, box.y + point[1] * scale);
+};
+
 declare module 'vitest/browser' {
   interface BrowserCommands {
     mousePath: (
@@ -170,6 +207,11 @@ declare module 'vitest/browser' {
       action: 'start' | 'stop',
       windows?: [number, number][],
     ) => Promise<CpuProfileSummary>;
+    mouseStrokes: (
+      strokes: ReadonlyArray<ReadonlyArray<readonly [number, number]>>,
+      innerWidth: number,
+    ) => Promise<void>;
+    mouseHover: (point: readonly [number, number], innerWidth: number) => Promise<void>;
   }
 }
 

@@ -90,8 +90,11 @@ export class GenvizDrawingPad extends LitElement {
     return this.renderRoot.querySelector<HTMLCanvasElement>('canvas');
   }
 
-  #point(event: PointerEvent): [number, number] {
-    const box = (event.currentTarget as HTMLElement).getBoundingClientRect();
+  /**
+   * Where a pointer event falls on the canvas, in canvas pixels. Measured against the pad's own
+   * canvas: a coalesced event (what a real pointer move carries) has no `currentTarget`.
+   */
+  #point(event: PointerEvent, box: DOMRect): [number, number] {
     return [
       ((event.clientX - box.left) / (box.width || 1)) * CANVAS_SIDE,
       ((event.clientY - box.top) / (box.height || 1)) * CANVAS_SIDE,
@@ -126,24 +129,27 @@ export class GenvizDrawingPad extends LitElement {
   }
 
   #onPointerDown(event: PointerEvent) {
-    if (event.button !== 0) return;
+    const canvas = this.#canvas();
+    if (event.button !== 0 || !canvas) return;
     try {
-      (event.currentTarget as HTMLElement).setPointerCapture(event.pointerId);
+      canvas.setPointerCapture(event.pointerId);
     } catch {
       // A pointer the browser does not track (a synthetic event) draws without capture.
     }
     this.#drawing = true;
     this.#last = undefined;
-    this.#stroke(this.#point(event));
+    this.#stroke(this.#point(event, canvas.getBoundingClientRect()));
     event.preventDefault();
   }
 
   #onPointerMove(event: PointerEvent) {
-    if (!this.#drawing) return;
+    const canvas = this.#canvas();
+    if (!this.#drawing || !canvas) return;
+    const box = canvas.getBoundingClientRect();
     // Coalesced events keep fast strokes smooth where the browser batches them.
     const events = event.getCoalescedEvents?.() ?? [];
     for (const point of events.length > 0 ? events : [event]) {
-      this.#stroke(this.#point(point as PointerEvent));
+      this.#stroke(this.#point(point, box));
     }
   }
 
@@ -151,8 +157,8 @@ export class GenvizDrawingPad extends LitElement {
     if (!this.#drawing) return;
     this.#drawing = false;
     this.#last = undefined;
-    const surface = event.currentTarget as HTMLElement;
-    if (surface.hasPointerCapture(event.pointerId)) surface.releasePointerCapture(event.pointerId);
+    const canvas = this.#canvas();
+    if (canvas?.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
     this.dispatchEvent(new Event('change', { bubbles: true }));
   }
 }

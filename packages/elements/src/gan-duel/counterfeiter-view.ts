@@ -133,7 +133,7 @@ export class CounterfeiterView {
                     ${verdict >= 0.5 ? '— it fooled the discriminator.' : '— caught.'}`
                 : this.run.pending
                   ? 'Judging…'
-                  : 'Your drawing: not judged yet.'
+                  : 'Draw a digit first: the discriminator judges it when you lift the pen.'
             }
           </figcaption>
         </figure>

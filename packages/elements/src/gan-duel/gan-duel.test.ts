@@ -19,7 +19,12 @@ import {
 import type {} from '../testing/node-commands.js';
 import { traceDigit } from '../testing/strokes.js';
 import './define.js';
-import type { GenvizErrorEvent, GenvizRoundEvent, GenvizSnapshotEvent } from './events.js';
+import type {
+  GenvizErrorEvent,
+  GenvizRoundEvent,
+  GenvizSnapshotEvent,
+  GenvizVerdictEvent,
+} from './events.js';
 import type { GenvizGanDuel } from './gan-duel.js';
 
 // Against the real default models (@genviz/models) in the runtime's worker, on WASM; verdicts
@@ -381,9 +386,22 @@ describe('<genviz-gan-duel> be the counterfeiter', () => {
     const pad = element.shadowRoot!.querySelector<GenvizDrawingPad>('genviz-drawing-pad')!;
     await pad.updateComplete;
     const digits = await runtime.data.heldOutDigits();
-    const verdict = once(element, 'genviz-verdict');
-    traceDigit(part(pad, 'surface')!, digitImage(digits, digits.labels.indexOf(4), 'unit').image);
-    const event = await verdict;
+    // Nothing drawn, nothing judged: the element asks for a drawing.
+    expect(part(element, 'your-verdict')!.textContent).toMatch(/Draw a digit first/);
+    expect(element.counterfeitVerdict).toBeUndefined();
+    const verdicts: GenvizVerdictEvent[] = [];
+    element.addEventListener('genviz-verdict', (event) => verdicts.push(event));
+    // The browser's own mouse; every stroke's end is judged, the last one on the whole drawing.
+    await traceDigit(
+      part(pad, 'surface')!,
+      digitImage(digits, digits.labels.indexOf(4), 'unit').image,
+    );
+    const drawn = pad.toTensor('minus-one-to-one');
+    await vi.waitFor(
+      () => expect(Array.from(verdicts.at(-1)?.image ?? [])).toEqual(Array.from(drawn)),
+      MODEL_WORK,
+    );
+    const event = verdicts.at(-1)!;
     expectClose(
       [event.verdict],
       await nodeVerdicts('mnist-dcgan', pad.toTensor('minus-one-to-one')),
@@ -398,6 +416,11 @@ describe('<genviz-gan-duel> be the counterfeiter', () => {
     expect(new Set(pixels(part(element, 'rival-fake') as HTMLCanvasElement)).size).toBeGreaterThan(
       2,
     );
+    // Cleared with a click: the verdict goes, and the element asks for a drawing again.
+    await userEvent.click(part(pad, 'clear-button')!);
+    await element.updateComplete;
+    expect(element.counterfeitVerdict).toBeUndefined();
+    expect(part(element, 'your-verdict')!.textContent).toMatch(/Draw a digit first/);
   });
 });
 

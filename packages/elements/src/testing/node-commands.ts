@@ -35,3 +35,14 @@ declare module 'vitest/browser' {
     restoreModelNetwork: () => Promise<string[]>;
   }
 }
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    /** Mouse strokes through the browser's input pipeline (see testing/strokes.ts). */
+    mouseStrokes: (
+      strokes: ReadonlyArray<ReadonlyArray<readonly [number, number]>>,
+      innerWidth: number,
+    ) => Promise<void>;
+    mouseHover: (point: readonly [number, number], innerWidth: number) => Promise<void>;
+  }
+}

@@ -1,22 +1,47 @@
-// Scripted drawing for tests and stories: a real digit traced onto a drawing surface with
-// pointer events, as a reader's strokes would arrive.
+// A person's mouse for the elements' tests: strokes made with the test browser's own mouse
+// (Playwright's page.mouse, through a Node-side browser command registered in the root
+// vitest.config.ts), so they go through Chromium's input pipeline as a reader's would: trusted
+// events, coalesced moves, hit testing and pointer capture. `dispatchEvent` skips all of that.
+import { commands } from 'vitest/browser';
+import type {} from './node-commands.js';
+
+type Point = readonly [number, number];
+
+/** Scrolls `surface` into the middle of the viewport and gives a mapper from fractions of it to client px. */
+function placed(surface: Element): (fx: number, fy: number) => Point {
+  surface.scrollIntoView({ block: 'center', inline: 'center' });
+  const box = surface.getBoundingClientRect();
+  return (fx, fy) => [box.left + fx * box.width, box.top + fy * box.height];
+}
 
 /**
- * Traces `image` (28x28, values in [0, 1]) onto `surface`: one horizontal stroke per run of
- * bright pixels in each row, with pointerdown, pointermove and pointerup events.
+ * Drags across `surface` with the mouse: presses at the first point, moves through the rest,
+ * releases at the last. Points are fractions of the surface's box (0, 0 top left; 1, 1 bottom
+ * right). One point is a click.
  */
-export function traceDigit(surface: HTMLElement, image: ArrayLike<number>, threshold = 0.5): void {
-  const box = surface.getBoundingClientRect();
-  const cell = box.width / 28;
-  const at = (x: number, y: number) => ({
-    clientX: box.left + (x + 0.5) * cell,
-    clientY: box.top + (y + 0.5) * cell,
-    pointerId: 1,
-    button: 0,
-    buttons: 1,
-    bubbles: true,
-    composed: true,
-  });
+export async function drag(surface: Element, points: readonly Point[]): Promise<void> {
+  const at = placed(surface);
+  await commands.mouseStrokes([points.map(([fx, fy]) => at(fx, fy))], window.innerWidth);
+}
+
+/** Moves the mouse over `surface` at a fraction of its box, without pressing. */
+export async function hover(surface: Element, fx: number, fy: number): Promise<void> {
+  const at = placed(surface);
+  await commands.mouseHover(at(fx, fy), window.innerWidth);
+}
+
+/**
+ * Traces `image` (28x28, values in [0, 1]) onto `surface` with the mouse: one horizontal
+ * stroke per run of bright pixels in each row.
+ */
+export async function traceDigit(
+  surface: Element,
+  image: ArrayLike<number>,
+  threshold = 0.5,
+): Promise<void> {
+  const at = placed(surface);
+  const cell = (x: number, y: number) => at((x + 0.5) / 28, (y + 0.5) / 28);
+  const strokes: Point[][] = [];
   for (let y = 0; y < 28; y++) {
     let x = 0;
     while (x < 28) {
@@ -24,13 +49,10 @@ export function traceDigit(surface: HTMLElement, image: ArrayLike<number>, thres
         x += 1;
         continue;
       }
-      const start = x;
-      while (x < 28 && image[y * 28 + x]! >= threshold) x += 1;
-      surface.dispatchEvent(new PointerEvent('pointerdown', at(start, y)));
-      for (let step = start; step < x; step++) {
-        surface.dispatchEvent(new PointerEvent('pointermove', at(step, y)));
-      }
-      surface.dispatchEvent(new PointerEvent('pointerup', at(x - 1, y)));
+      const stroke: Point[] = [];
+      while (x < 28 && image[y * 28 + x]! >= threshold) stroke.push(cell(x++, y));
+      strokes.push(stroke);
     }
   }
+  await commands.mouseStrokes(strokes, window.innerWidth);
 }
