@@ -8,7 +8,7 @@ import { FeedbackController } from '../kit/feedback-controller.js';
 import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
-import { digitConverter, numberConverter } from '../kit/format.js';
+import { digitConverter, modelConverter, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
 import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
 import type { LoadingMode } from '../kit/viewport-controller.js';
@@ -140,13 +140,14 @@ export class GenvizDiffusionStepper extends LitElement {
   static override styles = diffusionStepperStyles;
 
   /** A default model id or the URL of a diffusion model's manifest.json. */
-  @property() model = 'mnist-ddpm';
+  @property({ converter: modelConverter('mnist-ddpm') }) model = 'mnist-ddpm';
   /** The latent diffusion model (a UNet over an autoencoder's latents) for `space="latent"` and the race's latent lane; empty for none. */
-  @property({ attribute: 'latent-model' }) latentModel = 'mnist-ldm';
+  @property({ attribute: 'latent-model', converter: modelConverter('mnist-ldm') })
+  latentModel = 'mnist-ldm';
   /** Where the reverse process runs: `pixel` (the 28x28 image) or `latent` (the autoencoder's 4x7x7 latent, decoded to show). */
   @property({ reflect: true }) space: DiffusionSpace = 'pixel';
   /** The classifier that reads the results (a default model id or a manifest URL). */
-  @property() classifier = 'mnist-classifier';
+  @property({ converter: modelConverter('mnist-classifier') }) classifier = 'mnist-classifier';
   /** Where models run: `auto` (WebGPU when usable, else WASM), `webgpu` or `wasm`; unset, the runtime's default (`auto`). */
   @property() device: DeviceOption | undefined;
   /** The reverse process's sampler: `ddpm`, `ddim`, `euler`, `euler-ancestral`, `dpmsolver++`, `dpmsolver++-karras`, `heun`, `lms`, `pndm`, `lcm`, ... */

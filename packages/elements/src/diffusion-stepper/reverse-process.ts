@@ -7,7 +7,7 @@ import { displayRange, drawTensor } from '../kit/draw.js';
 import type { CancelReason } from '../kit/events.js';
 import { GenvizCancelEvent } from '../kit/events.js';
 import type { FeedbackController } from '../kit/feedback-controller.js';
-import { emit, formatPercent, formatSeconds } from '../kit/format.js';
+import { articleFor, emit, formatPercent, formatSeconds } from '../kit/format.js';
 import type { ModelController } from '../kit/model-controller.js';
 import { readImage } from '../kit/reading.js';
 import { RunController } from '../kit/run-controller.js';
@@ -208,7 +208,7 @@ export class ReverseProcess {
     signal.throwIfAborted();
     this.#reading = reading;
     const readout = reading
-      ? ` The classifier reads a ${reading.digit} (${formatPercent(reading.confidence)}).`
+      ? ` The classifier reads ${articleFor(reading.digit)} ${reading.digit} (${formatPercent(reading.confidence)}).`
       : '';
     feedback.announce(
       `Done: ${result.steps} steps, ${result.evaluations} model evaluations, ${formatSeconds(result.elapsedMs)}.${readout}`,
@@ -403,9 +403,10 @@ export class ReverseProcess {
       ${
         this.#reading
           ? html`<p part="result">
-              The classifier reads a <strong>${this.#reading.digit}</strong>
+              The classifier reads ${articleFor(this.#reading.digit)}
+              <strong>${this.#reading.digit}</strong>
               (${formatPercent(this.#reading.confidence)}
-              confident)${host.digit !== null ? html`; asked for a ${host.digit}` : nothing}.
+              confident)${host.digit !== null ? html`; asked for ${articleFor(host.digit)} ${host.digit}` : nothing}.
             </p>`
           : nothing
       }

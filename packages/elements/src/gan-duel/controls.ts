@@ -1,7 +1,7 @@
 import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
 import { renderChoice } from '../kit/choice.js';
-import { digitConverter } from '../kit/format.js';
+import { articleFor, digitConverter } from '../kit/format.js';
 import type { GenvizGanDuel } from './gan-duel.js';
 import { CODE_SIZE, MODES, MODE_LABELS, RUNS, RUN_LABELS } from './settings.js';
 import type { GanDuelMode, GanRun } from './settings.js';
@@ -83,7 +83,7 @@ export function renderControls(
             ${
               host.digit === null
                 ? 'Pick a digit to steer it.'
-                : `For a ${host.digit}, each latent’s largest code entry swaps places with entry ${host.digit}, so entry ${host.digit} is now the largest.`
+                : `For ${articleFor(host.digit)} ${host.digit}, each latent’s largest code entry swaps places with entry ${host.digit}, so entry ${host.digit} is now the largest.`
             }
           </p>`
         : host.run === 'collapsed' && host.mode !== 'collapse'

@@ -9,7 +9,8 @@ type Host = ReactiveControllerHost & HTMLElement;
  * What an element tells its reader and its page author, in one place:
  * - rejected attribute values: shown (`part="message"`, an alert), warned in Lit's dev mode,
  *   and fired as `genviz-error` each time a value becomes invalid (not once per element);
- * - failures: `genviz-error` once per failure, whichever run saw it first;
+ * - failures: `genviz-error` once per failure, whichever run saw it first (runs that share a
+ *   failed load report it once: one code and message, once while its error is shown);
  * - a polite live region for what changes (a step, a result, a pause);
  * - custom states (`:state(loading)`, ...), through ElementInternals.
  */
@@ -21,6 +22,12 @@ export class FeedbackController implements ReactiveController {
   readonly #problemSources: (() => readonly string[])[] = [];
   #announcement = '';
   readonly #reported = new WeakSet<object>();
+  /**
+   * The failures (code and message) reported while an error is shown: one failed load meets
+   * every run that waited on it, each with its own error object, and is still one failure.
+   * Forgotten once no error is shown, so the same failure after a retry fires again.
+   */
+  readonly #shown = new Set<string>();
 
   constructor(host: Host, tag: string) {
     this.#host = host;
@@ -77,6 +84,9 @@ export class FeedbackController implements ReactiveController {
       this.#reported.add(error);
     }
     const code = errorCode(error);
+    const key = `${code}\n${messageOf(error)}`;
+    if (this.#shown.has(key)) return;
+    this.#shown.add(key);
     // A rejected input (an unreadable image, a scheduler the model's config refuses) is the page
     // author's to fix: say so in the console too.
     if (code === 'invalid-argument' && devMode()) {
@@ -111,7 +121,10 @@ export class FeedbackController implements ReactiveController {
 
   /** A failure with a retry button. */
   renderError(error: unknown, retry: () => void): TemplateResult | typeof nothing {
-    if (error === undefined) return nothing;
+    if (error === undefined) {
+      this.#shown.clear();
+      return nothing;
+    }
     return html`<div part="error" role="alert">
       <span>${messageOf(error)}</span>
       <button part="button retry-button" type="button" @click=${retry}>Try again</button>

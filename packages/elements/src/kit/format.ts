@@ -56,8 +56,28 @@ export const digitConverter = {
  */
 export function describeValue(element: Element, attribute: string, value: unknown): string {
   const written = element.getAttribute(attribute);
-  if (typeof value === 'number' && Number.isNaN(value) && written !== null) {
+  // Only when the attribute's text is what made the NaN: a NaN property set after an
+  // attribute that was a good number is the property's, not the stale attribute's.
+  if (
+    typeof value === 'number' &&
+    Number.isNaN(value) &&
+    written !== null &&
+    Number.isNaN(numberConverter.fromAttribute(written))
+  ) {
     return written.trim() === '' ? '"" (empty)' : JSON.stringify(written);
   }
   return String(value);
 }
+
+/** The article before a number as it is read aloud: "an 8", "an 11", "a 7". */
+export const articleFor = (value: number | string): 'a' | 'an' =>
+  /^(8|11|18)(\D|$)/.test(String(value)) ? 'an' : 'a';
+
+/**
+ * A model attribute (`model`, `classifier`, ...): removed or emptied, it goes back to the
+ * default model instead of a null that would be fetched as ".../null".
+ */
+export const modelConverter = (fallback: string) => ({
+  fromAttribute: (value: string | null): string =>
+    value === null || value.trim() === '' ? fallback : value,
+});

@@ -3,7 +3,7 @@ import { html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
 import type { GenvizDrawingPad } from '../drawing-pad/drawing-pad.js';
 import { drawTensor } from '../kit/draw.js';
-import { formatPercent } from '../kit/format.js';
+import { articleFor, formatPercent } from '../kit/format.js';
 import { RunController } from '../kit/run-controller.js';
 import type { LatentMarker } from '../latent-pad/latent-pad.js';
 import type { GenvizLatentExplorer } from './latent-explorer.js';
@@ -110,7 +110,7 @@ export class DrawView {
       reconstructionReading: reconstructionReading!,
     };
     this.#services.feedback.announce(
-      `Your drawing is encoded at z = (${encoded.mean[0].toFixed(1)}, ${encoded.mean[1].toFixed(1)}); the classifier reads a ${drawingReading!.digit}, and a ${reconstructionReading!.digit} in the reconstruction.`,
+      `Your drawing is encoded at z = (${encoded.mean[0].toFixed(1)}, ${encoded.mean[1].toFixed(1)}); the classifier reads ${articleFor(drawingReading!.digit)} ${drawingReading!.digit}, and ${articleFor(reconstructionReading!.digit)} ${reconstructionReading!.digit} in the reconstruction.`,
     );
     return encoded;
   }
@@ -127,7 +127,8 @@ export class DrawView {
     const encoded = this.run.value;
     const reading = (label: string, value: DigitReading | undefined) =>
       value
-        ? html`${label}: a <strong>${value.digit}</strong> (${formatPercent(value.confidence)})`
+        ? html`${label}: ${articleFor(value.digit)}
+            <strong>${value.digit}</strong> (${formatPercent(value.confidence)})`
         : nothing;
     return html`<div class="draw" part="controls">
       <figure>

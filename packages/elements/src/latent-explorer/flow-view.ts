@@ -3,7 +3,7 @@ import type { DiffusionStep } from '@genviz/runtime';
 import { html } from 'lit';
 import type { TemplateResult } from 'lit';
 import { drawTensor } from '../kit/draw.js';
-import { formatSeconds } from '../kit/format.js';
+import { articleFor, formatSeconds } from '../kit/format.js';
 import { RunController } from '../kit/run-controller.js';
 import { TrajectoryController } from '../kit/trajectory-controller.js';
 import type { LatentMarker, LatentPoints } from '../latent-pad/latent-pad.js';
@@ -87,18 +87,23 @@ export class FlowView {
 
   /** The prior's points before the first step (the same draw the sampler starts from). */
   #start(): Float32Array {
-    return new NormalGenerator(this.#host.seed).fill(new Float32Array(FLOW_POINTS * 2));
+    const { seed } = this.#host;
+    // A seed the element rejects (its message says so) draws no cloud.
+    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) return new Float32Array(0);
+    return new NormalGenerator(seed).fill(new Float32Array(FLOW_POINTS * 2));
   }
 
   /** The cloud to draw: the shown step's points, or the prior before any. */
   cloud(): LatentPoints {
     const step = this.trajectory.current;
-    return { xy: step?.sample ?? this.#start(), labels: Uint8Array.from(this.labels) };
+    const xy = step?.sample ?? this.#start();
+    return { xy, labels: Uint8Array.from(this.labels.slice(0, xy.length / 2)) };
   }
 
   markers(): LatentMarker[] {
     const xy = this.cloud().xy;
     const i = this.#followed;
+    if (xy.length < 2 * (i + 1)) return [];
     return [{ kind: 'ring', x: xy[2 * i]!, y: xy[2 * i + 1]!, label: `#${i}` }];
   }
 
@@ -207,8 +212,8 @@ export class FlowView {
           aria-label="The followed point's code, decoded"
         ></canvas>
         <figcaption>
-          Point #${this.#followed}, asked to be a ${this.labels[this.#followed]},
-          decoded${step ? ` at step ${step.index + 1}` : ''}.
+          Point #${this.#followed}, asked to be ${articleFor(this.labels[this.#followed]!)}
+          ${this.labels[this.#followed]}, decoded${step ? ` at step ${step.index + 1}` : ''}.
         </figcaption>
       </figure>
       <p class="hint">

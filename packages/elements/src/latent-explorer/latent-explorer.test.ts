@@ -15,8 +15,9 @@ import {
   unmountAll,
   MODEL_WORK,
 } from '../testing/dom.js';
-import { traceDigit } from '../testing/strokes.js';
+import { drag, hover, traceDigit } from '../testing/strokes.js';
 import './define.js';
+import type { GenvizErrorEvent } from '../kit/events.js';
 import type { GenvizFrameEvent, GenvizLatentEvent } from './events.js';
 import type { GenvizLatentExplorer, ShownImage } from './latent-explorer.js';
 import '../testing/node-commands.js';
@@ -40,20 +41,12 @@ async function ready(element: GenvizLatentExplorer) {
   await element.updateComplete;
 }
 
-/** Pointer events on the map at latent (x, y), in [-extent, extent]. */
-function pointAt(element: GenvizLatentExplorer, x: number, y: number) {
-  const surface = part(pad(element), 'surface')!;
-  const box = surface.getBoundingClientRect();
-  const span = 2 * element.extent;
-  return {
-    clientX: box.left + ((x + element.extent) / span) * box.width,
-    clientY: box.top + ((element.extent - y) / span) * box.height,
-    pointerId: 1,
-    button: 0,
-    bubbles: true,
-    composed: true,
-  };
-}
+/** Where latent (x, y) is on the map, as fractions of its surface (for the mouse helpers). */
+const at = (element: GenvizLatentExplorer, x: number, y: number) =>
+  [
+    (x + element.extent) / (2 * element.extent),
+    (element.extent - y) / (2 * element.extent),
+  ] as const;
 
 describe('<genviz-latent-explorer> map', () => {
   test('dragging decodes live: the image follows the handle, input then change', async () => {
@@ -65,14 +58,11 @@ describe('<genviz-latent-explorer> map', () => {
     const events: GenvizLatentEvent[] = [];
     element.addEventListener('input', (event) => events.push(event as GenvizLatentEvent));
     element.addEventListener('change', (event) => events.push(event as GenvizLatentEvent));
-    const surface = part(pad(element), 'surface')!;
-    surface.dispatchEvent(new PointerEvent('pointerdown', pointAt(element, 0.5, 0.5)));
-    for (let i = 1; i <= 10; i++) {
-      surface.dispatchEvent(
-        new PointerEvent('pointermove', pointAt(element, 0.5 + i * 0.2, -i * 0.2)),
-      );
-    }
-    surface.dispatchEvent(new PointerEvent('pointerup', pointAt(element, 2.5, -2)));
+    // The browser's own mouse, pressed at (0.5, 0.5) and dragged to (2.5, -2).
+    await drag(
+      part(pad(element), 'surface')!,
+      Array.from({ length: 11 }, (_, i) => at(element, 0.5 + i * 0.2, 0.5 - i * 0.25)),
+    );
     expect(element.x).toBeCloseTo(2.5, 1);
     expect(element.y).toBeCloseTo(-2, 1);
     expect(events.at(-1)!.type).toBe('change');
@@ -178,6 +168,21 @@ describe('<genviz-latent-explorer> map', () => {
     expect(announcement(element)).toBe(text);
     await userEvent.keyboard('{Home}');
     expect([element.x, element.y]).toEqual([0, 0]);
+    // "an 8", not "a 8": the handle on a held-out 8.
+    const { mean, labels } = await runtime.vae.heldOutLatents();
+    const eight = labels.findIndex(
+      (label, i) =>
+        label === 8 &&
+        (element.x = mean[2 * i]!) !== undefined &&
+        (element.y = mean[2 * i + 1]!) !== undefined &&
+        element.nearestClass === 8,
+    );
+    expect(eight).toBeGreaterThanOrEqual(0);
+    await element.updateComplete;
+    await pad(element).updateComplete;
+    expect(part(pad(element), 'axis-x')!.getAttribute('aria-valuetext')).toMatch(
+      /looks like an 8$/,
+    );
   });
 
   test('hovering a dot shows that real digit', async () => {
@@ -186,10 +191,8 @@ describe('<genviz-latent-explorer> map', () => {
     );
     await ready(element);
     const { mean, labels } = await runtime.vae.heldOutLatents();
-    const surface = part(pad(element), 'surface')!;
-    surface.dispatchEvent(new PointerEvent('pointermove', pointAt(element, mean[0]!, mean[1]!)));
-    await element.updateComplete;
-    expect(part(element, 'hovered')).not.toBeNull();
+    await hover(part(pad(element), 'surface')!, ...at(element, mean[0]!, mean[1]!));
+    await vi.waitFor(() => expect(part(element, 'hovered')).not.toBeNull());
     expect(element.shadowRoot!.textContent).toMatch(new RegExp(`A real ${labels[0]}`));
   });
 
@@ -203,6 +206,81 @@ describe('<genviz-latent-explorer> map', () => {
     await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
     expect(part(element, 'error')!.textContent).toMatch(/no-such-vae/);
     expect(inState(element, 'error')).toBe(true);
+  });
+});
+
+describe('<genviz-latent-explorer> settings and failures (issue 24)', () => {
+  test('a NaN or far-off x is rejected and quoted as set, not as the stale attribute', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer .runtime=${runtime} x="1"></genviz-latent-explorer>`,
+    );
+    element.x = Number.NaN;
+    await element.updateComplete;
+    expect(part(element, 'message')!.textContent).toMatch(/x must be a number .*, not NaN\./);
+    expect(part(element, 'message')!.textContent).not.toMatch(/"1"/);
+    element.x = 1e9;
+    await element.updateComplete;
+    expect(part(element, 'message')!.textContent).toMatch(
+      /x must be a number from -100 to 100, not 1000000000\./,
+    );
+    element.x = 2;
+    await element.updateComplete;
+    expect(part(element, 'message')).toBeNull();
+  });
+
+  test('the flow view with a rejected seed says so instead of throwing', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer .runtime=${runtime}></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    element.view = 'flow';
+    element.seed = -1;
+    await element.updateComplete;
+    expect(part(element, 'message')!.textContent).toMatch(/seed must be a whole number/);
+    expect(inState(element, 'error')).toBe(true);
+  });
+
+  test('one failed model load is one genviz-error; Try again fails again and says so again', async () => {
+    const errors: GenvizErrorEvent[] = [];
+    const element = await mount(
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        model="/no-such-vae/manifest.json"
+        @genviz-error=${(event: GenvizErrorEvent) => errors.push(event)}
+      ></genviz-latent-explorer>`,
+    );
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
+    // Every run that waited on the load (the model, the map's data, the first decode) has
+    // failed once the same load, asked again, has.
+    await vi.waitFor(() => expect(inState(element, 'loading')).toBe(false), MODEL_WORK);
+    await runtime.load('/no-such-vae/manifest.json').catch(() => undefined);
+    await runtime.vae
+      .decode(Float32Array.of(0, 0), { model: '/no-such-vae/manifest.json' })
+      .catch(() => undefined);
+    await element.updateComplete;
+    expect(errors.map((event) => event.message)).toHaveLength(1);
+    await userEvent.click(part(element, 'retry-button')!);
+    await vi.waitFor(() => expect(errors).toHaveLength(2), MODEL_WORK);
+    await runtime.vae
+      .decode(Float32Array.of(0, 0), { model: '/no-such-vae/manifest.json' })
+      .catch(() => undefined);
+    await element.updateComplete;
+    expect(errors).toHaveLength(2);
+  });
+
+  test('after a bad model URL, removing the attribute goes back to the default model', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        model="/no-such-vae/manifest.json"
+      ></genviz-latent-explorer>`,
+    );
+    await vi.waitFor(() => expect(part(element, 'error')).not.toBeNull(), MODEL_WORK);
+    element.removeAttribute('model');
+    expect(element.model).toBe('mnist-vae');
+    // It loads the default model at once (no Try again needed), never a ".../null".
+    await ready(element);
+    expect(part(element, 'error')).toBeNull();
   });
 });
 
@@ -308,14 +386,22 @@ describe('<genviz-latent-explorer> views', () => {
       return best;
     };
     for (const label of [0, 1, 7]) {
-      drawingPad.clear();
-      const real = digitImage(digits, typical(label), 'unit');
-      traceDigit(part(drawingPad, 'surface')!, real.image);
-      await vi.waitFor(
-        () =>
-          expect(part(element, 'reconstruction')!.nextElementSibling?.textContent).toMatch(/z = /),
-        MODEL_WORK,
+      await userEvent.click(part(drawingPad, 'clear-button')!);
+      // Nothing drawn, nothing encoded: the element asks for a drawing.
+      await vi.waitFor(() =>
+        expect(part(element, 'reconstruction')!.nextElementSibling?.textContent).toMatch(
+          /Draw a digit/,
+        ),
       );
+      const real = digitImage(digits, typical(label), 'unit');
+      await traceDigit(part(drawingPad, 'surface')!, real.image);
+      const drawn = drawingPad.value;
+      // Every stroke's end is encoded; wait for the encoding of the whole drawing.
+      await vi.waitFor(() => {
+        const shown = element.shadowRoot!.querySelector<HTMLElement>('.draw')!;
+        expect(shown.textContent).toMatch(/z = /);
+        expect(Array.from(element.encodedDrawing?.drawing ?? [])).toEqual(Array.from(drawn));
+      }, MODEL_WORK);
       // The reading waits on the classifier's first load, which a busy CI machine can take seconds over.
       await vi.waitFor(
         () => expect(element.shadowRoot!.textContent).toMatch(/reads as/),
@@ -325,7 +411,7 @@ describe('<genviz-latent-explorer> views', () => {
       const go = [...part(element, 'reconstruction')!.parentElement!.querySelectorAll('button')].at(
         -1,
       )!;
-      go.click();
+      await userEvent.click(go);
       expect(element.nearestClass, `a drawn ${label} at (${element.x}, ${element.y})`).toBe(label);
       const [cx, cy] = centroid(label);
       expect(Math.hypot(cx - element.x, cy - element.y)).toBeLessThan(2);
@@ -346,8 +432,9 @@ describe('<genviz-latent-explorer> views', () => {
       MODEL_WORK,
     );
     const slider = part(element, 'slider') as HTMLInputElement;
-    slider.value = '1';
-    slider.dispatchEvent(new Event('change', { bubbles: true }));
+    // The keyboard on the native slider: End goes to B.
+    slider.focus();
+    await userEvent.keyboard('{End}');
     const { mean, labels } = await runtime.vae.heldOutLatents();
     const seven = labels.indexOf(7);
     expect(element.x).toBeCloseTo(mean[2 * seven]!, 4);
@@ -367,21 +454,19 @@ describe('<genviz-latent-explorer> views', () => {
     const [from, to] = [
       ...element.shadowRoot!.querySelectorAll<HTMLSelectElement>('.interpolate select'),
     ];
-    from!.value = 'handle';
-    from!.dispatchEvent(new Event('change'));
+    await userEvent.selectOptions(from!, 'handle');
     element.x = -1;
     element.y = -1.5;
     await element.updateComplete;
-    to!.value = 'handle';
-    to!.dispatchEvent(new Event('change'));
+    await userEvent.selectOptions(to!, 'handle');
     await element.updateComplete;
     const slider = part(element, 'slider') as HTMLInputElement;
-    for (const [t, x, y] of [
-      ['0', 1, 1],
-      ['1', -1, -1.5],
+    slider.focus();
+    for (const [key, x, y] of [
+      ['{End}', -1, -1.5],
+      ['{Home}', 1, 1],
     ] as const) {
-      slider.value = t;
-      slider.dispatchEvent(new Event('change', { bubbles: true }));
+      await userEvent.keyboard(key);
       expect(element.x).toBeCloseTo(x, 5);
       expect(element.y).toBeCloseTo(y, 5);
     }
@@ -415,6 +500,9 @@ describe('<genviz-latent-explorer> views', () => {
       ></genviz-latent-explorer>`,
     );
     await ready(element);
+    // The flow shows its followed point, not the map's image at the handle.
+    expect(part(element, 'decoded')).toBeNull();
+    expect(part(element, 'readout')).toBeNull();
     await vi.waitFor(() => expect(element.flowSteps).toHaveLength(50), MODEL_WORK);
     await vi.waitFor(
       () => expect(announcement(element)).toMatch(/flow is done: 256 points/),

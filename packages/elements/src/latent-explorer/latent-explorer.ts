@@ -12,7 +12,7 @@ import { FeedbackController } from '../kit/feedback-controller.js';
 import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
-import { emit, numberConverter } from '../kit/format.js';
+import { articleFor, emit, modelConverter, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
 import { RunController } from '../kit/run-controller.js';
 import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
@@ -23,6 +23,7 @@ import type {
   LatentMarker,
 } from '../latent-pad/latent-pad.js';
 import { DrawView } from './draw-view.js';
+import type { EncodedDrawing } from './draw-view.js';
 import { FlowView } from './flow-view.js';
 import { GenvizLatentEvent } from './events.js';
 import { GridView } from './grid-view.js';
@@ -38,6 +39,7 @@ export { GenvizFrameEvent, GenvizLatentEvent } from './events.js';
 export type { LatentDetail } from './events.js';
 export type { ShownImage } from './live-decoder.js';
 export type { ExplorerView, Interpolation } from './settings.js';
+export type { EncodedDrawing } from './draw-view.js';
 
 const TAG = 'genviz-latent-explorer';
 
@@ -116,9 +118,9 @@ export class GenvizLatentExplorer extends LitElement {
   static override styles = latentExplorerStyles;
 
   /** A default model id or the URL of a VAE's manifest.json (a 2-D latent). */
-  @property() model = 'mnist-vae';
+  @property({ converter: modelConverter('mnist-vae') }) model = 'mnist-vae';
   /** The classifier that reads drawings, reconstructions and samples. */
-  @property() classifier = 'mnist-classifier';
+  @property({ converter: modelConverter('mnist-classifier') }) classifier = 'mnist-classifier';
   /** Where models run: `auto`, `webgpu` or `wasm`; unset, the runtime's default. */
   @property() device: DeviceOption | undefined;
   /** The handle's first coordinate. */
@@ -142,7 +144,8 @@ export class GenvizLatentExplorer extends LitElement {
   /** How interpolation walks between two codes: `linear` or `spherical`. */
   @property() interpolation: 'linear' | 'spherical' = 'linear';
   /** The 2-D denoiser of the flow view: a default model id or a diffusion manifest URL over this VAE's latents. */
-  @property({ attribute: 'flow-model' }) flowModel = 'mnist-vae-flow';
+  @property({ attribute: 'flow-model', converter: modelConverter('mnist-vae-flow') })
+  flowModel = 'mnist-vae-flow';
   /**
    * `lazy`: fetch the models and decode only when the element comes near the viewport, as
    * `<img loading="lazy">` does (for elements below the fold). `eager` (the default): at once.
@@ -253,6 +256,14 @@ export class GenvizLatentExplorer extends LitElement {
   /** The class each point of the flow is asked to become. */
   get flowLabels(): readonly number[] {
     return this.#flow.labels;
+  }
+
+  /**
+   * The draw view's last encoding: the drawing it was made from, its code (`mean`, `sigma`),
+   * the reconstruction and both readings. Undefined before the first stroke and after Clear.
+   */
+  get encodedDrawing(): EncodedDrawing | undefined {
+    return this.#draw.encoded;
   }
 
   /** The image decoded at the handle, [1, 28, 28] in [0, 1]. */
@@ -380,7 +391,7 @@ export class GenvizLatentExplorer extends LitElement {
 
   #valueText(): string {
     const nearest = this.nearestClass;
-    return `z = (${this.x.toFixed(1)}, ${this.y.toFixed(1)})${nearest === null ? '' : `, looks like a ${nearest}`}`;
+    return `z = (${this.x.toFixed(1)}, ${this.y.toFixed(1)})${nearest === null ? '' : `, looks like ${articleFor(nearest)} ${nearest}`}`;
   }
 
   #onPadInput = (event: GenvizPadInputEvent) => {
@@ -465,46 +476,51 @@ export class GenvizLatentExplorer extends LitElement {
           }
         </div>
         <div class="side">
-          <div class="figures">
-            <figure>
-              <canvas
-                part="decoded"
-                class="pixels"
-                width="28"
-                height="28"
-                role="img"
-                aria-label="The image decoded at ${this.#valueText()}"
-              ></canvas>
-              <figcaption part="readout">
-                Decoded at z = (<span data-x=${this.x}>${this.x.toFixed(2)}</span>,
-                <span data-y=${this.y}>${this.y.toFixed(2)}</span>)${
-                  nearest === null ? '' : html`; nearest digits: <strong>${nearest}</strong>`
-                }
-              </figcaption>
-            </figure>
-            ${
-              hoveredLabel !== undefined
-                ? html`<figure>
-                    <canvas
-                      part="hovered"
-                      class="pixels"
-                      width="28"
-                      height="28"
-                      role="img"
-                      aria-label="The real held-out ${hoveredLabel} under the pointer"
-                    ></canvas>
-                    <figcaption>
-                      A real ${hoveredLabel} (held-out digit #${this.#hovered})
-                    </figcaption>
-                  </figure>`
-                : nothing
-            }
-          </div>
+          ${
+            // The flow view shows its own followed point, not the handle's decoded image.
+            this.view === 'flow' ? nothing : this.#renderFigures(nearest, hoveredLabel)
+          }
           ${this.#renderView()}
         </div>
       </div>
       ${this.#picture.renderButton()} ${this.#model.renderDevice()}
       ${this.#feedback.renderLiveRegion()}
+    </div>`;
+  }
+
+  #renderFigures(nearest: number | null, hoveredLabel: number | undefined) {
+    return html`<div class="figures">
+      <figure>
+        <canvas
+          part="decoded"
+          class="pixels"
+          width="28"
+          height="28"
+          role="img"
+          aria-label="The image decoded at ${this.#valueText()}"
+        ></canvas>
+        <figcaption part="readout">
+          Decoded at z = (<span data-x=${this.x}>${this.x.toFixed(2)}</span>,
+          <span data-y=${this.y}>${this.y.toFixed(2)}</span>)${
+            nearest === null ? '' : html`; nearest digits: <strong>${nearest}</strong>`
+          }
+        </figcaption>
+      </figure>
+      ${
+        hoveredLabel !== undefined
+          ? html`<figure>
+              <canvas
+                part="hovered"
+                class="pixels"
+                width="28"
+                height="28"
+                role="img"
+                aria-label="The real held-out ${hoveredLabel} under the pointer"
+              ></canvas>
+              <figcaption>A real ${hoveredLabel} (held-out digit #${this.#hovered})</figcaption>
+            </figure>`
+          : nothing
+      }
     </div>`;
   }
 

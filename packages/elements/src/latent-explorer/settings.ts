@@ -25,6 +25,8 @@ export const VIEW_LABELS: Readonly<Record<ExplorerView, string>> = {
 };
 const DEVICES = ['auto', 'webgpu', 'wasm'];
 export const MAX_GRID = 30;
+/** The handle's largest coordinate: the widest map (`extent` 100) reaches it. */
+export const MAX_COORDINATE = 100;
 
 /** The map's data: the held-out digits' codes (x, y pairs) and labels, and the digits. */
 export interface ExplorerData {
@@ -77,8 +79,11 @@ export function explorerProblems(element: GenvizLatentExplorer): string[] {
     );
   }
   for (const axis of ['x', 'y'] as const) {
-    if (!Number.isFinite(element[axis])) {
-      problems.push(`${axis} must be a number, not ${quoted(axis, element[axis])}.`);
+    const value = element[axis];
+    if (!Number.isFinite(value) || Math.abs(value) > MAX_COORDINATE) {
+      problems.push(
+        `${axis} must be a number from -${MAX_COORDINATE} to ${MAX_COORDINATE}, not ${quoted(axis, value)}.`,
+      );
     }
   }
   const { seed } = element;
