@@ -29,6 +29,7 @@ export class CounterfeiterView {
   readonly #host: GenvizGanDuel;
   readonly #services: DuelServices;
   #image: Float32Array | undefined;
+  #judged: string | undefined;
 
   constructor(host: GenvizGanDuel, services: DuelServices) {
     this.#host = host;
@@ -46,10 +47,17 @@ export class CounterfeiterView {
     return this.#image ? this.run.value : undefined;
   }
 
+  /** The discriminator (run, model, device) the last judgment was asked of. */
+  #judgedBy(): string {
+    const host = this.#host;
+    return JSON.stringify([host.run, modelRef(host, host.run), host.device]);
+  }
+
   /** Judges an image (28x28 in [-1, 1]) with the run's discriminator. */
   judge(image: Float32Array): Promise<number | undefined> {
     const copy = image.slice();
     this.#image = copy;
+    this.#judged = this.#judgedBy();
     const host = this.#host;
     return this.run.run(async (signal) => {
       const run = host.run;
@@ -67,13 +75,18 @@ export class CounterfeiterView {
     });
   }
 
-  /** Judges the drawing again (the run or its model changed). */
+  /**
+   * Judges the drawing again when the run or its model changed since it was judged. A
+   * judgment already asked of the current discriminator (`el.run = 'collapsed';
+   * el.judge(image)`) is left to finish.
+   */
   rejudge(): void {
-    if (this.#image) void this.judge(this.#image);
+    if (this.#image && this.#judged !== this.#judgedBy()) void this.judge(this.#image);
   }
 
   clear(): void {
     this.#image = undefined;
+    this.#judged = undefined;
     this.run.reset();
   }
 

@@ -25,7 +25,7 @@ export class DuelView {
   /** Positions the reader marked real. */
   readonly #marks = new Set<number>();
   #revealed = false;
-  /** The round the marks and the reveal belong to. */
+  /** The round and game (mode) the marks and the reveal belong to. */
   #roundKey: string | undefined;
 
   constructor(host: GenvizGanDuel, services: DuelServices) {
@@ -43,10 +43,14 @@ export class DuelView {
     return round.cells.map((_, position) => this.#marks.has(position));
   }
 
-  /** Marks and reveal belong to one round: a new round starts clean. */
+  /**
+   * Marks and reveal belong to one round in one game: a new round starts clean, and so does
+   * the detective's game on the round the duel revealed.
+   */
   #follow(round: DuelRound): void {
-    if (this.#roundKey === round.key) return;
-    this.#roundKey = round.key;
+    const key = `${round.key} ${this.#host.mode}`;
+    if (this.#roundKey === key) return;
+    this.#roundKey = key;
     this.#marks.clear();
     this.#revealed = false;
   }

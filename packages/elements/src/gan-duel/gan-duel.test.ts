@@ -377,6 +377,65 @@ describe('<genviz-gan-duel> mode collapse', () => {
   });
 });
 
+describe('<genviz-gan-duel> methods act on the settings of the moment (issue 24)', () => {
+  test('reveal() right after a setting changed reveals the new round', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} grid-size="4"></genviz-gan-duel>`,
+    );
+    await roundOf(element);
+    element.seed = 9;
+    element.reveal();
+    await vi.waitFor(() => expect(element.round?.seed).toBe(9), MODEL_WORK);
+    await element.updateComplete;
+    expect(element.revealed).toBe(true);
+    expect(inState(element, 'revealed')).toBe(true);
+    element.seed = 4;
+    element.digit = 2;
+    element.reveal();
+    await vi.waitFor(() => expect(element.round?.seed).toBe(4), MODEL_WORK);
+    await element.updateComplete;
+    expect(element.revealed).toBe(true);
+  });
+
+  test('judge() right after the run changed resolves with the other run’s verdict', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel
+        .runtime=${runtime}
+        mode="counterfeiter"
+        grid-size="4"
+      ></genviz-gan-duel>`,
+    );
+    await roundOf(element);
+    const digits = await runtime.data.heldOutDigits();
+    const image = digitImage(digits, 0).image;
+    element.run = 'collapsed';
+    const verdict = await element.judge(image);
+    expect(verdict).toBeTypeOf('number');
+    expectClose([verdict!], await nodeVerdicts('mnist-dcgan-collapsed', image), 'collapsed');
+  });
+
+  test('after the duel’s reveal, Play detective starts its own game on the round', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} grid-size="4"></genviz-gan-duel>`,
+    );
+    await roundOf(element);
+    await userEvent.click(part(element, 'reveal-button')!);
+    expect(element.revealed).toBe(true);
+    const detective = parts(element, 'mode-button').find((button) =>
+      /detective/i.test(button.textContent!),
+    )!;
+    await userEvent.click(detective);
+    await element.updateComplete;
+    expect(element.mode).toBe('detective');
+    expect(element.revealed).toBe(false);
+    const cells = parts(element, 'cell') as HTMLButtonElement[];
+    expect(cells.length).toBe(4);
+    expect(cells.every((cell) => !cell.disabled)).toBe(true);
+    await userEvent.click(cells[0]!);
+    expect(element.marks[0]).toBe(true);
+  });
+});
+
 describe('<genviz-gan-duel> be the counterfeiter', () => {
   test('a drawn digit is judged by the discriminator, beside the round’s best fake and a real digit', async () => {
     const element = await mount(

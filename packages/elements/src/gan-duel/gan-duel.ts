@@ -7,7 +7,7 @@ import { FeedbackController } from '../kit/feedback-controller.js';
 import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
-import { digitConverter, numberConverter } from '../kit/format.js';
+import { digitConverter, modelConverter, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
 import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
 import type { LoadingMode } from '../kit/viewport-controller.js';
@@ -18,7 +18,7 @@ import { CounterfeiterView } from './counterfeiter-view.js';
 import { DuelView } from './duel-view.js';
 import { ganDuelStyles } from './gan-duel.styles.js';
 import { HistoryView } from './history-view.js';
-import { Round, latentSizeOf } from './round.js';
+import { Round, latentSizeOf, roundKey } from './round.js';
 import type { DuelRound, DuelServices } from './round.js';
 import { settingsProblems, snapshotInfo } from './settings.js';
 import type { GanDuelMode, GanRun, SnapshotInfo } from './settings.js';
@@ -134,11 +134,15 @@ export class GenvizGanDuel extends LitElement {
   static override styles = ganDuelStyles;
 
   /** The healthy GAN: a default model id or the URL of a GAN's manifest.json. */
-  @property() model = 'mnist-dcgan';
+  @property({ converter: modelConverter('mnist-dcgan') }) model = 'mnist-dcgan';
   /** The mode-collapsed GAN (a default model id or a manifest URL). */
-  @property({ attribute: 'collapsed-model' }) collapsedModel = 'mnist-dcgan-collapsed';
+  @property({
+    attribute: 'collapsed-model',
+    converter: modelConverter('mnist-dcgan-collapsed'),
+  })
+  collapsedModel = 'mnist-dcgan-collapsed';
   /** The classifier of the diversity meters (a default model id or a manifest URL). */
-  @property() classifier = 'mnist-classifier';
+  @property({ converter: modelConverter('mnist-classifier') }) classifier = 'mnist-classifier';
   /** Where models run: `auto`, `webgpu` or `wasm`; unset, the runtime's default (`auto`). */
   @property() device: DeviceOption | undefined;
   /** The seed of the latents, of the real digits picked and of the grid's order: same seed, same round. */
@@ -234,6 +238,8 @@ export class GenvizGanDuel extends LitElement {
   readonly #history = new HistoryView(this, this.#services);
   readonly #collapse = new CollapseView(this, this.#services);
   #reducedMotion = false;
+  /** The round (its settings' key) that `reveal()` was asked for before it was made. */
+  #revealWhenMade: string | undefined;
 
   #ganController(model: () => string, label: string): ModelController {
     return new ModelController(this, {
@@ -310,10 +316,15 @@ export class GenvizGanDuel extends LitElement {
     if (round) this.#duel.toggle(round, position, real);
   }
 
-  /** Reveals which images were real, and scores the round. */
+  /**
+   * Reveals which images were real, and scores the round. It acts on the settings of the
+   * moment: right after a setting changed (`el.seed = 9; el.reveal()`), the round of the new
+   * settings is revealed as soon as it is made.
+   */
   reveal(): void {
     const round = this.#round.value;
     if (round) this.#duel.reveal(round);
+    else this.#revealWhenMade = roundKey(this);
   }
 
   /** A new seed: new fakes, new real digits, a new order. */
@@ -356,6 +367,14 @@ export class GenvizGanDuel extends LitElement {
     this.#validate();
     if (isServer || !this.isConnected || !this.#feedback.valid || !this.#viewport.reached) return;
     if (ROUND_MODES.includes(this.mode)) this.#round.update();
+    if (this.#revealWhenMade !== undefined) {
+      const round = this.#round.value;
+      if (this.#revealWhenMade !== roundKey(this)) this.#revealWhenMade = undefined;
+      else if (round) {
+        this.#revealWhenMade = undefined;
+        this.#duel.reveal(round);
+      }
+    }
     if (this.mode === 'history') this.#history.update();
     if (this.mode === 'collapse') this.#collapse.update();
     const judgeChanged = ['run', 'model', 'collapsedModel', 'device'].some((key) =>
