@@ -12,6 +12,7 @@ import {
   mount as mountElement,
   once,
   part,
+  parts,
   pixels,
   unmountAll,
   MODEL_WORK,
@@ -354,6 +355,95 @@ describe('<genviz-diffusion-stepper> reverse process', () => {
       MODEL_WORK,
     );
     element.reset();
+  });
+});
+
+describe('<genviz-diffusion-stepper> what a reader meets (issue 24)', () => {
+  test('a NaN steps property is quoted as NaN, not as the stale attribute', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="reverse"
+        steps="5"
+      ></genviz-diffusion-stepper>`,
+    );
+    element.steps = Number.NaN;
+    await element.updateComplete;
+    expect(part(element, 'message')!.textContent).toMatch(/steps must .*not NaN/);
+    expect(part(element, 'message')!.textContent).not.toMatch(/"5"/);
+  });
+
+  test('one pixels / latent switch, chosen with a click', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="reverse"
+      ></genviz-diffusion-stepper>`,
+    );
+    const buttons = parts(element, 'space-button');
+    expect(buttons.map((button) => button.textContent!.trim())).toEqual([
+      'On pixels (1x28x28)',
+      'In latent space (4x7x7)',
+    ]);
+    await userEvent.click(buttons[1]!);
+    expect(element.space).toBe('latent');
+  });
+
+  test('Heun: steps and model evaluations apart; the cursor caption says the t shown; the guidance direction shows', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="reverse"
+        scheduler="heun"
+        steps="10"
+        digit="3"
+        guidance="3"
+      ></genviz-diffusion-stepper>`,
+    );
+    const complete = once(element, 'genviz-complete');
+    await userEvent.click(part(element, 'play-button')!);
+    await complete;
+    await element.updateComplete;
+    const counter = part(element, 'counter')!.textContent!;
+    expect(counter).toMatch(/Step\s*10\s*of 10/);
+    expect(counter).toMatch(/Model evaluations:\s*19/);
+    const t = /t = (\d+)/.exec(counter)![1];
+    expect(element.shadowRoot!.querySelector('.schedule figcaption')!.textContent).toMatch(
+      new RegExp(`Cursor at t = ${t}\\.`),
+    );
+    // The first step's guidance direction spans the grey levels instead of a flat grey.
+    const scrubber = part(element, 'scrubber') as HTMLInputElement;
+    scrubber.focus();
+    await userEvent.keyboard('{Home}');
+    await element.updateComplete;
+    const direction = pixels(part(element, 'guidance-direction') as HTMLCanvasElement);
+    expect(Math.max(...direction) - Math.min(...direction)).toBeGreaterThan(200);
+  });
+
+  test('Resume after scrubbing back follows the run to its last step', async () => {
+    const element = await mount(
+      html`<genviz-diffusion-stepper
+        .runtime=${runtime}
+        mode="reverse"
+        scheduler="ddim"
+        steps="50"
+      ></genviz-diffusion-stepper>`,
+    );
+    part(element, 'base')!.focus();
+    await userEvent.keyboard('k');
+    await vi.waitFor(() => expect(element.trajectory.length).toBeGreaterThan(3), MODEL_WORK);
+    await userEvent.keyboard('k');
+    expect(element.paused).toBe(true);
+    const scrubber = part(element, 'scrubber') as HTMLInputElement;
+    scrubber.focus();
+    await userEvent.keyboard('{Home}');
+    expect(element.currentStep).toBe(0);
+    const complete = once(element, 'genviz-complete');
+    await userEvent.click(part(element, 'play-button')!);
+    await complete;
+    await element.updateComplete;
+    expect(element.currentStep).toBe(49);
+    expect(part(element, 'counter')!.textContent).toMatch(/Step\s*50\s*of 50/);
   });
 });
 

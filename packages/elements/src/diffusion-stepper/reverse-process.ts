@@ -241,11 +241,23 @@ export class ReverseProcess {
       </p>`;
   }
 
+  /**
+   * Which of the asked steps a stored update belongs to, and of how many. A second-order or
+   * SDE sampler (Heun, KDPM2, DPM-Solver SDE) makes more updates than the steps asked, each a
+   * model evaluation: 10 steps are 19 updates, and the last is still step 10 of 10.
+   */
+  stepOf(step: DiffusionStep): { step: number; of: number } {
+    const asked = this.#host.steps;
+    if (!(step.steps > asked && asked > 0)) return { step: step.index + 1, of: step.steps };
+    return { step: Math.max(1, Math.ceil(((step.index + 1) * asked) / step.steps)), of: asked };
+  }
+
   announceStep(prefix = 'Step'): void {
     const step = this.trajectory.current;
     if (!step) return;
+    const at = this.stepOf(step);
     this.#services.feedback.announce(
-      `${prefix} ${prefix === 'Step' ? '' : 'step '}${step.index + 1} of ${step.steps}, t = ${Math.round(step.timestep)}, ${step.evaluations} model evaluations.`.replace(
+      `${prefix} ${prefix === 'Step' ? '' : 'step '}${at.step} of ${at.of}, t = ${Math.round(step.timestep)}, ${step.evaluations} model evaluations.`.replace(
         '  ',
         ' ',
       ),
@@ -282,7 +294,11 @@ export class ReverseProcess {
       }
       drawTensor(canvas('guidance-unconditional'), step.unconditionalNoise, 2.5);
       drawTensor(canvas('guidance-conditional'), step.conditionalNoise, 2.5);
-      drawTensor(canvas('guidance-direction'), direction, 0.5);
+      // Early on the two predictions nearly agree: scaled to its own largest value, the
+      // direction shows its shape instead of a flat grey.
+      let largest = 0;
+      for (const value of direction) largest = Math.max(largest, Math.abs(value));
+      drawTensor(canvas('guidance-direction'), direction, largest > 0 ? largest : 1);
       drawTensor(canvas('guidance-combined'), step.noise, 2.5);
     }
     drawSchedule(canvas('schedule'), curves, step ? step.timestep + 1 : undefined);
@@ -293,7 +309,8 @@ export class ReverseProcess {
     const { trajectory } = this;
     const step = trajectory.current;
     const stored = trajectory.steps.length;
-    const total = step?.steps ?? host.steps;
+    const at = step ? this.stepOf(step) : { step: 0, of: host.steps };
+    const total = at.of;
     const playing = this.running || trajectory.replaying;
     const guided = host.digit !== null && host.guidance !== 1;
     const last = trajectory.steps.at(-1);
@@ -348,7 +365,7 @@ export class ReverseProcess {
             ?disabled=${stored < 2}
             aria-valuetext=${
               step
-                ? `step ${step.index + 1} of ${total}, t = ${Math.round(step.timestep)}`
+                ? `step ${at.step} of ${total}, t = ${Math.round(step.timestep)}`
                 : 'no steps yet'
             }
             @input=${(event: Event) =>
@@ -356,7 +373,7 @@ export class ReverseProcess {
           />
         </label>
         <p part="counter">
-          <span>Step <strong>${step ? step.index + 1 : 0}</strong> of ${total}</span>
+          <span>Step <strong>${at.step}</strong> of ${total}</span>
           <span>t = ${step ? Math.round(step.timestep) : 1000}</span>
           <span
             >Model evaluations:
@@ -378,19 +395,6 @@ export class ReverseProcess {
         choose: (space) => (host.space = space),
         disabled: (space) => space === 'latent' && !host.latentModel,
       })}
-      ${(['pixel', 'latent'] as const).map(
-        (space) =>
-          html`<button
-            part="button space-button"
-            type="button"
-            aria-pressed=${host.space === space ? 'true' : 'false'}
-            ?disabled=${space === 'latent' && !host.latentModel}
-            @click=${() => (host.space = space)}
-          >
-            ${space === 'pixel' ? 'On pixels (1x28x28)' : 'In latent space (4x7x7)'}
-          </button>`,
-      )}
-      </div>
       ${
         this.#showsLatent()
           ? this.#renderLatentPanels()
@@ -420,7 +424,7 @@ export class ReverseProcess {
                   ? html`<div class="panels four">
                       ${panel('guidance-unconditional', html`ε(x<sub>t</sub>, ∅): no digit`)}
                       ${panel('guidance-conditional', html`ε(x<sub>t</sub>, ${host.digit})`)}
-                      ${panel('guidance-direction', html`Direction: ε(${host.digit}) − ε(∅)`)}
+                      ${panel('guidance-direction', html`Direction: ε(${host.digit}) − ε(∅), scaled to fit`)}
                       ${panel('guidance-combined', html`Guided: ε(∅) + ${host.guidance} × direction`)}
                     </div>`
                   : html`<p class="hint">
@@ -430,7 +434,7 @@ export class ReverseProcess {
               }
             </section>`
       }
-      ${renderSchedule(step ? `Cursor at t = ${Math.round(step.timestep) + 1}.` : '')}
+      ${renderSchedule(step ? `Cursor at t = ${Math.round(step.timestep)}.` : '')}
     </section>`;
   }
 }

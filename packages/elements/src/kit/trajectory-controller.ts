@@ -96,8 +96,13 @@ export class TrajectoryController<Step> implements ReactiveController {
     this.#host.requestUpdate();
   }
 
-  /** Lets the run go on: playing, or for exactly one more step (`oneStep`). */
+  /**
+   * Lets the run go on: playing, or for exactly one more step (`oneStep`). The view follows
+   * the run again from its newest step, also after the reader scrubbed back.
+   */
   resume(oneStep = false): void {
+    this.stopReplay();
+    this.#shown = this.#steps.length - 1;
     this.#paused = oneStep;
     this.#pauseAfterStep = oneStep;
     this.release();
