@@ -74,10 +74,10 @@ export const articleFor = (value: number | string): 'a' | 'an' =>
   /^(8|11|18)(\D|$)/.test(String(value)) ? 'an' : 'a';
 
 /**
- * A model attribute (`model`, `classifier`, ...): removed or emptied, it goes back to the
- * default model instead of a null that would be fetched as ".../null".
+ * A model attribute (`model`, `classifier`, ...): removed, it goes back to the default model
+ * instead of a null that would be fetched as ".../null". (An empty value stays empty:
+ * `latent-model=""` means no latent model.)
  */
 export const modelConverter = (fallback: string) => ({
-  fromAttribute: (value: string | null): string =>
-    value === null || value.trim() === '' ? fallback : value,
+  fromAttribute: (value: string | null): string => value ?? fallback,
 });
