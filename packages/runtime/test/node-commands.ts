@@ -174,8 +174,18 @@ export const mouseStrokes: BrowserCommand<
   const box = await (await frame.frameElement()).boundingBox();
   if (!box) throw new Error('mouseStrokes: the test iframe is not on screen');
   const scale = box.width / innerWidth;
-  const at = (point: readonly [number, number]) =>
-    [box.x + point[0] * scale, box.y + point[1] * scale] as const;
+  const viewport = context.page.viewportSize();
+  const at = (point: readonly [number, number]) => {
+    const x = box.x + point[0] * scale;
+    const y = box.y + point[1] * scale;
+    // A point off the page's window would be lost: the mouse cannot press there.
+    if (viewport && (x < 0 || y < 0 || x >= viewport.width || y >= viewport.height)) {
+      throw new Error(
+        `mouseStrokes: (${point[0]}, ${point[1]}) is off the test page's ${viewport.width}x${viewport.height} window`,
+      );
+    }
+    return [x, y] as const;
+  };
   const { mouse } = context.page;
   for (const stroke of strokes) {
     if (stroke.length === 0) continue;

@@ -2,6 +2,7 @@ import { GenvizRuntime } from '@genviz/runtime';
 import { html } from 'lit';
 import type { TemplateResult } from 'lit';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
+import { userEvent } from 'vitest/browser';
 import './define.js';
 import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
 import type { GenvizCancelEvent, GenvizCompleteEvent, GenvizErrorEvent } from './events.js';
@@ -123,7 +124,7 @@ describe('leaving the page and coming back', () => {
     );
     element.startRace();
     await vi.waitFor(() => expect(element.raceLanes[2]?.status).toBe('done'), MODEL_WORK);
-    part(element, 'race-button')!.click();
+    await userEvent.click(part(element, 'race-button')!);
     await element.updateComplete;
     expect(element.raceLanes.map((lane) => lane.status)).toEqual([
       'stopped',

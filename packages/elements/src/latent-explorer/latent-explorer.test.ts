@@ -11,6 +11,7 @@ import {
   inState,
   mount as mountElement,
   part,
+  parts,
   pixels,
   unmountAll,
   MODEL_WORK,
@@ -325,6 +326,20 @@ describe('<genviz-latent-explorer> loading', () => {
 });
 
 describe('<genviz-latent-explorer> views', () => {
+  test('the view buttons switch views with a click', async () => {
+    const element = await mount(
+      html`<genviz-latent-explorer .runtime=${runtime}></genviz-latent-explorer>`,
+    );
+    await ready(element);
+    const button = (label: RegExp) =>
+      parts(element, 'view-button').find((candidate) => label.test(candidate.textContent!))!;
+    await userEvent.click(button(/Grid/));
+    expect(element.view).toBe('grid');
+    await userEvent.click(button(/Draw your own/));
+    expect(element.view).toBe('draw');
+    expect(button(/Draw your own/).getAttribute('aria-pressed')).toBe('true');
+  });
+
   test('the grid is the decoder at each cell, decoded in one call', async () => {
     const element = await mount(
       html`<genviz-latent-explorer
@@ -354,7 +369,14 @@ describe('<genviz-latent-explorer> views', () => {
 
   test('a drawn digit lands near its class, with its spread and readings', async () => {
     const element = await mount(
-      html`<genviz-latent-explorer .runtime=${runtime} view="draw"></genviz-latent-explorer>`,
+      // A 280 px pad: ten CSS px per MNIST pixel, so the mouse traces each pixel's centre
+      // exactly (a 2-D VAE's 7 and 9 overlap, and a one-pixel shift moves a code across).
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        view="draw"
+        style="--genviz-drawing-pad-size: 280px"
+      ></genviz-latent-explorer>`,
+      900,
     );
     await ready(element);
     const { mean, labels } = await runtime.vae.heldOutLatents();
@@ -373,6 +395,7 @@ describe('<genviz-latent-explorer> views', () => {
     const digits = await runtime.data.heldOutDigits();
     const drawingPad = part(element, 'drawing') as GenvizDrawingPad;
     await drawingPad.updateComplete;
+    expect(part(drawingPad, 'surface')!.getBoundingClientRect().width).toBe(280);
     // A 2-D VAE's clusters overlap at their edges: draw, for each class, the held-out digit
     // whose own code is nearest its class's centre, as a reader drawing a typical digit would.
     const typical = (label: number) => {
@@ -528,6 +551,14 @@ describe('<genviz-latent-explorer> views', () => {
     const last = agreement(element.flowSteps.at(-1)!.sample);
     expect(last).toBeGreaterThan(0.7);
     expect(last).toBeGreaterThan(first + 0.2);
+    // The reader picks another point to follow by typing its number.
+    const follow = element.shadowRoot!.querySelector<HTMLInputElement>(
+      '.flow input[type="number"]',
+    )!;
+    await userEvent.fill(follow, '7');
+    await userEvent.keyboard('{Tab}');
+    await element.updateComplete;
+    expect(part(element, 'followed')!.nextElementSibling!.textContent).toMatch(/Point #7, asked/);
     // The followed point's code is decoded at the step shown.
     await vi.waitFor(
       () =>

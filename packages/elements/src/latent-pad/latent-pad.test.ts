@@ -5,6 +5,7 @@ import { userEvent } from 'vitest/browser';
 import './define.js';
 import type { GenvizLatentPad } from './latent-pad.js';
 import { mount as mountElement, part as partOf, unmountAll } from '../testing/dom.js';
+import { drag } from '../testing/strokes.js';
 
 afterEach(unmountAll);
 
@@ -57,5 +58,22 @@ describe('<genviz-latent-pad>', () => {
     part(pad, 'axis-x').focus();
     await userEvent.keyboard('{End}{End}');
     expect(pad.x).toBe(1);
+  });
+
+  test('a drag with the mouse moves the point: input while moving, change on release', async () => {
+    const pad = await mount(html`<genviz-latent-pad min="-1" max="1"></genviz-latent-pad>`);
+    const events: string[] = [];
+    pad.addEventListener('input', () => events.push('input'));
+    pad.addEventListener('change', () => events.push('change'));
+    // From the centre to the bottom-left quarter's centre: (-0.5, -0.5).
+    await drag(
+      part(pad, 'surface'),
+      Array.from({ length: 9 }, (_, i) => [0.5 - i * 0.03125, 0.5 + i * 0.03125] as const),
+    );
+    expect(pad.x).toBeCloseTo(-0.5, 1);
+    expect(pad.y).toBeCloseTo(-0.5, 1);
+    expect(events.filter((event) => event === 'input').length).toBeGreaterThanOrEqual(5);
+    expect(events.at(-1)).toBe('change');
+    expect(events.filter((event) => event === 'change')).toHaveLength(1);
   });
 });

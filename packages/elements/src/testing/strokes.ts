@@ -7,9 +7,21 @@ import type {} from './node-commands.js';
 
 type Point = readonly [number, number];
 
-/** Scrolls `surface` into the middle of the viewport and gives a mapper from fractions of it to client px. */
+/**
+ * Scrolls `surface` to the top of the viewport and gives a mapper from fractions of it to client
+ * px. The test page's own window can be shorter than its iframe: a surface low in the iframe
+ * would be off screen for the mouse, so a spacer lets any surface scroll to the top.
+ */
 function placed(surface: Element): (fx: number, fy: number) => Point {
-  surface.scrollIntoView({ block: 'center', inline: 'center' });
+  let spacer = document.getElementById('genviz-test-scroll-spacer');
+  if (!spacer) {
+    spacer = document.createElement('div');
+    spacer.id = 'genviz-test-scroll-spacer';
+    spacer.style.blockSize = '100vh';
+    document.body.append(spacer);
+  }
+  document.body.append(spacer);
+  surface.scrollIntoView({ block: 'start', inline: 'center' });
   const box = surface.getBoundingClientRect();
   return (fx, fy) => [box.left + fx * box.width, box.top + fy * box.height];
 }
