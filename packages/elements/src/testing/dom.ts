@@ -21,9 +21,11 @@ export async function mount<T extends HTMLElement & { updateComplete: Promise<bo
   return element;
 }
 
-/** Removes everything `mount` added (call it in afterEach). */
+/** Removes everything `mount` added, and the mouse helpers' scroll spacer (call it in afterEach). */
 export function unmountAll(): void {
   for (const host of mounted.splice(0)) host.remove();
+  document.getElementById('genviz-test-scroll-spacer')?.remove();
+  window.scrollTo(0, 0);
 }
 
 /** The first element of a shadow root carrying part `name`. */
