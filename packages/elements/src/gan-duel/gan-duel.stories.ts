@@ -98,7 +98,7 @@ export const Counterfeiter: Story = {
     const element = await duelIn(canvasElement);
     await roundShown(element);
     await expect(element.shadowRoot!.querySelector('genviz-drawing-pad')).not.toBeNull();
-    await expect(part(element, 'your-verdict').textContent).toMatch(/not judged yet/);
+    await expect(part(element, 'your-verdict').textContent).toMatch(/Draw a digit first/);
     await waitFor(
       () => expect(parts(element, 'rival')[0]!.textContent).toMatch(/% real/),
       MODEL_WORK,

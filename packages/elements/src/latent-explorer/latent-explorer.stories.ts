@@ -110,7 +110,7 @@ export const Flow: Story = {
   play: async ({ canvasElement }) => {
     const element = await explorerIn(canvasElement);
     await waitFor(() => expect(element.flowSteps).toHaveLength(50), MODEL_WORK);
-    await expect(element.shadowRoot!.textContent).toMatch(/Point #0, asked to be a 0/);
+    await expect(element.shadowRoot!.textContent).toMatch(/Point #0, asked to be a\s+0/);
   },
 };
 
