@@ -5,6 +5,9 @@ import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { renderChoice } from '../kit/choice.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
+import { AnimationController, tensorFrame } from '../kit/animation-controller.js';
+import type { AnimationFormat, AnimationFrames } from '../kit/animation-controller.js';
+import { displayRange } from '../kit/draw.js';
 import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
@@ -22,6 +25,21 @@ import { scheduleCurves } from './schedule.js';
 import { imageInputHandlers, onStepperKeyDown, onStepperPaste } from './stepper-input.js';
 import { MODES, MODE_LABELS, settingsProblems, seedProblemOf } from './settings.js';
 import type { DiffusionSpace, DiffusionStepperMode } from './settings.js';
+
+/** The forward process saves x_t every this many t: 51 frames from 0 to 1000. */
+const FORWARD_T_PER_FRAME = 20;
+const FORWARD_LAST_T = 1000;
+const FRAME_MS = 100;
+/** The last frame of a saved animation stays this long before it loops. */
+const HOLD_MS = 1000;
+
+/** The side of a square one-channel image of `length` values. */
+function squareSide(length: number): number {
+  const side = Math.round(Math.sqrt(length));
+  if (side * side !== length)
+    throw new Error(`Cannot save a ${length}-value image as a square frame.`);
+  return side;
+}
 
 export {
   GenvizCancelEvent,
@@ -86,7 +104,8 @@ const STATE_FIELDS: readonly StateField[] = [
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress (`progress`).
  * @fires {GenvizCancelEvent} genviz-cancel - A run (`reverse` or `race`) stopped before it finished: `reason` is `settings` (a setting it depends on changed), `stopped` (reset or Stop) or `disconnected` (the element left the page; it restarts when it is back).
  * @fires {GenvizErrorEvent} genviz-error - A failure (`code`, `message`, `error`): a model that cannot load, an unreadable image, an invalid attribute.
- * @fires {GenvizSaveEvent} genviz-save - A picture was saved (`savePicture()`'s button or `downloadPicture()`): `blob` (PNG), `fileName`.
+ * @fires {GenvizSaveEvent} genviz-save - A picture or an animation was saved (the Save buttons, `downloadPicture()` or `downloadAnimation()`): `blob` (PNG, GIF or WebM), `fileName`.
+ * @csspart save-buttons - The Save picture / Save GIF / Save video buttons (`save-button`, `save-gif-button`, `save-video-button`).
  * @fires {GenvizStateEvent} genviz-state - The reader-visible state changed: `state`, the string that restores it.
  * @fires {Event} input - (native, from the sliders) While the reader drags the t slider or the scrubber.
  *
@@ -202,6 +221,21 @@ export class GenvizDiffusionStepper extends LitElement {
     return (await this.#picture.download()).fileName;
   }
 
+  /**
+   * The shown trajectory as an animation: in reverse mode one frame per stored step (x_t, the
+   * last one held for a second), in forward mode x_t for t = 0, 20, ..., 1000. `'gif'` gives
+   * an animated GIF, `'webm'` a WebM video (where the browser has WebCodecs); both are encoded
+   * in a worker. Rejects with a message when there is no trajectory yet (or in race mode).
+   */
+  saveAnimation(format: AnimationFormat = 'gif'): Promise<Blob> {
+    return this.#animation.save(format);
+  }
+
+  /** Saves the animation as a download named after what it shows; resolves with the file name. */
+  async downloadAnimation(format: AnimationFormat = 'gif'): Promise<string> {
+    return (await this.#animation.download(format)).fileName;
+  }
+
   @property()
   get state(): string {
     return this.#state.serialize();
@@ -228,6 +262,26 @@ export class GenvizDiffusionStepper extends LitElement {
           : `steps-${fileNamePart(this.steps)}`,
       ].join('-'),
     caption: () => `<genviz-diffusion-stepper> ${this.state}`,
+  });
+  readonly #animation = new AnimationController(this, {
+    fileName: () =>
+      [
+        'genviz-diffusion-stepper',
+        modelNamePart(
+          this.space === 'latent' && this.mode === 'reverse' ? this.latentModel : this.model,
+        ),
+        this.mode,
+        `seed-${fileNamePart(this.seed)}`,
+        this.mode === 'forward'
+          ? `t-0-${FORWARD_LAST_T}`
+          : `steps-${fileNamePart(this.trajectory.length)}`,
+      ].join('-'),
+    available: () =>
+      this.mode === 'forward'
+        ? this.#forward.run.value !== undefined
+        : this.mode === 'reverse' && this.trajectory.length > 0,
+    frames: async () => this.#animationFrames(),
+    onError: this.#feedback.report,
   });
   readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #model = new ModelController(this, {
@@ -279,6 +333,39 @@ export class GenvizDiffusionStepper extends LitElement {
     }
     super.disconnectedCallback();
     if (this.#interrupted === 'race') this.#race.interrupted();
+  }
+
+  #animationFrames(): AnimationFrames {
+    if (this.mode === 'forward') {
+      const samples = this.#forward.run.value?.samples;
+      if (!samples) throw new Error('There is no forward process to save yet.');
+      const picked = samples.filter((_, t) => t % FORWARD_T_PER_FRAME === 0);
+      const side = squareSide(picked[0]!.length);
+      return {
+        width: side,
+        height: side,
+        frames: picked.map((sample) => tensorFrame(sample, side, side)),
+        delayMs: picked.map((_, i) => (i === picked.length - 1 ? HOLD_MS : FRAME_MS)),
+      };
+    }
+    const steps = this.trajectory;
+    if (this.mode !== 'reverse' || steps.length === 0)
+      throw new Error('There is no trajectory to save yet: sample one in the reverse view.');
+    const latent = this.space === 'latent';
+    if (latent && steps.some((step) => step.decodedPrediction === undefined))
+      throw new Error('This latent trajectory has no decoded images to save.');
+    const images = steps.map((step) =>
+      latent ? step.decodedPrediction!.map((value) => value * 2 - 1) : step.sample,
+    );
+    const side = squareSide(images[0]!.length);
+    return {
+      width: side,
+      height: side,
+      frames: images.map((image) =>
+        tensorFrame(image, side, side, latent ? 1 : displayRange(image)),
+      ),
+      delayMs: images.map((_, i) => (i === images.length - 1 ? HOLD_MS : FRAME_MS)),
+    };
   }
 
   // ---- Public API -------------------------------------------------------------------------
@@ -519,7 +606,10 @@ export class GenvizDiffusionStepper extends LitElement {
             : this.#race.render(busy)
       }
       ${this.mode === 'forward' ? nothing : this.#model.renderDevice()}
-      ${this.#picture.renderButton()} ${this.#feedback.renderLiveRegion()}
+      <div class="buttons" part="save-buttons">
+        ${this.#picture.renderButton()} ${this.#animation.renderButtons()}
+      </div>
+      ${this.#feedback.renderLiveRegion()}
     </div>`;
   }
 }

@@ -69,7 +69,8 @@ const STATE_FIELDS: readonly StateField[] = [
  * @fires {GenvizVerdictEvent} genviz-verdict - The discriminator judged the reader's drawing: `verdict` (P(real)), `image`.
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress (`progress`).
  * @fires {GenvizErrorEvent} genviz-error - A failure (`code`, `message`, `error`): a model that cannot load, an invalid attribute.
- * @fires {GenvizSaveEvent} genviz-save - A picture was saved (`savePicture()`'s button or `downloadPicture()`): `blob` (PNG), `fileName`.
+ * @fires {GenvizSaveEvent} genviz-save - A picture or an animation was saved (the Save buttons, `downloadPicture()` or `downloadAnimation()`): `blob` (PNG, GIF or WebM), `fileName`.
+ * @csspart save-buttons - The Save picture / Save GIF / Save video buttons (`save-button`, `save-gif-button`, `save-video-button`).
  * @fires {GenvizStateEvent} genviz-state - The reader-visible state changed: `state`, the string that restores it.
  * @fires {Event} input - (native, from the scrubber) While the reader moves through the snapshots.
  *

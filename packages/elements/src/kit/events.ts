@@ -71,7 +71,7 @@ export class GenvizStateEvent extends Event {
 /** A picture of what the element shows was saved (`savePicture`, or the Save picture button). */
 export class GenvizSaveEvent extends Event {
   static readonly eventName = 'genviz-save' as const;
-  /** The PNG. */
+  /** The file: a PNG picture, a GIF or a WebM animation. */
   readonly blob: Blob;
   /** What the download is called: element, model, seed and steps. */
   readonly fileName: string;

@@ -73,7 +73,8 @@ const STATE_FIELDS: readonly StateField[] = [
  * @fires {GenvizFrameEvent} genviz-frame - An image for a move was painted: `latencyMs` from the pointer or key event's `timeStamp`; `exact` (the decode) or not (the preview from the grid kept in memory, painted in the frame of the move).
  * @fires {GenvizModelProgressEvent} genviz-model-progress - Model download and verification progress.
  * @fires {GenvizErrorEvent} genviz-error - A failure or an invalid attribute (`code`, `message`).
- * @fires {GenvizSaveEvent} genviz-save - A picture was saved (`savePicture()`'s button or `downloadPicture()`): `blob` (PNG), `fileName`.
+ * @fires {GenvizSaveEvent} genviz-save - A picture or an animation was saved (the Save buttons, `downloadPicture()` or `downloadAnimation()`): `blob` (PNG, GIF or WebM), `fileName`.
+ * @csspart save-buttons - The Save picture / Save GIF / Save video buttons (`save-button`, `save-gif-button`, `save-video-button`).
  * @fires {GenvizStateEvent} genviz-state - The reader-visible state changed: `state`, the string that restores it.
  *
  * @csspart base - The wrapper of everything (the container-query container).
