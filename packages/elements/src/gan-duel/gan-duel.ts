@@ -4,6 +4,8 @@ import { LitElement, html, isServer, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
+import { AnimationController, tensorFrame, tileFrames } from '../kit/animation-controller.js';
+import type { AnimationFormat, AnimationFrames } from '../kit/animation-controller.js';
 import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
@@ -17,7 +19,7 @@ import { renderControls, renderModes } from './controls.js';
 import { CounterfeiterView } from './counterfeiter-view.js';
 import { DuelView } from './duel-view.js';
 import { ganDuelStyles } from './gan-duel.styles.js';
-import { HistoryView } from './history-view.js';
+import { HISTORY_SAMPLES, HistoryView } from './history-view.js';
 import { Round, latentSizeOf, roundKey } from './round.js';
 import type { DuelRound, DuelServices } from './round.js';
 import { settingsProblems, snapshotInfo } from './settings.js';
@@ -190,6 +192,22 @@ export class GenvizGanDuel extends LitElement {
     return (await this.#picture.download()).fileName;
   }
 
+  /**
+   * The training history as an animation (history mode): one frame per training snapshot, the
+   * same latent codes through the generator as it was then, as the history's grid shows them
+   * (snapshots not yet seen are generated first). `'gif'` gives an animated GIF, `'webm'` a
+   * WebM video (where the browser has WebCodecs); both are encoded in a worker. Rejects with a
+   * message in the other modes.
+   */
+  saveAnimation(format: AnimationFormat = 'gif'): Promise<Blob> {
+    return this.#animation.save(format);
+  }
+
+  /** Saves the animation as a download named after what it shows; resolves with the file name. */
+  async downloadAnimation(format: AnimationFormat = 'gif'): Promise<string> {
+    return (await this.#animation.download(format)).fileName;
+  }
+
   @property()
   get state(): string {
     return this.#state.serialize();
@@ -214,6 +232,19 @@ export class GenvizGanDuel extends LitElement {
         ...(this.snapshot === undefined ? [] : [`snapshot-${fileNamePart(this.snapshot)}`]),
       ].join('-'),
     caption: () => `<genviz-gan-duel> ${this.state}`,
+  });
+  readonly #animation = new AnimationController(this, {
+    fileName: () =>
+      [
+        'genviz-gan-duel',
+        modelNamePart(this.run === 'collapsed' ? this.collapsedModel : this.model),
+        'history',
+        `seed-${fileNamePart(this.seed)}`,
+        `snapshots-${this.snapshots.length}`,
+      ].join('-'),
+    available: () => this.mode === 'history' && this.#history.shown !== undefined,
+    frames: (signal) => this.#animationFrames(signal),
+    onError: this.#feedback.report,
   });
   readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #healthy = this.#ganController(() => this.model, 'the GAN');
@@ -262,6 +293,27 @@ export class GenvizGanDuel extends LitElement {
     this.#reducedMotion = matchMedia('(prefers-reduced-motion: reduce)').matches;
     // Work a departure aborted (the controllers abort as the host leaves) starts again.
     this.requestUpdate();
+  }
+
+  async #animationFrames(signal: AbortSignal): Promise<AnimationFrames> {
+    if (this.mode !== 'history')
+      throw new Error('There is no animation to save here: the training history has one.');
+    const history = await this.#history.allSnapshots(signal);
+    const side = 28;
+    const columns = Math.ceil(Math.sqrt(HISTORY_SAMPLES));
+    const frames = history.map(({ images }) => {
+      const tiles = Array.from({ length: images.length / (side * side) }, (_, i) =>
+        tensorFrame(images, side, side, 1, i * side * side),
+      );
+      return tileFrames(tiles, side, side, columns, 2);
+    });
+    const { width, height } = frames[0]!;
+    return {
+      width,
+      height,
+      frames: frames.map(({ frame }) => frame),
+      delayMs: frames.map((_, i) => (i === frames.length - 1 ? 1500 : 500)),
+    };
   }
 
   // ---- Public API -------------------------------------------------------------------------
@@ -493,7 +545,10 @@ export class GenvizGanDuel extends LitElement {
       ${this.#feedback.renderProblems()}
       ${this.#feedback.renderError(this.#visibleError(), this.#retry)} ${model.renderLoading()}
       ${this.mode === 'collapse' ? this.#classifier.renderLoading() : nothing} ${this.#renderView()}
-      ${this.#picture.renderButton()} ${model.renderDevice()} ${this.#feedback.renderLiveRegion()}
+      <div class="buttons" part="save-buttons">
+        ${this.#picture.renderButton()} ${this.#animation.renderButtons()}
+      </div>
+      ${model.renderDevice()} ${this.#feedback.renderLiveRegion()}
     </div>`;
   }
 }

@@ -204,6 +204,19 @@ export class HistoryView implements ReactiveController {
           : `The model ${loaded.manifest.id} has no snapshot ${String(index)}.`,
       );
     }
+    const started = performance.now();
+    const { key, images, stored } = await this.#imagesOf(snapshot, snapshots, signal);
+    return { key, run, snapshot, images, elapsedMs: stored ? 0 : performance.now() - started };
+  }
+
+  /** A snapshot's fakes for the current settings, generated once and then stored. */
+  async #imagesOf(
+    snapshot: GanSnapshot,
+    snapshots: readonly GanSnapshot[],
+    signal: AbortSignal,
+  ): Promise<{ key: string; images: Float32Array; stored: boolean }> {
+    const host = this.#host;
+    const { run } = host;
     const key = JSON.stringify([
       run,
       modelRef(host, run),
@@ -213,8 +226,7 @@ export class HistoryView implements ReactiveController {
       snapshot.index,
     ]);
     const stored = this.#stored.get(key);
-    if (stored) return { key, run, snapshot, images: stored, elapsedMs: 0 };
-    const started = performance.now();
+    if (stored) return { key, images: stored, stored: true };
     // The last snapshot is the final generator: its session is the one already open.
     const images = await generateFakes(
       host,
@@ -224,8 +236,26 @@ export class HistoryView implements ReactiveController {
       snapshot.index === snapshots.at(-1)!.index ? undefined : snapshot.index,
       signal,
     );
+    signal.throwIfAborted();
     this.#stored.set(key, images);
-    return { key, run, snapshot, images, elapsedMs: performance.now() - started };
+    return { key, images, stored: false };
+  }
+
+  /**
+   * Every training snapshot's fakes for the current settings, in training order (the ones not
+   * yet seen are generated now): the frames of the history's animation.
+   */
+  async allSnapshots(
+    signal: AbortSignal,
+  ): Promise<{ snapshot: GanSnapshot; images: Float32Array }[]> {
+    const loaded = await this.#services.gan(this.#host.run).ensure();
+    const snapshots = loaded.manifest.snapshots ?? [];
+    if (snapshots.length === 0)
+      throw new Error(`The model ${loaded.manifest.id} has no training snapshots to save.`);
+    const frames = [];
+    for (const snapshot of snapshots)
+      frames.push({ snapshot, images: (await this.#imagesOf(snapshot, snapshots, signal)).images });
+    return frames;
   }
 
   draw(root: ParentNode): void {

@@ -220,6 +220,23 @@ export function tensorFrame(
   return tensorToRgba(rgba, scaled, { channels: 1, height, width }, 'minus-one-to-one');
 }
 
+/** A frame scaled up by a whole factor, nearest neighbour. */
+export function scaleFrame(
+  frame: Uint8ClampedArray,
+  width: number,
+  height: number,
+  scale: number,
+): Uint8ClampedArray {
+  const outWidth = width * scale;
+  const out = new Uint8ClampedArray(outWidth * height * scale * 4);
+  for (let y = 0; y < height * scale; y++)
+    for (let x = 0; x < outWidth; x++) {
+      const from = (Math.floor(y / scale) * width + Math.floor(x / scale)) * 4;
+      out.set(frame.subarray(from, from + 4), (y * outWidth + x) * 4);
+    }
+  return out;
+}
+
 /** Tiles equal-size frames into a grid, `columns` wide, with a `gap` of white between them. */
 export function tileFrames(
   tiles: readonly Uint8ClampedArray[],

@@ -5,6 +5,8 @@ import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import '../define.js';
 import type { GenvizDiffusionStepper } from '../diffusion-stepper/diffusion-stepper.js';
+import type { GenvizGanDuel } from '../gan-duel/gan-duel.js';
+import type { GenvizLatentExplorer } from '../latent-explorer/latent-explorer.js';
 import { mount, once, part, unmountAll } from '../testing/dom.js';
 
 // Saved animations: a GIF (gifenc) and a WebM (WebCodecs through mediabunny), encoded in the
@@ -211,5 +213,92 @@ describe('<genviz-diffusion-stepper> animations', () => {
     expect(part(element, 'save-gif-button')).toBeFalsy();
     await expect(element.saveAnimation('gif')).rejects.toThrow(/no trajectory to save yet/);
     await expect(element.saveAnimation('avi' as 'gif')).rejects.toThrow(/use "gif" or "webm"/);
+  });
+});
+
+describe('<genviz-gan-duel> animations', () => {
+  test('Save GIF saves the training history: one frame per snapshot, the 16 fakes in a grid', async () => {
+    const element = await mount<GenvizGanDuel>(
+      html`<genviz-gan-duel .runtime=${runtime} mode="history" seed="2"></genviz-gan-duel>`,
+      'genviz-gan-duel',
+    );
+    await vi.waitFor(() => expect(part(element, 'save-gif-button')).toBeTruthy(), MODEL_WORK);
+    const snapshots = element.snapshots.length;
+    expect(snapshots).toBeGreaterThan(1);
+    const saved = once(element, 'genviz-save');
+    await userEvent.click(part(element, 'save-gif-button')!);
+    const { blob, fileName } = await saved;
+    expect(fileName).toBe(`genviz-gan-duel-mnist-dcgan-history-seed-2-snapshots-${snapshots}.gif`);
+    const gif = gifFrames(new Uint8Array(await blob.arrayBuffer()));
+    expect(gif.frames).toHaveLength(snapshots);
+    // 4 x 4 digits of 28 with 2-pixel gaps: 118 pixels, at 2x.
+    expect([gif.width, gif.height]).toEqual([236, 236]);
+  });
+
+  test('the other modes have no animation', async () => {
+    const element = await mount<GenvizGanDuel>(
+      html`<genviz-gan-duel loading="lazy" mode="duel"></genviz-gan-duel>`,
+      'genviz-gan-duel',
+    );
+    expect(part(element, 'save-gif-button')).toBeFalsy();
+    await expect(element.saveAnimation('gif')).rejects.toThrow(/training history has one/);
+  });
+});
+
+describe('<genviz-latent-explorer> animations', () => {
+  test("the interpolation saves 41 images from A to B; its first is the strip's first", async () => {
+    const element = await mount<GenvizLatentExplorer>(
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        view="interpolate"
+      ></genviz-latent-explorer>`,
+      'genviz-latent-explorer',
+    );
+    await vi.waitFor(() => expect(part(element, 'save-gif-button')).toBeTruthy(), MODEL_WORK);
+    const saved = once(element, 'genviz-save');
+    await userEvent.click(part(element, 'save-gif-button')!);
+    const { blob, fileName } = await saved;
+    expect(fileName).toBe(
+      'genviz-latent-explorer-mnist-vae-interpolate-linear-seed-0-frames-41.gif',
+    );
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    const gif = gifFrames(bytes);
+    expect(gif.frames).toHaveLength(41);
+    expect([gif.width, gif.height]).toEqual([224, 224]);
+
+    const decoder = new ImageDecoder({ data: bytes, type: 'image/gif' });
+    const { image } = await decoder.decode({ frameIndex: 0 });
+    const canvas = new OffscreenCanvas(224, 224);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(image, 0, 0);
+    image.close();
+    decoder.close();
+    const first = context.getImageData(0, 0, 224, 224).data;
+    const strip = part(element, 'strip') as HTMLCanvasElement;
+    const shown = strip.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+    let largest = 0;
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++)
+        largest = Math.max(
+          largest,
+          Math.abs(first[(y * 8 * 224 + x * 8) * 4]! - shown[(y * 28 + x) * 4]!),
+        );
+    expect(largest).toBeLessThanOrEqual(8);
+  });
+
+  test('the flow saves one frame per step: the cloud beside the followed digit', async () => {
+    const element = await mount<GenvizLatentExplorer>(
+      html`<genviz-latent-explorer
+        .runtime=${runtime}
+        view="flow"
+        seed="2"
+      ></genviz-latent-explorer>`,
+      'genviz-latent-explorer',
+    );
+    await vi.waitFor(() => expect(part(element, 'save-gif-button')).toBeTruthy(), MODEL_WORK);
+    expect(element.flowSteps).toHaveLength(50);
+    const gif = gifFrames(new Uint8Array(await (await element.saveAnimation('gif')).arrayBuffer()));
+    expect(gif.frames).toHaveLength(50);
+    expect([gif.width, gif.height]).toEqual([452, 224]);
   });
 });

@@ -2,6 +2,9 @@ import { NormalGenerator } from '@genviz/core';
 import type { DiffusionStep } from '@genviz/runtime';
 import { html } from 'lit';
 import type { TemplateResult } from 'lit';
+import { scaleFrame, tensorFrame, tileFrames } from '../kit/animation-controller.js';
+import type { AnimationFrames } from '../kit/animation-controller.js';
+import { classColors } from '../kit/classes.js';
 import { drawTensor } from '../kit/draw.js';
 import { articleFor, formatSeconds } from '../kit/format.js';
 import { RunController } from '../kit/run-controller.js';
@@ -15,6 +18,8 @@ import type { ExplorerServices } from './settings.js';
 export const FLOW_POINTS = 256;
 const FLOW_STEPS = 50;
 const GUIDANCE = 3;
+/** A saved flow's frame: the cloud, and the followed digit at 8x, this many pixels square. */
+const FLOW_FRAME_SIDE = 224;
 
 /**
  * Diffusion as a flow of points: a small class-conditional denoiser trained on the VAE's codes
@@ -98,6 +103,54 @@ export class FlowView {
     const step = this.trajectory.current;
     const xy = step?.sample ?? this.#start();
     return { xy, labels: Uint8Array.from(this.labels.slice(0, xy.length / 2)) };
+  }
+
+  /**
+   * The flow as animation frames, one per stored step: the cloud of points in the map's square
+   * (each a dot in its class colour) beside the followed point decoded at that step (the
+   * followed codes of all steps are decoded in one call).
+   */
+  async animationFrames(signal: AbortSignal): Promise<AnimationFrames> {
+    const steps = this.trajectory.steps;
+    if (steps.length === 0) throw new Error('There is no flow to save yet: play it first.');
+    const i = this.#followed;
+    const codes = new Float32Array(2 * steps.length);
+    steps.forEach((step, s) => codes.set(step.sample.subarray(2 * i, 2 * i + 2), 2 * s));
+    const decoded = await this.#services.runtime().vae.decode(codes, {
+      model: this.#host.model,
+      device: this.#host.device,
+      signal,
+    });
+    const colours = classColors(this.#host);
+    const labels = this.labels;
+    const extent = this.#host.extent;
+    const side = FLOW_FRAME_SIDE;
+    const canvas = new OffscreenCanvas(side, side);
+    const context = canvas.getContext('2d', { willReadFrequently: true })!;
+    const frames = steps.map((step, s) => {
+      context.fillStyle = '#ffffff';
+      context.fillRect(0, 0, side, side);
+      for (let p = 0; p < labels.length; p++) {
+        const px = Math.round(((step.sample[2 * p]! + extent) / (2 * extent)) * (side - 1));
+        const py = Math.round(((extent - step.sample[2 * p + 1]!) / (2 * extent)) * (side - 1));
+        context.fillStyle = colours[labels[p]!]!;
+        context.fillRect(px - 1, py - 1, 3, 3);
+      }
+      const cloud = context.getImageData(0, 0, side, side).data;
+      const digit = scaleFrame(
+        tensorFrame(unitToSigned(decoded, s * 784), 28, 28),
+        28,
+        28,
+        side / 28,
+      );
+      return tileFrames([cloud, digit], side, side, 2, 4).frame;
+    });
+    return {
+      width: 2 * side + 4,
+      height: side,
+      frames,
+      delayMs: frames.map((_, s) => (s === frames.length - 1 ? 1500 : 80)),
+    };
   }
 
   markers(): LatentMarker[] {

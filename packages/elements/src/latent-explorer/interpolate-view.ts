@@ -56,6 +56,23 @@ export class InterpolateView {
     return [out[0]!, out[1]!];
   }
 
+  /**
+   * `count` images decoded along the path from A to B (values in [-1, 1], 784 each): the frames
+   * of the interpolation's animation. Rejects while the path's ends are not known.
+   */
+  async decodePath(count: number, signal: AbortSignal): Promise<Float32Array> {
+    if (!this.#ends || this.run.value === undefined)
+      throw new Error('There is no interpolation to save yet.');
+    const latents = new Float32Array(count * 2);
+    for (let i = 0; i < count; i++) latents.set(this.pointAt(i / (count - 1)), 2 * i);
+    const images = await this.#services.runtime().vae.decode(latents, {
+      model: this.#host.model,
+      device: this.#host.device,
+      signal,
+    });
+    return images.map((value) => value * 2 - 1);
+  }
+
   /** Resolves the ends and decodes the strip when they or the mode changed. */
   start(): void {
     const ends = this.#resolveEnds();

@@ -9,6 +9,8 @@ import { CLASS_COLORS } from '../kit/classes.js';
 import { digitImage } from '../kit/digits.js';
 import { drawTensor } from '../kit/draw.js';
 import { FeedbackController } from '../kit/feedback-controller.js';
+import { AnimationController, tensorFrame } from '../kit/animation-controller.js';
+import type { AnimationFormat, AnimationFrames } from '../kit/animation-controller.js';
 import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
@@ -42,6 +44,8 @@ export type { ExplorerView, Interpolation } from './settings.js';
 export type { EncodedDrawing } from './draw-view.js';
 
 const TAG = 'genviz-latent-explorer';
+/** A saved interpolation: this many images along the path from A to B. */
+const INTERPOLATION_FRAMES = 41;
 
 /** The reader-visible state that `state` and `url-state` carry, in this order. */
 const STATE_FIELDS: readonly StateField[] = [
@@ -179,6 +183,22 @@ export class GenvizLatentExplorer extends LitElement {
     return (await this.#picture.download()).fileName;
   }
 
+  /**
+   * The interpolation or the flow as an animation. Interpolate view: 41 images decoded along
+   * the path from A to B. Flow view: one frame per stored step, the cloud of points beside the
+   * followed point decoded. `'gif'` gives an animated GIF, `'webm'` a WebM video (where the
+   * browser has WebCodecs); both are encoded in a worker. Rejects with a message in the other
+   * views, or before there is anything to save.
+   */
+  saveAnimation(format: AnimationFormat = 'gif'): Promise<Blob> {
+    return this.#animation.save(format);
+  }
+
+  /** Saves the animation as a download named after what it shows; resolves with the file name. */
+  async downloadAnimation(format: AnimationFormat = 'gif'): Promise<string> {
+    return (await this.#animation.download(format)).fileName;
+  }
+
   @property()
   get state(): string {
     return this.#state.serialize();
@@ -202,6 +222,22 @@ export class GenvizLatentExplorer extends LitElement {
         `seed-${fileNamePart(this.seed)}`,
       ].join('-'),
     caption: () => `<genviz-latent-explorer> ${this.state}`,
+  });
+  readonly #animation = new AnimationController(this, {
+    fileName: () =>
+      [
+        'genviz-latent-explorer',
+        modelNamePart(this.view === 'flow' ? this.flowModel : this.model),
+        this.view,
+        ...(this.view === 'interpolate' ? [this.interpolation] : []),
+        `seed-${fileNamePart(this.seed)}`,
+        this.view === 'flow' ? `steps-${this.flowSteps.length}` : `frames-${INTERPOLATION_FRAMES}`,
+      ].join('-'),
+    available: () =>
+      (this.view === 'interpolate' && this.#interpolate.run.value !== undefined) ||
+      (this.view === 'flow' && this.flowSteps.length > 0 && !this.#flow.run.pending),
+    frames: (signal) => this.#animationFrames(signal),
+    onError: this.#feedback.report,
   });
   readonly #viewport = new ViewportController(this, () => this.loading);
   readonly #model = new ModelController(this, {
@@ -237,6 +273,24 @@ export class GenvizLatentExplorer extends LitElement {
   #hovered = -1;
   /** The point whose image was last asked for. */
   #requested: [number, number] = [Number.NaN, Number.NaN];
+
+  async #animationFrames(signal: AbortSignal): Promise<AnimationFrames> {
+    if (this.view === 'flow') return this.#flow.animationFrames(signal);
+    if (this.view !== 'interpolate')
+      throw new Error(
+        'There is no animation to save here: the interpolate and flow views have one.',
+      );
+    const images = await this.#interpolate.decodePath(INTERPOLATION_FRAMES, signal);
+    const frames = Array.from({ length: INTERPOLATION_FRAMES }, (_, i) =>
+      tensorFrame(images, 28, 28, 1, i * 784),
+    );
+    return {
+      width: 28,
+      height: 28,
+      frames,
+      delayMs: frames.map((_, i) => (i === 0 || i === frames.length - 1 ? 800 : 80)),
+    };
+  }
 
   #request(since: number): void {
     this.#requested = [this.x, this.y];
@@ -484,8 +538,10 @@ export class GenvizLatentExplorer extends LitElement {
           ${this.#renderView()}
         </div>
       </div>
-      ${this.#picture.renderButton()} ${this.#model.renderDevice()}
-      ${this.#feedback.renderLiveRegion()}
+      <div class="buttons" part="save-buttons">
+        ${this.#picture.renderButton()} ${this.#animation.renderButtons()}
+      </div>
+      ${this.#model.renderDevice()} ${this.#feedback.renderLiveRegion()}
     </div>`;
   }
 
