@@ -313,6 +313,58 @@ async function elementsWork(browser, url, { duel = false, history = false } = {}
       );
       if (shown.some((index) => index !== 0)) problems.push(`the history shows snapshots ${shown}`);
     }
+    // The elements' own animation worker (gifenc, mediabunny) starts from this build too: the
+    // stepper's Save GIF button gives a GIF of its trajectory, and, with WebCodecs, a WebM.
+    await page.evaluate(() => {
+      const stepper = globalThis.document.querySelector('genviz-diffusion-stepper');
+      globalThis.__genvizSaved = new Promise((resolve) =>
+        stepper.addEventListener(
+          'genviz-save',
+          async (event) => {
+            const bytes = new Uint8Array(await event.blob.arrayBuffer());
+            resolve({
+              fileName: event.fileName,
+              type: event.blob.type,
+              head: String.fromCharCode(...bytes.subarray(0, 6)),
+            });
+          },
+          { once: true },
+        ),
+      );
+    });
+    await stepper.locator('[part~="save-gif-button"]').click({ timeout: timeoutMs });
+    const gif = await Promise.race([
+      page.evaluate(() => globalThis.__genvizSaved),
+      page
+        .waitForFunction(
+          () => globalThis.__genvizEvents.some((event) => event.type === 'genviz-error'),
+          undefined,
+          { timeout: timeoutMs },
+        )
+        .then(
+          () => ({ error: 'Save GIF reported an error' }),
+          () => ({ error: `Save GIF gave no file in ${timeoutMs / 1000} s` }),
+        ),
+    ]);
+    if (gif.type !== 'image/gif' || gif.head !== 'GIF89a') {
+      problems.push(`Save GIF gave ${JSON.stringify(gif)}`);
+      const events = await page.evaluate(() => globalThis.__genvizEvents);
+      for (const event of events.filter(({ type }) => type === 'genviz-error'))
+        problems.push(`genviz-error from <${event.tag}>: ${event.message}`);
+    }
+    const webm = await page.evaluate(async () => {
+      if (typeof VideoEncoder === 'undefined') return 'no WebCodecs';
+      const stepper = globalThis.document.querySelector('genviz-diffusion-stepper');
+      const blob = await stepper.saveAnimation('webm');
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      // An EBML header (1A 45 DF A3) opens every WebM file.
+      return blob.type === 'video/webm' && bytes[0] === 0x1a && bytes[3] === 0xa3
+        ? 'ok'
+        : `${blob.type}, ${blob.size} bytes`;
+    });
+    if (webm !== 'ok' && webm !== 'no WebCodecs')
+      problems.push(`saveAnimation('webm') gave ${webm}`);
+    state.animation = `GIF${webm === 'ok' ? ' and WebM' : ` (${webm})`}`;
     const wasm = fetched
       .map(({ url }) => new URL(url).pathname.split('/').pop())
       .filter((name) => name.endsWith('.wasm'));
@@ -358,7 +410,7 @@ async function proof(browser, name, routes, path, options = {}) {
     }
     const kinds = byKind(fetched);
     pass(
-      `${name}: the stepper read a ${complete.digit} on ${complete.device}, the explorer decoded a digit near class ${state.nearestClass}${options.duel ? ', the GAN duel dealt a round' : ''}${options.history ? ', the history showed snapshot 0 (int8)' : ''} (${seconds} s; fetched JS ${mb(kinds.js)}, WASM ${mb(kinds.wasm)}, models ${mb(kinds.models)})`,
+      `${name}: the stepper read a ${complete.digit} on ${complete.device}, the explorer decoded a digit near class ${state.nearestClass}${options.duel ? ', the GAN duel dealt a round' : ''}${options.history ? ', the history showed snapshot 0 (int8)' : ''}, saved the trajectory as ${state.animation} (${seconds} s; fetched JS ${mb(kinds.js)}, WASM ${mb(kinds.wasm)}, models ${mb(kinds.models)})`,
     );
   } finally {
     server.close();
@@ -451,6 +503,14 @@ async function serveCdn(packages) {
       return;
     }
     const type = contentType(file);
+    // A file the package's `browser` field maps to `false` is an empty module in a browser
+    // build, as esm.sh and jsDelivr's +esm serve it (mediabunny's Node-only `node.js`, which
+    // imports node:fs/promises, is imported by its browser code and stubbed that way).
+    const browserMap = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).browser;
+    if (browserMap && typeof browserMap === 'object' && browserMap[`./${match[3]}`] === false) {
+      response.writeHead(200, { ...cors, 'content-type': type }).end('export {};\n');
+      return;
+    }
     if (/\.m?js$/.test(file)) {
       const body = rewriteBareImports(await readFile(file, 'utf8'), packages);
       response.writeHead(200, { ...cors, 'content-type': type }).end(body);
