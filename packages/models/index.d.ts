@@ -8,6 +8,7 @@ export declare const defaultModelIds: readonly [
   'mnist-vae-flow',
   'mnist-autoencoder',
   'mnist-ldm',
+  'mnist-lcm',
 ];
 export type DefaultModelId = (typeof defaultModelIds)[number];
 /**

@@ -19,6 +19,7 @@ export const defaultModelIds = Object.freeze([
   'mnist-vae-flow',
   'mnist-autoencoder',
   'mnist-ldm',
+  'mnist-lcm',
 ]);
 
 /**

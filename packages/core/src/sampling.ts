@@ -21,6 +21,11 @@ export type DenoiserCall = (inputs: {
   /** The class label of each item, [batch] (the null label for unconditional items). */
   readonly labels: BigInt64Array;
   readonly batch: number;
+  /**
+   * With `guidanceInput`: the guidance scale of each item, [batch], for a model that takes it as
+   * an input (a distilled latent consistency model); undefined otherwise.
+   */
+  readonly guidanceScales?: Float32Array;
 }) => Promise<Float32Array>;
 
 /** What the loop shows after each step; the arrays are the loop's own, valid until it goes on. */
@@ -54,6 +59,12 @@ export interface GuidedSamplingOptions {
   readonly nullLabel: number;
   /** 1: plain conditional sampling; anything else guides with [labels, null labels] in one call. */
   readonly guidanceScale: number;
+  /**
+   * true: the model takes the guidance scale as an input (manifest `sampling.guidance_input`, as
+   * a latent consistency model distilled from a guided teacher does): one call per step with the
+   * labels as given and `guidanceScales` filled with `guidanceScale`, never the batch-2 call.
+   */
+  readonly guidanceInput?: boolean;
   /** Draws the initial sample and the stochastic steps' noise. */
   readonly noise: NoiseSource;
   readonly eta?: number;
@@ -96,7 +107,8 @@ export async function sampleGuided(options: GuidedSamplingOptions): Promise<Guid
   }
   const itemSize = options.itemShape.reduce((a, b) => a * b, 1);
   const size = batch * itemSize;
-  const guided = isGuided(labels, guidanceScale);
+  const guidanceInput = options.guidanceInput === true;
+  const guided = !guidanceInput && isGuided(labels, guidanceScale);
   const modelBatch = guided ? 2 * batch : batch;
 
   const sample = options.noise.fill(new Float32Array(size));
@@ -109,6 +121,9 @@ export async function sampleGuided(options: GuidedSamplingOptions): Promise<Guid
     if (guided) classLabels[batch + n] = BigInt(nullLabel);
   }
   const timestepInput = new Float32Array(modelBatch);
+  const guidanceScales = guidanceInput
+    ? new Float32Array(modelBatch).fill(guidanceScale)
+    : undefined;
   const noise = new Float32Array(size);
   const predictedOriginal = new Float32Array(size);
   const stepOptions = {
@@ -130,6 +145,7 @@ export async function sampleGuided(options: GuidedSamplingOptions): Promise<Guid
       timesteps: timestepInput,
       labels: classLabels,
       batch: modelBatch,
+      ...(guidanceScales ? { guidanceScales } : {}),
     });
     evaluations += 1;
     if (prediction.length < modelBatch * itemSize) {
@@ -171,6 +187,13 @@ const SCHEDULER_KEYS_IN_SAMPLING = ['set_alpha_to_one'] as const;
 export interface ModelSamplingDefaults {
   readonly steps: number;
   readonly guidanceScale: number;
+  /**
+   * The name of the model input that takes the guidance scale (`sampling.guidance_input`, a
+   * distilled consistency model), or undefined when guidance is the batch-2 call.
+   */
+  readonly guidanceInput: string | undefined;
+  /** The scheduler the manifest names for sampling (`sampling.sampler`, e.g. "lcm"), if any. */
+  readonly sampler: string | undefined;
   readonly eta: number;
   readonly useClippedModelOutput: boolean;
 }
@@ -184,6 +207,9 @@ export function samplingDefaults(
   return {
     steps: number('num_inference_steps', 50),
     guidanceScale: number('guidance_scale', 3),
+    guidanceInput:
+      typeof sampling?.['guidance_input'] === 'string' ? sampling['guidance_input'] : undefined,
+    sampler: typeof sampling?.['sampler'] === 'string' ? sampling['sampler'] : undefined,
     eta: number('eta', 0),
     useClippedModelOutput: sampling?.['use_clipped_model_output'] === true,
   };

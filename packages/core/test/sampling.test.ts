@@ -65,6 +65,60 @@ describe('sampleGuided', () => {
     expect(pinned.noiseSamplerSeed).toBe(3);
   });
 
+  it('with guidanceInput calls the model once per step with the labels as given and the scale as an input (LCM)', async () => {
+    const calls: { batch: number; labels: bigint[]; scales: number[] | undefined }[] = [];
+    const lcm = {
+      _class_name: 'LCMScheduler',
+      num_train_timesteps: 1000,
+      beta_schedule: 'linear',
+      beta_start: 0.0001,
+      beta_end: 0.02,
+      original_inference_steps: 50,
+    };
+    const sampling = { sampler: 'lcm', num_inference_steps: 4, guidance_input: 'guidance_scale' };
+    const defaults = samplingDefaults(sampling);
+    expect(defaults.guidanceInput).toBe('guidance_scale');
+    expect(defaults.sampler).toBe('lcm');
+    expect(defaults.steps).toBe(4);
+    expect(samplingDefaults({ sampler: 'ddim' }).guidanceInput).toBeUndefined();
+    const scheduler = schedulerForSampling(lcm, sampling, defaults.sampler, defaults.steps);
+    expect(scheduler.className).toBe('LCMScheduler');
+    const result = await sampleGuided({
+      scheduler,
+      itemShape: [1, 2, 2],
+      labels: [3, null],
+      nullLabel: 10,
+      guidanceScale: 5,
+      guidanceInput: true,
+      noise: new NormalGenerator(1),
+      predict: async (inputs) => {
+        calls.push({
+          batch: inputs.batch,
+          labels: Array.from(inputs.labels),
+          scales: inputs.guidanceScales && Array.from(inputs.guidanceScales),
+        });
+        return labelledDenoiser([])(inputs);
+      },
+    });
+    expect(result.evaluations).toBe(4);
+    expect(calls).toHaveLength(4);
+    for (const call of calls) {
+      expect(call).toEqual({ batch: 2, labels: [3n, 10n], scales: [5, 5] });
+    }
+    // Without the flag the same run is the batch-2 guided call and takes no scale input.
+    const plain: { batch: number; labels: bigint[] }[] = [];
+    await sampleGuided({
+      scheduler: schedulerForSampling(lcm, sampling, 'lcm', 4),
+      itemShape: [1, 2, 2],
+      labels: [3, null],
+      nullLabel: 10,
+      guidanceScale: 5,
+      noise: new NormalGenerator(1),
+      predict: labelledDenoiser(plain),
+    });
+    expect(plain[0]!.batch).toBe(4);
+  });
+
   it('lays out a guided batch as [labels, null labels] and combines them as eps(null) + s * (eps(c) - eps(null))', async () => {
     const calls: { batch: number; labels: bigint[] }[] = [];
     const steps: Float32Array[] = [];

@@ -436,8 +436,8 @@ export class GenvizRuntime {
       this.#call(options.signal, (api, callId) => {
         const request: DiffusionSampleOptions = {
           ...this.#callOptions(options, DEFAULTS.diffusion, callId),
-          scheduler: options.scheduler ?? 'ddim',
-          steps: options.steps ?? 50,
+          scheduler: options.scheduler,
+          steps: options.steps,
           seed: options.seed ?? 0,
           classLabel: options.classLabel === undefined ? null : options.classLabel,
           guidanceScale: options.guidanceScale ?? 1,

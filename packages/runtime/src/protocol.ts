@@ -36,12 +36,18 @@ export interface LoadedModel {
 
 /**
  * What a diffusion sampling run is asked for. The worker receives it whole (the client fills the
- * defaults); the public `SampleOptions` takes every field as optional.
+ * defaults; `scheduler` and `steps` the worker fills from the model's manifest); the public
+ * `SampleOptions` takes every field as optional.
  */
 export interface DiffusionSampleParams {
-  /** A friendly scheduler name (`ddpm`, `ddim`, `euler`, `euler-ancestral`, `dpmsolver++`, ...) or diffusers class. */
-  scheduler: string;
-  steps: number;
+  /**
+   * A friendly scheduler name (`ddpm`, `ddim`, `euler`, `euler-ancestral`, `dpmsolver++`, `lcm`,
+   * ...) or diffusers class. Default: the model's own (its manifest's `sampling.sampler`: `ddim`
+   * for the DDPM-trained models, `lcm` for mnist-lcm), else `ddim`.
+   */
+  scheduler?: string;
+  /** Default: the model's own (`sampling.num_inference_steps`: 50, or 4 for mnist-lcm). */
+  steps?: number;
   seed: number;
   /** The digit to draw, or null for the unconditional model. */
   classLabel: number | null;

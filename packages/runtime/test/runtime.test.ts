@@ -1,4 +1,5 @@
-import { NormalGenerator } from '@genviz/core';
+import { NormalGenerator, sampleGuided, schedulerForSampling } from '@genviz/core';
+import type { SchedulerConfigJson } from '@genviz/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { commands } from 'vitest/browser';
 import { GenvizError, GenvizRuntime, clearModelCache } from '../src/index.js';
@@ -335,6 +336,82 @@ describe('diffusion with other denoisers', () => {
       if (votes.indexOf(Math.max(...votes)) === labels[p]) agree += 1;
     }
     expect(agree / 256).toBeGreaterThan(0.7);
+  });
+});
+
+describe('a latent consistency model (mnist-lcm)', () => {
+  test('4 steps, one UNet call each with the guidance scale as an input, decoded; the classifier reads the asked digits; the chain matches onnxruntime-node', async () => {
+    const labels = Array.from({ length: 10 }, (_, digit) => digit);
+    const seen: DiffusionStep[] = [];
+    const result = await runtime.diffusion.sample({
+      model: 'mnist-lcm',
+      device: 'wasm',
+      classLabels: labels,
+      guidanceScale: 3,
+      steps: 4,
+      seed: 11,
+      onStep: (step) => void seen.push(step),
+    });
+    // One evaluation per step: the guidance scale is an input, not a batch-2 call.
+    expect(result.evaluations).toBe(4);
+    expect(result.steps).toBe(4);
+    expect(seen.map((step) => step.timestep)).toEqual([999, 759, 499, 259]);
+    expect(result.shape).toEqual([10, 4, 7, 7]);
+    expect(result.imageShape).toEqual([10, 1, 28, 28]);
+    const readings = await runtime.classifier.read(result.image!);
+    const read = readings.map((reading) => reading.digit);
+    const right = read.filter((digit, i) => digit === labels[i]).length;
+    expect(right, `read ${read.join(',')}`).toBeGreaterThanOrEqual(9);
+
+    // The same chain in Node: core's LCMScheduler and loop, every UNet call and the decode on
+    // onnxruntime-node with the same files.
+    const manifest = (await commands.readDefaultManifest('mnist-lcm')) as ModelManifest;
+    const scheduler = schedulerForSampling(
+      manifest.scheduler as SchedulerConfigJson,
+      manifest.sampling,
+      undefined,
+      4,
+    );
+    const chain = await sampleGuided({
+      scheduler,
+      itemShape: [4, 7, 7],
+      labels,
+      nullLabel: 10,
+      guidanceScale: 3,
+      guidanceInput: true,
+      noise: new NormalGenerator(11),
+      predict: async ({ sample, timesteps, labels: classLabels, batch, guidanceScales }) => {
+        expect(guidanceScales).toBeDefined();
+        const out = await commands.ortNodeRun('mnist-lcm', 'unet.onnx', {
+          sample: tensor('float32', [batch, 4, 7, 7], sample),
+          timestep: tensor('float32', [batch], timesteps),
+          class_label: tensor('int64', [batch], Array.from(classLabels, Number)),
+          guidance_scale: tensor('float32', [batch], guidanceScales!),
+        });
+        return Float32Array.from(out.noise_pred!.data);
+      },
+    });
+    expectClose(result.sample, chain.sample, 1e-3, 'final latents');
+    const scale = (manifest.sampling!['latent'] as { scaling_factor: number }).scaling_factor;
+    const decoded = await commands.ortNodeRun('mnist-autoencoder', 'decoder.onnx', {
+      latent: tensor(
+        'float32',
+        [10, 4, 7, 7],
+        chain.sample.map((value) => value / scale),
+      ),
+    });
+    expectClose(result.image!, decoded.image!.data, 1e-3, 'decoded digits');
+  });
+
+  test('a guidance scale changes the digit it draws (it reaches the network)', async () => {
+    const options = { model: 'mnist-lcm', classLabel: 4, steps: 2, seed: 5 } as const;
+    const weak = await runtime.diffusion.sample({ ...options, guidanceScale: 1 });
+    const strong = await runtime.diffusion.sample({ ...options, guidanceScale: 8 });
+    expect(weak.evaluations).toBe(2);
+    let difference = 0;
+    for (let i = 0; i < weak.sample.length; i++)
+      difference += Math.abs(weak.sample[i]! - strong.sample[i]!);
+    expect(difference / weak.sample.length).toBeGreaterThan(1e-3);
   });
 });
 

@@ -61,9 +61,10 @@ export async function forward(host: ModelHost, options: ForwardRequest): Promise
 function checkSampleOptions(
   manifest: ModelManifest,
   options: DiffusionSampleOptions,
+  steps: number,
   labels: readonly (number | null)[],
 ): void {
-  const { steps, guidanceScale } = options;
+  const { guidanceScale } = options;
   if (!manifest.scheduler) {
     throw new GenvizError('invalid-argument', `The model ${manifest.id} is not a diffusion model.`);
   }
@@ -132,13 +133,18 @@ function latentDecoderOf(manifest: ModelManifest, manifestUrl: string): LatentDe
   };
 }
 
-function createSampler(manifest: ModelManifest, options: DiffusionSampleOptions): Scheduler {
+function createSampler(
+  manifest: ModelManifest,
+  options: DiffusionSampleOptions,
+  steps: number,
+): Scheduler {
   try {
     return schedulerForSampling(
       manifest.scheduler as SchedulerConfigJson,
       manifest.sampling,
-      options.scheduler,
-      options.steps,
+      // The model's own sampler (its manifest's `sampling.sampler`: "lcm" for a consistency model).
+      options.scheduler ?? samplingDefaults(manifest.sampling).sampler ?? 'ddim',
+      steps,
       options.seed,
     );
   } catch (cause) {
@@ -179,14 +185,15 @@ export async function sample(
   const manifest = await host.manifest(options.manifestUrl);
   const labels =
     options.classLabels ?? Array.from({ length: options.batch ?? 1 }, () => options.classLabel);
-  checkSampleOptions(manifest, options, labels);
-  const scheduler = createSampler(manifest, options);
+  const defaults = samplingDefaults(manifest.sampling);
+  const steps = options.steps ?? defaults.steps;
+  checkSampleOptions(manifest, options, steps, labels);
+  const scheduler = createSampler(manifest, options, steps);
   const network = denoiserOf(manifest);
   const itemShape = shapeOf(manifest, network, 'sample').slice(1);
   const itemSize = itemShape.reduce((a, b) => a * b, 1);
   const batch = labels.length;
   const every = options.every ?? 1;
-  const defaults = samplingDefaults(manifest.sampling);
   const latent = latentDecoderOf(manifest, options.manifestUrl);
   let decodes = 0;
   const decode = async (latents: Float32Array): Promise<Float32Array> => {
@@ -215,8 +222,16 @@ export async function sample(
     noise: new NormalGenerator(options.seed),
     eta: options.eta ?? defaults.eta,
     useClippedModelOutput: defaults.useClippedModelOutput,
+    // A distilled consistency model takes the scale as an input: one call per step, no batch 2.
+    guidanceInput: defaults.guidanceInput !== undefined,
     checkpoint,
-    predict: async ({ sample: input, timesteps, labels: classLabels, batch: modelBatch }) => {
+    predict: async ({
+      sample: input,
+      timesteps,
+      labels: classLabels,
+      batch: modelBatch,
+      guidanceScales,
+    }) => {
       // The session is looked up once: 50 steps cost 50 runs, not 50 lookups as well.
       denoiser ??= await host.session(options, network, undefined, onProgress);
       device = denoiser.loaded.choice;
@@ -224,6 +239,15 @@ export async function sample(
         sample: { type: 'float32', data: input, dims: [modelBatch, ...itemShape] },
         timestep: { type: 'float32', data: timesteps, dims: [modelBatch] },
         class_label: { type: 'int64', data: classLabels, dims: [modelBatch] },
+        ...(defaults.guidanceInput !== undefined && guidanceScales
+          ? {
+              [defaults.guidanceInput]: {
+                type: 'float32' as const,
+                data: guidanceScales,
+                dims: [modelBatch],
+              },
+            }
+          : {}),
       });
       const prediction = outputs.noise_pred!.data as Float32Array;
       if (prediction.length !== modelBatch * itemSize) {
