@@ -167,7 +167,8 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
       steps: {
         type: 'string',
         value: '50',
-        description: 'DDIM steps for the diffusion model (default: from its manifest, 50)',
+        description:
+          'DDIM steps for the diffusion models (default: from their manifests, 50); mnist-lcm is always judged at 1, 2, 4 and 8 steps',
       },
       only: {
         type: 'string',

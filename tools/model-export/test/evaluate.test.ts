@@ -91,8 +91,10 @@ const assetsDir = process.env['GENVIZ_EVALUATE_ASSETS'] ?? join(repoRoot, 'packa
 const hasManifest = (id: string): boolean => existsSync(join(assetsDir, id, 'manifest.json'));
 // Latent diffusion (mnist-ldm with its mnist-autoencoder) is checked when the build has it.
 const latentPresent = hasManifest('mnist-ldm') && hasManifest('mnist-autoencoder');
+// The distilled consistency model (mnist-lcm) likewise, when the build has it.
+const consistencyPresent = latentPresent && hasManifest('mnist-lcm');
 const assetsPresent =
-  EVALUATED_MODELS.every((id) => id === 'mnist-ldm' || hasManifest(id)) &&
+  EVALUATED_MODELS.every((id) => id === 'mnist-ldm' || id === 'mnist-lcm' || hasManifest(id)) &&
   hasManifest('mnist-data');
 const trained = existsSync(join(repoRoot, 'models/mnist-classifier/classifier.safetensors'));
 if (!assetsPresent) {
@@ -125,7 +127,20 @@ describe.skipIf(!assetsPresent)(`evaluate on ${assetsDir}`, () => {
       ...(latentPresent
         ? ['mnist-ldm latent DDIM-10 g=3, digits 0-9', 'mnist-ldm latent DDIM-10 null label']
         : []),
+      // Not --steps: the consistency model is judged at 1, 2, 4 and 8 steps, null at 4.
+      ...(consistencyPresent
+        ? [
+            'mnist-lcm latent LCM-1 g=3, digits 0-9',
+            'mnist-lcm latent LCM-2 g=3, digits 0-9',
+            'mnist-lcm latent LCM-4 g=3, digits 0-9',
+            'mnist-lcm latent LCM-8 g=3, digits 0-9',
+            'mnist-lcm latent LCM-4 null label',
+          ]
+        : []),
     ]);
+    // One UNet call per step: the guidance scale is an input, never the batch-2 call.
+    for (const row of report.comparison.filter((r) => r.model === 'mnist-lcm'))
+      expect(row.batching).toBe('20 images, UNet batch 20, then decoded');
     // The files judged, by sha256, so a kept copy of the figures can be checked against them.
     const dcgan = JSON.parse(
       await readFile(join(assetsDir, 'mnist-dcgan', 'manifest.json'), 'utf8'),
@@ -165,8 +180,16 @@ describe.skipIf(!assetsPresent)(`evaluate on ${assetsDir}`, () => {
             'mnist-ldm class entropy (bits), latent DDIM-10 null label',
           ]
         : []),
+      ...(consistencyPresent
+        ? [
+            'mnist-lcm asked digit (latent LCM-1 g=3, digits 0-9)',
+            'mnist-lcm asked digit (latent LCM-2 g=3, digits 0-9)',
+            'mnist-lcm asked digit (latent LCM-4 g=3, digits 0-9)',
+            'mnist-lcm class entropy (bits), latent LCM-4 null label',
+          ]
+        : []),
     ]);
-    expect(text).toMatch(/Targets \(models issue\): \d pass, \d fail/);
+    expect(text).toMatch(/Targets \(models issue\): \d+ pass, \d+ fail/);
 
     const [classifier] = report.classifier;
     expect(classifier?.perClassAccuracy).toHaveLength(10);
@@ -201,6 +224,27 @@ describe.skipIf(!assetsPresent)(`evaluate on ${assetsDir}`, () => {
         1.5,
       );
       expect(report.targets.every((t) => t.passed)).toBe(true);
+    },
+    300_000,
+  );
+
+  it.skipIf(!trained || !consistencyPresent)(
+    "meets the consistency model's bars on 1,000 samples: asked digit at 1, 2 and 4 steps, null-label entropy at 4",
+    async () => {
+      const jsonPath = join(await temporaryDir(), 'lcm.json');
+      await evaluateCommand(
+        { assets: assetsDir, only: 'mnist-lcm', samples: '1000', json: jsonPath },
+        silentReporter,
+        () => {},
+      );
+      const report = JSON.parse(await readFile(jsonPath, 'utf8')) as EvaluationReport;
+      const byMetric = new Map(report.targets.map((t) => [t.metric, t]));
+      expect(byMetric.get('asked digit (latent LCM-1 g=3, digits 0-9)')?.threshold).toBe(0.8);
+      expect(byMetric.get('asked digit (latent LCM-2 g=3, digits 0-9)')?.threshold).toBe(0.9);
+      expect(byMetric.get('asked digit (latent LCM-4 g=3, digits 0-9)')?.threshold).toBe(0.95);
+      expect(byMetric.get('class entropy (bits), latent LCM-4 null label')?.threshold).toBe(3.2);
+      expect(report.targets).toHaveLength(4);
+      expect(report.targets.filter((t) => !t.passed)).toEqual([]);
     },
     300_000,
   );

@@ -14,6 +14,7 @@ export const MODEL_IDS = Object.freeze({
   collapsedGan: 'mnist-dcgan-collapsed',
   diffusion: 'mnist-ddpm',
   latentDiffusion: 'mnist-ldm',
+  consistency: 'mnist-lcm',
   data: 'mnist-data',
 } as const);
 

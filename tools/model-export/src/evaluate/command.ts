@@ -11,7 +11,13 @@ import { defaultDiffusionSettings, evaluateDiffusion } from './diffusion.js';
 import type { DiffusionSampling } from './diffusion.js';
 import { SEEDS, evaluateClassifier, evaluateGan, evaluateVae, openJudge } from './evaluators.js';
 import type { EvaluationContext } from './evaluators.js';
-import { TARGETS, formatReport, target } from './report.js';
+import {
+  CONSISTENCY_NULL_STEPS,
+  CONSISTENCY_STEPS,
+  TARGETS,
+  formatReport,
+  target,
+} from './report.js';
 import type {
   ClassifierFigures,
   ComparisonRow,
@@ -32,6 +38,7 @@ export const EVALUATED_MODELS = [
   MODEL_IDS.collapsedGan,
   MODEL_IDS.diffusion,
   MODEL_IDS.latentDiffusion,
+  MODEL_IDS.consistency,
 ] as const;
 
 /** The extra diffusion sampler of the comparison: DPM-Solver++ (2nd order multistep), 20 steps. */
@@ -237,6 +244,59 @@ export async function evaluateAssets(options: EvaluateOptions): Promise<Evaluati
               TARGETS.diffusionNullEntropyBits,
             ),
           );
+      }
+    }
+    // The distilled consistency model (mnist-lcm): one seed's samples at 1, 2, 4 and 8 steps,
+    // one UNet call per step (the guidance scale is an input), and the null label at 4 steps.
+    const consistencyModel = manifests.get(MODEL_IDS.consistency);
+    if (consistencyModel) {
+      const { guidanceScale } = defaultDiffusionSettings(consistencyModel);
+      const samplings: DiffusionSampling[] = [
+        ...CONSISTENCY_STEPS.map((steps) => ({
+          scheduler: 'lcm' as const,
+          steps,
+          guidanceScale,
+          conditional: true,
+          seed: SEEDS.diffusionGuided,
+        })),
+        {
+          scheduler: 'lcm',
+          steps: CONSISTENCY_NULL_STEPS,
+          guidanceScale,
+          conditional: false,
+          seed: SEEDS.diffusionNull,
+        },
+      ];
+      const rows = await evaluateDiffusion(context, consistencyModel, dtype, samplings);
+      if (rows === undefined) missingVariant(MODEL_IDS.consistency, dtype);
+      else {
+        comparison.push(...rows);
+        rows.forEach((row, index) => {
+          const sampling = samplings[index]!;
+          const bar = TARGETS.consistencyAskedDigitAccuracy[sampling.steps];
+          if (sampling.conditional && bar !== undefined && row.askedDigitAccuracy !== undefined)
+            targets.push(
+              target(
+                MODEL_IDS.consistency,
+                dtype,
+                `asked digit (${row.method})`,
+                row.askedDigitAccuracy,
+                '>=',
+                bar,
+              ),
+            );
+          if (!sampling.conditional)
+            targets.push(
+              target(
+                MODEL_IDS.consistency,
+                dtype,
+                `class entropy (bits), ${row.method}`,
+                row.classEntropyBits,
+                '>=',
+                TARGETS.consistencyNullEntropyBits,
+              ),
+            );
+        });
       }
     }
   }

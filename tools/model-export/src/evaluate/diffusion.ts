@@ -21,10 +21,13 @@ import type { EvaluationContext } from './evaluators.js';
 
 /** How one diffusion row samples. */
 export interface DiffusionSampling {
-  /** @genviz/core scheduler name. */
-  readonly scheduler: 'ddim' | 'dpmsolver++';
+  /** @genviz/core scheduler name ('lcm': a consistency model, one call per step). */
+  readonly scheduler: 'ddim' | 'dpmsolver++' | 'lcm';
   readonly steps: number;
-  /** 1: one plain call per step; else classifier-free guidance with [label, null] in one call. */
+  /**
+   * 1: one plain call per step; else classifier-free guidance with [label, null] in one call, or,
+   * for a model with `sampling.guidance_input`, the scale fed to that input (one call per step).
+   */
   readonly guidanceScale: number;
   /** true: digits 0-9 asked in turn; false: the null label for every sample. */
   readonly conditional: boolean;
@@ -34,6 +37,7 @@ export interface DiffusionSampling {
 const SCHEDULER_TITLES: Readonly<Record<DiffusionSampling['scheduler'], string>> = {
   ddim: 'DDIM',
   'dpmsolver++': 'DPM-Solver++',
+  lcm: 'LCM',
 };
 
 export function describeSampling(sampling: DiffusionSampling): string {
@@ -117,6 +121,14 @@ export async function sampleDiffusion(
     inputName(manifest, 'unet', index),
   ) as [string, string, string];
   const defaults = samplingDefaults(manifest.sampling);
+  const guidanceName = defaults.guidanceInput;
+  if (
+    guidanceName !== undefined &&
+    !manifest.networks['unet']?.inputs.some((input) => input.name === guidanceName)
+  )
+    throw new ExportError(
+      `${manifest.id}: sampling.guidance_input names "${guidanceName}", which is not an input of its unet`,
+    );
   const count = labels.length;
   const itemShape = latent?.itemShape ?? [1, 28, 28];
   const images = new Float32Array(count * PIXELS);
@@ -142,11 +154,15 @@ export async function sampleDiffusion(
       noise: rng,
       eta: defaults.eta,
       useClippedModelOutput: defaults.useClippedModelOutput,
-      predict: ({ sample: input, timesteps, labels: classLabels, batch }) =>
+      guidanceInput: guidanceName !== undefined,
+      predict: ({ sample: input, timesteps, labels: classLabels, batch, guidanceScales }) =>
         unet.runSingle({
           [sampleName]: { data: input, shape: [batch, ...itemShape] },
           [timestepName]: { data: timesteps, shape: [batch] },
           [labelName]: { data: classLabels, shape: [batch] },
+          ...(guidanceName !== undefined && guidanceScales
+            ? { [guidanceName]: { data: guidanceScales, shape: [batch] } }
+            : {}),
         }),
     });
     images.set(latent ? await latent.decode(sample, size) : sample, start * PIXELS);
@@ -209,7 +225,11 @@ export async function evaluateDiffusion(
       await sampleDiffusion(unet, manifest, sampling, labels.subarray(0, 1), 1, undefined, latent);
       const oneImageMs = performance.now() - oneStarted;
       const { figures, judgement } = await sampleFigures(context.judge, images);
-      const guided = sampling.conditional && sampling.guidanceScale !== 1;
+      // A consistency model takes the scale as an input: never the batch-2 call.
+      const guided =
+        sampling.conditional &&
+        sampling.guidanceScale !== 1 &&
+        samplingDefaults(manifest.sampling).guidanceInput === undefined;
       rows.push({
         family: 'diffusion',
         model: manifest.id,

@@ -104,7 +104,17 @@ export const TARGETS = Object.freeze({
   collapsedGanMaxEntropyBits: 1.5,
   diffusionAskedDigitAccuracy: 0.95,
   diffusionNullEntropyBits: 3.2,
+  /** The distilled consistency model (mnist-lcm): asked digit by step count (8 steps: no bar). */
+  consistencyAskedDigitAccuracy: Object.freeze({ 1: 0.8, 2: 0.9, 4: 0.95 }) as Readonly<
+    Record<number, number>
+  >,
+  /** Its null label's class entropy at CONSISTENCY_NULL_STEPS steps. */
+  consistencyNullEntropyBits: 3.2,
 });
+
+/** The consistency model's rows: one seed's 1,000 samples at each step count, null at 4. */
+export const CONSISTENCY_STEPS = Object.freeze([1, 2, 4, 8]);
+export const CONSISTENCY_NULL_STEPS = 4;
 
 export const CONFIDENCE_THRESHOLD = 0.9;
 
