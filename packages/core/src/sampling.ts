@@ -67,6 +67,11 @@ export interface GuidedSamplingOptions {
   readonly guidanceInput?: boolean;
   /** Draws the initial sample and the stochastic steps' noise. */
   readonly noise: NoiseSource;
+  /**
+   * Draws the stochastic steps' noise instead of `noise` (which then draws only the initial
+   * sample): LCM's fresh noise between steps can change while the starting noise stays.
+   */
+  readonly stepNoise?: NoiseSource;
   readonly eta?: number;
   readonly useClippedModelOutput?: boolean;
   readonly predict: DenoiserCall;
@@ -162,7 +167,7 @@ export async function sampleGuided(options: GuidedSamplingOptions): Promise<Guid
       t,
       sample,
       { prevSample: sample, predOriginalSample: predictedOriginal },
-      ownNoise ? undefined : options.noise,
+      ownNoise ? undefined : (options.stepNoise ?? options.noise),
       stepOptions,
     );
     await options.onStep?.({

@@ -439,6 +439,7 @@ export class GenvizRuntime {
           scheduler: options.scheduler,
           steps: options.steps,
           seed: options.seed ?? 0,
+          noiseSeed: options.noiseSeed,
           classLabel: options.classLabel === undefined ? null : options.classLabel,
           guidanceScale: options.guidanceScale ?? 1,
           batch: options.batch,

@@ -49,6 +49,11 @@ export interface DiffusionSampleParams {
   /** Default: the model's own (`sampling.num_inference_steps`: 50, or 4 for mnist-lcm). */
   steps?: number;
   seed: number;
+  /**
+   * Seeds the noise a stochastic sampler draws between steps (LCM's fresh noise, DDPM's) apart
+   * from `seed`, which then seeds only the starting noise. Default: `seed` draws both.
+   */
+  noiseSeed?: number;
   /** The digit to draw, or null for the unconditional model. */
   classLabel: number | null;
   guidanceScale: number;

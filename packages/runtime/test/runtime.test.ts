@@ -412,6 +412,24 @@ describe('a latent consistency model (mnist-lcm)', () => {
     for (let i = 0; i < weak.sample.length; i++)
       difference += Math.abs(weak.sample[i]! - strong.sample[i]!);
     expect(difference / weak.sample.length).toBeGreaterThan(1e-3);
+    // noiseSeed changes only the fresh noise between steps: the first step is the same.
+    const first = async (noiseSeed: number | undefined) => {
+      let step: DiffusionStep | undefined;
+      const result = await runtime.diffusion.sample({
+        ...options,
+        guidanceScale: 3,
+        noiseSeed,
+        onStep: (s) => void (s.index === 0 ? (step = s) : undefined),
+      });
+      return { step: step!, sample: result.sample };
+    };
+    const [plain, other] = [await first(undefined), await first(77)];
+    expect(other.step.predictedOriginal).toEqual(plain.step.predictedOriginal);
+    expect(other.sample).not.toEqual(plain.sample);
+    await expectCode(
+      runtime.diffusion.sample({ ...options, guidanceScale: 3, noiseSeed: -1 }),
+      'invalid-argument',
+    );
   });
 });
 

@@ -94,6 +94,14 @@ function checkSampleOptions(
       { detail: 'guidanceScale' },
     );
   }
+  const { noiseSeed } = options;
+  if (noiseSeed !== undefined && !(Number.isInteger(noiseSeed) && noiseSeed >= 0)) {
+    throw new GenvizError(
+      'invalid-argument',
+      `noiseSeed must be a whole number >= 0, not ${noiseSeed}.`,
+      { detail: 'noiseSeed' },
+    );
+  }
 }
 
 /** The network that predicts the noise: `unet`, or the one network with a `sample` input. */
@@ -220,6 +228,9 @@ export async function sample(
     nullLabel: NULL_CLASS,
     guidanceScale: options.guidanceScale,
     noise: new NormalGenerator(options.seed),
+    ...(options.noiseSeed === undefined
+      ? {}
+      : { stepNoise: new NormalGenerator(options.noiseSeed) }),
     eta: options.eta ?? defaults.eta,
     useClippedModelOutput: defaults.useClippedModelOutput,
     // A distilled consistency model takes the scale as an input: one call per step, no batch 2.
