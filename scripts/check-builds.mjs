@@ -200,17 +200,17 @@ async function measureComparison(browser, origin) {
     ]);
     const byFamily = Object.fromEntries(measured.map((row) => [row.family, row]));
     const expect = (ok, what) => ok || problems.push(what);
-    expect(measured.length === 4, `${measured.length} rows, expected 4`);
+    expect(measured.length === 5, `${measured.length} rows, expected 5`);
     expect(byFamily.GAN?.confident > 0.8, `GAN quality ${byFamily.GAN?.confident}`);
     expect(byFamily.GAN?.entropyBits > 3, `GAN diversity ${byFamily.GAN?.entropyBits} bits`);
     expect(byFamily.VAE?.entropyBits < byFamily.GAN?.entropyBits, 'the VAE as diverse as the GAN');
-    for (const family of ['Diffusion', 'Latent diffusion'])
+    for (const family of ['Diffusion', 'Latent diffusion', 'Distilled diffusion (4 steps)'])
       expect(
         byFamily[family]?.askedDigit >= 0.9,
         `${family} drew the asked digit ${byFamily[family]?.askedDigit}`,
       );
     const cells = await page.locator('tbody[data-measured] tr').count();
-    expect(cells === 4, `the measured table shows ${cells} rows`);
+    expect(cells === 5, `the measured table shows ${cells} rows`);
     return { measured, problems };
   } finally {
     await page.close();

@@ -90,14 +90,14 @@ async function measureDiffusion(
   model: string,
   family: string,
   count: number,
+  sampler: { scheduler: string; steps: number } = { scheduler: 'ddim', steps: 50 },
 ): Promise<Figures> {
   const asked = digitsInTurn(count);
   await runtime.load(model);
   const started = performance.now();
   const result = await runtime.diffusion.sample({
     model,
-    scheduler: 'ddim',
-    steps: 50,
+    ...sampler,
     classLabels: asked,
     guidanceScale: 3,
     seed: 3,
@@ -128,9 +128,11 @@ function referenceFigures(): Figures[] {
     family:
       row.family !== 'diffusion'
         ? row.family
-        : row.method.startsWith('latent')
-          ? 'Latent diffusion'
-          : 'Diffusion',
+        : row.method.includes('LCM-')
+          ? 'Distilled diffusion'
+          : row.method.startsWith('latent')
+            ? 'Latent diffusion'
+            : 'Diffusion',
     model: `${row.model}, ${row.method}`,
     images: row.samples,
     confident: row.confidentShare,
@@ -184,6 +186,15 @@ export function setUpComparison(root: HTMLElement): void {
       ['the GAN', () => measureGan(runtime, 200)],
       ['pixel diffusion', () => measureDiffusion(runtime, 'mnist-ddpm', 'Diffusion', 20)],
       ['latent diffusion', () => measureDiffusion(runtime, 'mnist-ldm', 'Latent diffusion', 20)],
+      // Distilled: a latent consistency model, 4 steps with one network call each.
+      [
+        'distilled diffusion',
+        () =>
+          measureDiffusion(runtime, 'mnist-lcm', 'Distilled diffusion (4 steps)', 20, {
+            scheduler: 'lcm',
+            steps: 4,
+          }),
+      ],
     ];
     try {
       for (const [name, measure] of steps) {

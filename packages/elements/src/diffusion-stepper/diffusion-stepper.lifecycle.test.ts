@@ -67,8 +67,8 @@ describe('methods act on the settings of the moment', () => {
     const completions = collect(element, 'genviz-complete');
     element.raceSteps = 4;
     element.startRace();
-    await vi.waitFor(() => expect(completions).toHaveLength(4), MODEL_WORK);
-    expect(element.raceLanes.map((lane) => lane.steps)).toEqual([4, 50, 20, 50]);
+    await vi.waitFor(() => expect(completions).toHaveLength(5), MODEL_WORK);
+    expect(element.raceLanes.map((lane) => lane.steps)).toEqual([4, 50, 20, 50, 4]);
   });
 
   test('play() in forward mode walks t to 1000 and samples nothing', async () => {
@@ -130,6 +130,7 @@ describe('leaving the page and coming back', () => {
       'stopped',
       'stopped',
       'done',
+      'stopped',
       'stopped',
     ]);
     expect(announcement(element)).toMatch(/race was stopped/);

@@ -481,7 +481,7 @@ describe('<genviz-diffusion-stepper> latent diffusion', () => {
 });
 
 describe('<genviz-diffusion-stepper> race', () => {
-  test('races DDPM, DDIM, DPM-Solver++ and latent DDIM on one seed and reads each result', async () => {
+  test('races DDPM, DDIM, DPM-Solver++, latent DDIM and the 4-step consistency model on one seed and reads each result', async () => {
     const element = await mount(
       html`<genviz-diffusion-stepper
         .runtime=${runtime}
@@ -494,23 +494,32 @@ describe('<genviz-diffusion-stepper> race', () => {
     const completions: GenvizCompleteEvent[] = [];
     element.addEventListener('genviz-complete', (event) => completions.push(event));
     await userEvent.click(part(element, 'race-button')!);
-    await vi.waitFor(() => expect(completions).toHaveLength(4), MODEL_WORK);
+    await vi.waitFor(() => expect(completions).toHaveLength(5), MODEL_WORK);
     expect(completions.map((event) => [event.scheduler, event.result.evaluations])).toEqual([
       ['dpmsolver++', 20],
       ['ddim', 50],
       ['ddpm', 20],
       ['ddim', 50],
+      ['lcm', 4],
     ]);
+    // The consistency lane: 4 evaluations (the guidance scale is an input, no batch-2 call),
+    // the same seed and digit, decoded once, with its time.
+    expect(completions[4]!.result.shape).toEqual([1, 4, 7, 7]);
+    expect(completions[4]!.result.decodes).toBe(1);
+    const consistency = part(element, 'lane-consistency')!;
+    expect(consistency.textContent).toMatch(/Consistency\s*·\s*4\s*steps/);
+    expect(consistency.textContent).toMatch(/Evaluations:\s*4/);
+    expect(consistency.textContent).toMatch(/Time: \d/);
     // The latent lane: 50 UNet evaluations on 4x7x7, and its image decoded once.
     expect(completions[3]!.result.shape).toEqual([1, 4, 7, 7]);
     expect(completions[3]!.result.decodes).toBe(1);
     await element.updateComplete;
     const lanes = element.shadowRoot!.querySelectorAll('[part~="lane"]');
-    expect(lanes).toHaveLength(4);
+    expect(lanes).toHaveLength(5);
     for (const lane of lanes) {
       expect(lane.getAttribute('data-status')).toBe('done');
       expect(lane.textContent).toMatch(/Reads \d \(\d+/);
     }
-    expect.soft(element.raceLanes.map((lane) => lane.reading?.digit)).toEqual([1, 1, 1, 1]);
+    expect.soft(element.raceLanes.map((lane) => lane.reading?.digit)).toEqual([1, 1, 1, 1, 1]);
   });
 });

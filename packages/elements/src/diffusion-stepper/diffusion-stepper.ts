@@ -20,6 +20,8 @@ import type { DigitReading } from './events.js';
 import { ForwardProcess } from './forward-process.js';
 import { Race, raceKey } from './race.js';
 import type { RaceLane } from './race.js';
+import type { LiveDrawing } from './live.js';
+import { LiveView } from './live.js';
 import { ReverseProcess, reverseKey } from './reverse-process.js';
 import { scheduleCurves } from './schedule.js';
 import { imageInputHandlers, onStepperKeyDown, onStepperPaste } from './stepper-input.js';
@@ -50,6 +52,7 @@ export {
 } from './events.js';
 export type { CancelReason, DiffusionRunKind, DigitReading } from './events.js';
 export type { RaceLane } from './race.js';
+export type { LiveDrawing } from './live.js';
 export { schedulerNames } from './settings.js';
 export type { DiffusionSpace, DiffusionStepperMode } from './settings.js';
 
@@ -65,6 +68,7 @@ const SAMPLING_INPUTS = [
   'digit',
   'guidance',
   'raceSteps',
+  'consistencyModel',
 ] as const;
 
 /** The reader-visible state that `state` and `url-state` carry, in this order. */
@@ -88,8 +92,10 @@ const STATE_FIELDS: readonly StateField[] = [
  * static, one stored step at a time (x_t, the predicted noise, the predicted clean image, and
  * how classifier-free guidance combines its two noise predictions); the race samples one seed
  * with DDPM, DDIM and DPM-Solver++ side by side, and latent diffusion (a UNet over an
- * autoencoder's 4x7x7 latents, decoded once) beside them. Models run in the shared genviz worker, never on
- * the page's main thread.
+ * autoencoder's 4x7x7 latents, decoded once) and a distilled latent consistency model (4 steps)
+ * beside them. The live view draws with that consistency model at every input (guidance, digit,
+ * seed, a noise seed dial) without Play, and one seed at 1, 2, 4 and 8 steps side by side.
+ * Models run in the shared genviz worker, never on the page's main thread.
  *
  * Keyboard, with the element focused: Space or K plays and pauses, period and comma step
  * forward and back through the trajectory; every slider is a native range input.
@@ -134,7 +140,9 @@ const STATE_FIELDS: readonly StateField[] = [
  * @csspart guidance - The guidance view (also `guidance-unconditional`, `guidance-conditional`, `guidance-direction`, `guidance-combined` on its canvases).
  * @csspart result - The classifier's reading of the result.
  * @csspart race - The race view.
- * @csspart lane - Each race lane (also `lane-ddpm`, `lane-ddim`, `lane-dpmsolver`, `lane-latent`).
+ * @csspart lane - Each race lane (also `lane-ddpm`, `lane-ddim`, `lane-dpmsolver`, `lane-latent`, `lane-consistency`).
+ * @csspart live - The live view (also `live-canvas`, `live-caption`, `live-guidance`, `live-seed`, `noise-seed-dial`).
+ * @csspart quality - The steps-against-quality strip (also `quality-step`, `quality-step-1` ... `-8`, `quality-canvas-1` ... `-8`).
  *
  * @cssproperty [--genviz-diffusion-stepper-background=var(--genviz-background)] - Background. Every `--genviz-diffusion-stepper-*` token defaults to the page-wide `--genviz-*` token of the same name (`--genviz-background: light-dark(#ffffff, #16161d)`, ...), which themes every genviz element at once.
  * @cssproperty [--genviz-diffusion-stepper-surface=var(--genviz-surface)] - Panel and control surfaces.
@@ -163,6 +171,11 @@ export class GenvizDiffusionStepper extends LitElement {
   /** The latent diffusion model (a UNet over an autoencoder's latents) for `space="latent"` and the race's latent lane; empty for none. */
   @property({ attribute: 'latent-model', converter: modelConverter('mnist-ldm') })
   latentModel = 'mnist-ldm';
+  /** The distilled latent consistency model (guidance scale as a network input) for the live view and the race's consistency lane; empty for none. */
+  @property({ attribute: 'consistency-model', converter: modelConverter('mnist-lcm') })
+  consistencyModel = 'mnist-lcm';
+  /** The live view's noise seed: the fresh noise the consistency model draws between its steps (the seed keeps the starting noise). */
+  @property({ converter: numberConverter, attribute: 'noise-seed' }) noiseSeed = 0;
   /** Where the reverse process runs: `pixel` (the 28x28 image) or `latent` (the autoencoder's 4x7x7 latent, decoded to show). */
   @property({ reflect: true }) space: DiffusionSpace = 'pixel';
   /** The classifier that reads the results (a default model id or a manifest URL). */
@@ -181,7 +194,7 @@ export class GenvizDiffusionStepper extends LitElement {
   @property({ converter: numberConverter }) guidance = 3;
   /** URL of the forward process's image (any size, colour or grey); a held-out MNIST digit when absent. */
   @property() image: string | undefined;
-  /** `forward`, `reverse` or `race`. */
+  /** `forward`, `reverse`, `race` or `live` (the consistency model redrawing at every input). */
   @property({ reflect: true }) mode: DiffusionStepperMode = 'forward';
   /** The forward process's t, 0 (the image) to 1000 (pure noise). */
   @property({ converter: numberConverter }) timestep = 0;
@@ -300,6 +313,7 @@ export class GenvizDiffusionStepper extends LitElement {
   readonly #forward = new ForwardProcess(this, () => this.#runtime(), this.#feedback);
   readonly #reverse = new ReverseProcess(this, this.#services);
   readonly #race = new Race(this, this.#services);
+  readonly #live = new LiveView(this, this.#services);
   readonly #imageInput = imageInputHandlers(this);
   /** The model the model controller loads (it follows mode and space). */
   #loadedFor = '';
@@ -331,6 +345,7 @@ export class GenvizDiffusionStepper extends LitElement {
     } else if (this.#race.run.pending) {
       this.#interrupted = 'race';
     }
+    this.#live.stop();
     super.disconnectedCallback();
     if (this.#interrupted === 'race') this.#race.interrupted();
   }
@@ -389,9 +404,32 @@ export class GenvizDiffusionStepper extends LitElement {
     return this.#reverse.trajectory.steps.at(-1)?.evaluations ?? 0;
   }
 
-  /** Whether a reverse run is sampling now (not paused), or the race is on. */
+  /** Whether a reverse run is sampling now (not paused), the race is on, or a live digit is drawing. */
   get running(): boolean {
-    return this.#reverse.running || this.#race.run.pending;
+    return this.#reverse.running || this.#race.run.pending || this.#live.pending;
+  }
+
+  /** The live view's last digit (decoded, in [-1, 1]) with its reading, evaluations and time. */
+  get liveDrawing(): Readonly<LiveDrawing> | undefined {
+    return this.#live.drawing;
+  }
+
+  /** The live view's steps-against-quality strip: one seed at 1, 2, 4 and 8 steps, each read. */
+  get qualityStrip(): readonly Readonly<LiveDrawing>[] {
+    return this.#live.strip;
+  }
+
+  /**
+   * The live view's counts: runs started, runs dropped because a newer input overtook them,
+   * digits painted, and each painted digit's time from its input event to the frame showing it.
+   */
+  get liveStats(): {
+    runs: number;
+    dropped: number;
+    drawn: number;
+    latenciesMs: readonly number[];
+  } {
+    return this.#live.stats;
   }
 
   /** Whether the reverse run is paused. */
@@ -488,6 +526,7 @@ export class GenvizDiffusionStepper extends LitElement {
 
   /** The model the reverse view samples (and the race's pixel lanes' model is `model`). */
   #activeModel(): string {
+    if (this.mode === 'live') return this.consistencyModel;
     return this.mode === 'reverse' && this.space === 'latent' ? this.latentModel : this.model;
   }
 
@@ -522,6 +561,9 @@ export class GenvizDiffusionStepper extends LitElement {
     if (this.mode !== 'forward' && this.#model.idle && valid) {
       void this.#model.ensure().catch(() => undefined);
     }
+    // The live view draws at every input, without Play; anything else stops its run.
+    if (this.mode !== 'live') this.#live.stop();
+    else if (valid) this.#live.request(); // a no-op while the settings are the ones drawn
     if (this.autoplay && !this.#autoplayed && !this.#reducedMotion && this.mode === 'reverse') {
       this.#autoplayed = true;
       if (valid) this.#reverse.start(false);
@@ -533,6 +575,7 @@ export class GenvizDiffusionStepper extends LitElement {
     const curves = scheduleCurves(this.#model.loaded?.manifest.scheduler);
     if (this.mode === 'forward') this.#forward.draw(root, curves);
     else if (this.mode === 'reverse') this.#reverse.draw(root, curves);
+    else if (this.mode === 'live') this.#live.draw(root);
     else this.#race.draw(root);
     this.#feedback.setStates({
       loading: this.#model.pending || (this.mode === 'forward' && this.#forward.run.pending),
@@ -573,6 +616,7 @@ export class GenvizDiffusionStepper extends LitElement {
     this.#forward.run.reset();
     this.#reverse.reset('stopped');
     this.#race.reset('stopped');
+    this.#live.stop();
   };
 
   // ---- Rendering --------------------------------------------------------------------------
@@ -603,7 +647,9 @@ export class GenvizDiffusionStepper extends LitElement {
           ? this.#forward.render(this.#imageInput)
           : this.mode === 'reverse'
             ? this.#reverse.render(busy)
-            : this.#race.render(busy)
+            : this.mode === 'live'
+              ? this.#live.render()
+              : this.#race.render(busy)
       }
       ${this.mode === 'forward' ? nothing : this.#model.renderDevice()}
       <div class="buttons" part="save-buttons">

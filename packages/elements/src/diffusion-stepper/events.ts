@@ -4,7 +4,7 @@ export { GenvizCancelEvent, GenvizErrorEvent, GenvizModelProgressEvent } from '.
 export type { CancelReason, DigitReading } from '../kit/events.js';
 
 /** Which run of `<genviz-diffusion-stepper>` an event belongs to. */
-export type DiffusionRunKind = 'reverse' | 'race';
+export type DiffusionRunKind = 'reverse' | 'race' | 'live';
 
 const init: EventInit = { bubbles: true, composed: true };
 

@@ -10,6 +10,7 @@ import { RunController } from '../kit/run-controller.js';
 import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
 import { GenvizCompleteEvent, GenvizStepEvent } from './events.js';
 import type { StepperServices } from './reverse-process.js';
+import { LIVE_STEPS } from './live.js';
 import { renderSettings } from './settings.js';
 
 export interface RaceLane {
@@ -17,8 +18,10 @@ export interface RaceLane {
   id: string;
   /** What the reader sees it called. */
   label: string;
-  /** `latent`: the latent diffusion model, decoded once at the end. */
+  /** `latent`: the latent diffusion model (or the consistency model), decoded once at the end. */
   space: 'pixel' | 'latent';
+  /** Which of the element's models the lane samples (`consistency`: its consistency-model). */
+  model: 'pixel' | 'latent' | 'consistency';
   scheduler: string;
   steps: number;
   every: number;
@@ -38,6 +41,7 @@ export const raceKey = (host: GenvizDiffusionStepper): string =>
   JSON.stringify([
     host.model,
     host.latentModel,
+    host.consistencyModel,
     host.device,
     host.seed,
     host.digit,
@@ -45,16 +49,39 @@ export const raceKey = (host: GenvizDiffusionStepper): string =>
     host.raceSteps,
   ]);
 
-/** DDPM (race-steps), DDIM 50 and DPM-Solver++ 20 on pixels, and DDIM 50 in latent space. */
+/**
+ * DDPM (race-steps), DDIM 50 and DPM-Solver++ 20 on pixels, DDIM 50 in latent space, and the
+ * distilled consistency model in 4 steps.
+ */
 function plannedLanes(host: GenvizDiffusionStepper): RaceLane[] {
   const every = Math.max(1, Math.round(host.raceSteps / 50));
-  const lanes: Pick<RaceLane, 'id' | 'label' | 'space' | 'scheduler' | 'steps' | 'every'>[] = [
-    { id: 'ddpm', label: 'DDPM', space: 'pixel', scheduler: 'ddpm', steps: host.raceSteps, every },
-    { id: 'ddim', label: 'DDIM', space: 'pixel', scheduler: 'ddim', steps: 50, every: 1 },
+  const lanes: Pick<
+    RaceLane,
+    'id' | 'label' | 'space' | 'model' | 'scheduler' | 'steps' | 'every'
+  >[] = [
+    {
+      id: 'ddpm',
+      label: 'DDPM',
+      space: 'pixel',
+      model: 'pixel',
+      scheduler: 'ddpm',
+      steps: host.raceSteps,
+      every,
+    },
+    {
+      id: 'ddim',
+      label: 'DDIM',
+      space: 'pixel',
+      model: 'pixel',
+      scheduler: 'ddim',
+      steps: 50,
+      every: 1,
+    },
     {
       id: 'dpmsolver',
       label: 'DPM-Solver++',
       space: 'pixel',
+      model: 'pixel',
       scheduler: 'dpmsolver++',
       steps: 20,
       every: 1,
@@ -65,9 +92,21 @@ function plannedLanes(host: GenvizDiffusionStepper): RaceLane[] {
       id: 'latent',
       label: 'Latent DDIM',
       space: 'latent',
+      model: 'latent',
       scheduler: 'ddim',
       steps: 50,
       every: 5,
+    });
+  }
+  if (host.consistencyModel) {
+    lanes.push({
+      id: 'consistency',
+      label: 'Consistency',
+      space: 'latent',
+      model: 'consistency',
+      scheduler: 'lcm',
+      steps: LIVE_STEPS,
+      every: 1,
     });
   }
   return lanes.map((lane) => ({
@@ -188,7 +227,12 @@ export class Race {
     const runtime = this.#services.runtime();
     const latent = lane.space === 'latent';
     const result = await runtime.diffusion.sample({
-      model: latent ? host.latentModel : host.model,
+      model:
+        lane.model === 'consistency'
+          ? host.consistencyModel
+          : lane.model === 'latent'
+            ? host.latentModel
+            : host.model,
       device: host.device,
       scheduler: lane.scheduler,
       steps: lane.steps,

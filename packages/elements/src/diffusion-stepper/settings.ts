@@ -8,13 +8,14 @@ import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
 import { TRAIN_STEPS } from './schedule.js';
 
 /** What the element shows: the forward (noising) process, the reverse process, or the race. */
-export type DiffusionStepperMode = 'forward' | 'reverse' | 'race';
+export type DiffusionStepperMode = 'forward' | 'reverse' | 'race' | 'live';
 
-export const MODES: readonly DiffusionStepperMode[] = ['forward', 'reverse', 'race'];
+export const MODES: readonly DiffusionStepperMode[] = ['forward', 'reverse', 'race', 'live'];
 export const MODE_LABELS: Readonly<Record<DiffusionStepperMode, string>> = {
   forward: 'Forward process',
   reverse: 'Reverse process',
   race: 'Race',
+  live: 'Live (4 steps)',
 };
 
 /** Where the reverse process runs: on pixels, or in an autoencoder's latent space. */
@@ -127,7 +128,15 @@ export function settingsProblems(
   const quoted = (attribute: string, value: unknown) => describeValue(element, attribute, value);
   const names = schedulerNames();
   if (!MODES.includes(element.mode)) {
-    problems.push(`mode must be forward, reverse or race, not "${String(element.mode)}".`);
+    problems.push(`mode must be forward, reverse, race or live, not "${String(element.mode)}".`);
+  } else if (element.mode === 'live' && !element.consistencyModel) {
+    problems.push('mode="live" needs a consistency-model.');
+  }
+  const { noiseSeed } = element;
+  if (!Number.isInteger(noiseSeed) || noiseSeed < 0 || noiseSeed >= 2 ** 32) {
+    problems.push(
+      `noise-seed must be a whole number from 0 to 4294967295, not ${quoted('noise-seed', noiseSeed)}.`,
+    );
   }
   if (!['pixel', 'latent'].includes(element.space)) {
     problems.push(`space must be pixel or latent, not "${String(element.space)}".`);
