@@ -251,6 +251,29 @@ test('runtime benchmark', async () => {
             unit: 'ms',
             target: dtype === 'fp32' && device === 'wasm' ? '<= 300 ms' : undefined,
           });
+          // The distilled consistency model: 4 steps, one UNet call each (the guidance scale
+          // is an input), then the decode: the digit the live view draws at every input.
+          const lcm = await timeIt(30, () =>
+            runtime.diffusion.sample({
+              ...options,
+              model: 'mnist-lcm',
+              scheduler: 'lcm',
+              steps: 4,
+              classLabel: 7,
+              guidanceScale: 3,
+              seed: 11,
+              every: 0,
+            }),
+          );
+          record({
+            device: label,
+            dtype,
+            metric: 'consistency (mnist-lcm) 4 steps, guidance 3 as an input, plus decode (p50)',
+            value: lcm.p50,
+            spread: { p90: lcm.p90, min: lcm.min },
+            unit: 'ms',
+            target: dtype === 'fp32' && device === 'wasm' ? '<= 20 ms' : undefined,
+          });
           const labels = Array.from({ length: 256 }, (_, i) => i % 10);
           const flow = await timeIt(10, () =>
             runtime.diffusion.sample({

@@ -14,6 +14,8 @@ export const LIVE_STEPS = 4;
 export const QUALITY_STEPS = Object.freeze([1, 2, 4, 8]);
 /** The guidance range the consistency model was distilled on (its manifest's input range). */
 export const LIVE_GUIDANCE = Object.freeze({ min: 1, max: 8, step: 0.1 });
+/** How long the reader leaves the inputs alone before the strip is drawn (it costs 15 calls). */
+export const REST_MS = 250;
 /** The noise seed dial's range. */
 export const NOISE_SEED_MAX = 999;
 
@@ -63,6 +65,8 @@ export class LiveView {
   /** Input event to painted digit of the last drawing, ms. */
   #latencyMs: number | undefined;
   #latencies: number[] = [];
+  /** Whether the run in flight has painted its digit. */
+  #painted = false;
   #error: string | undefined;
 
   constructor(host: GenvizDiffusionStepper, services: StepperServices) {
@@ -108,8 +112,11 @@ export class LiveView {
     this.#key = key;
     if (this.#controller) {
       this.#controller.abort();
-      this.#dropped += 1;
+      // Dropped: overtaken before its digit was painted (a run that painted and was reading or
+      // drawing the strip is not a dropped digit).
+      if (!this.#painted) this.#dropped += 1;
     }
+    this.#painted = false;
     const controller = new AbortController();
     this.#controller = controller;
     this.#inputAt = this.#pendingInputAt ?? performance.now();
@@ -180,6 +187,7 @@ export class LiveView {
     // Painted at once, not at the next Lit update: the drag is what the reader watches.
     drawTensor(host.renderRoot.querySelector('[part~="live-canvas"]'), drawing.image);
     this.#drawn += 1;
+    this.#painted = true;
     host.requestUpdate();
     // The next frame is the first that shows it: from the input event to there is the latency.
     await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
@@ -190,7 +198,19 @@ export class LiveView {
     signal.throwIfAborted();
     emit(host, new GenvizCompleteEvent(drawing.result, 'live', 'lcm', drawing.reading));
     host.requestUpdate();
-    // The reader rests: one seed at 1, 2, 4 and 8 steps (the 4-step one is the digit above).
+    // Once the reader rests: one seed at 1, 2, 4 and 8 steps (the 4-step one is the digit
+    // above). Not during a drag: its 15 calls would hold up the next input's digit.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, REST_MS);
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
     for (const steps of QUALITY_STEPS) {
       const step = steps === LIVE_STEPS ? drawing : await this.#sample(steps, signal);
       signal.throwIfAborted();
