@@ -96,6 +96,47 @@ for (const [name, steps] of [
   });
 }
 
+// The distilled consistency model: 4 LCM steps, one UNet call each with the guidance scale as an
+// input, then mnist-autoencoder's decoder (what the live view draws at every input).
+{
+  const lcmManifest = JSON.parse(await readFile(join(assets, 'mnist-lcm/manifest.json'), 'utf8'));
+  const lcmUnet = await session('mnist-lcm', 'unet.onnx');
+  const latentDecoder = await session('mnist-autoencoder', 'decoder.onnx');
+  const { shape, scaling_factor: scale } = lcmManifest.sampling.latent;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const digit = async () => {
+    const scheduler = createScheduler(lcmManifest.scheduler, { name: 'lcm' });
+    scheduler.setTimesteps(4);
+    const rng = new NormalGenerator(11);
+    const x = new Float32Array(size);
+    rng.fill(x);
+    const labels = new ort.Tensor('int64', BigInt64Array.from([7n]), [1]);
+    const guidance = new ort.Tensor('float32', Float32Array.from([3]), [1]);
+    for (const t of scheduler.timesteps) {
+      const { noise_pred } = await lcmUnet.run({
+        sample: new ort.Tensor('float32', x.slice(), [1, ...shape]),
+        timestep: new ort.Tensor('float32', Float32Array.from([t]), [1]),
+        class_label: labels,
+        guidance_scale: guidance,
+      });
+      scheduler.step(noise_pred.data, t, x, { prevSample: x }, rng);
+    }
+    return latentDecoder.run({
+      latent: new ort.Tensor(
+        'float32',
+        x.map((value) => value / scale),
+        [1, ...shape],
+      ),
+    });
+  };
+  await digit();
+  rows.push({
+    metric: 'consistency 4 steps, guidance 3 as an input, plus decode (p50)',
+    value: await p50(30, digit),
+    unit: 'ms',
+  });
+}
+
 await mkdir(join(root, 'bench-results'), { recursive: true });
 await writeFile(
   join(root, 'bench-results/ort-node.json'),
@@ -104,5 +145,5 @@ await writeFile(
 console.log(`\nonnxruntime-node ${ort.env.versions.node}, ${threads} thread(s), CPU`);
 for (const row of rows)
   console.log(
-    `  ${row.metric.padEnd(52)} ${row.value.toFixed(row.value < 10 ? 2 : 0).padStart(8)} ${row.unit}`,
+    `  ${row.metric.padEnd(64)} ${row.value.toFixed(row.value < 10 ? 2 : 0).padStart(8)} ${row.unit}`,
   );
