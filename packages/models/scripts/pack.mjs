@@ -1,6 +1,6 @@
 // `npm pack` / `npm publish` ship only the variants the runtime can choose (docs/decisions/0007):
-// every network in fp32 (what `dtype: 'auto'` takes on WASM, and on WebGPU when there is no fp16
-// file), and the GAN's training-history snapshots in int8 only (the runtime takes the one variant
+// every network in fp32 (what `dtype: 'auto'` takes on WebGPU when there is no fp16 file, and on
+// WASM), int8 as well where a manifest prefers it on WASM (`preferredDtypes`), and the GAN's training-history snapshots in int8 only (the runtime takes the one variant
 // shipped; 60 dB PSNR against fp32, invisible in a 28x28 image). fp16 and the other int8 files stay
 // in the repository's build for its own tests and for anyone who serves the full set themselves.
 //
@@ -16,8 +16,13 @@ const assets = join(packageDir, 'assets');
 const fullAside = join(packageDir, 'assets.packing-full.old');
 const staging = join(packageDir, 'assets.packing.tmp');
 
-/** The variants a published network keeps, and those a snapshot keeps. */
-const keepNetworkVariant = (variant) => variant.dtype === 'fp32';
+/**
+ * The variants a published network keeps: fp32, and the dtype its manifest prefers on WASM
+ * (`preferredDtypes.wasm`, int8 where `genviz-export evaluate` shows it within its quality bars:
+ * what `dtype: 'auto'` takes there), and those a snapshot keeps.
+ */
+const keepNetworkVariant = (variant, manifest) =>
+  variant.dtype === 'fp32' || variant.dtype === manifest.preferredDtypes?.wasm;
 const keepSnapshotVariant = (variant, all) =>
   variant.dtype === 'int8' || !all.some((other) => other.dtype === 'int8') && variant.dtype === 'fp32';
 
@@ -49,8 +54,8 @@ function prune() {
     const manifest = JSON.parse(readFileSync(join(from, 'manifest.json'), 'utf8'));
     const dropped = new Set();
     for (const network of Object.values(manifest.networks ?? {})) {
-      for (const variant of network.variants) if (!keepNetworkVariant(variant)) dropped.add(variant.file);
-      network.variants = network.variants.filter(keepNetworkVariant);
+      for (const variant of network.variants) if (!keepNetworkVariant(variant, manifest)) dropped.add(variant.file);
+      network.variants = network.variants.filter((variant) => keepNetworkVariant(variant, manifest));
     }
     for (const snapshot of manifest.snapshots ?? []) {
       const all = snapshot.variants;

@@ -114,6 +114,13 @@ export function getSession(
   key: string,
   device: Device,
   bytes: () => Promise<Uint8Array>,
+  options: {
+    /**
+     * An int8 (QDQ) model on WASM: fold its DequantizeLinear nodes into fp32 weights at load
+     * (`session.disable_quant_qdq`), instead of dequantizing every weight at every run.
+     */
+    foldDequantize?: boolean;
+  } = {},
 ): Promise<PooledSession> {
   const poolKey = `${device}:${key}`;
   let pending = sessions.get(poolKey);
@@ -128,6 +135,7 @@ export function getSession(
           return await module.InferenceSession.create(model, {
             executionProviders: [device],
             graphOptimizationLevel: 'all',
+            ...(options.foldDequantize ? { extra: { session: { disable_quant_qdq: '1' } } } : {}),
           });
         } catch (cause) {
           const message = cause instanceof Error ? cause.message : String(cause);

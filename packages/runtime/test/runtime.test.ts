@@ -2,6 +2,7 @@ import { NormalGenerator, sampleGuided, schedulerForSampling } from '@genviz/cor
 import type { SchedulerConfigJson } from '@genviz/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { commands } from 'vitest/browser';
+import { chooseDevice } from '../src/environment.js';
 import { GenvizError, GenvizRuntime, clearModelCache } from '../src/index.js';
 import type { DiffusionStep, GenvizErrorCode, ModelManifest } from '../src/index.js';
 import type { NodeTensor } from './node-commands.js';
@@ -92,6 +93,76 @@ describe('device choice', () => {
     expect(loaded.choice.device).toBe('wasm');
     expect(loaded.choice.dtype).toBe('fp32');
     expect(loaded.choice.reason).toMatch(/software/);
+  });
+});
+
+describe('dtype auto on WASM', () => {
+  test('takes int8 where the manifest prefers it (folded at load), and never fp16', async () => {
+    const environment = await runtime.environment();
+    const manifest = (await commands.readDefaultManifest('mnist-lcm')) as ModelManifest;
+    const variants = manifest.networks.unet!.variants.map((variant) => variant.dtype);
+    expect(variants).toEqual(expect.arrayContaining(['fp32', 'fp16', 'int8']));
+    const plain = { ...manifest, preferredDtypes: undefined };
+    const prefersInt8 = { ...manifest, preferredDtypes: { wasm: 'int8' as const } };
+    // 'auto' lands on WASM here (a software WebGPU adapter), as asking for WASM does.
+    for (const device of ['wasm', 'auto'] as const) {
+      expect(chooseDevice(environment, plain, 'unet', device, 'auto').dtype).toBe('fp32');
+      const int8 = chooseDevice(environment, prefersInt8, 'unet', device, 'auto');
+      expect(int8).toMatchObject({ device: 'wasm', dtype: 'int8' });
+      expect(int8.reason).toMatch(/int8 \(within its quality bars/);
+      // fp16 is never chosen on WASM, whatever a manifest says (its Casts make it slower).
+      const fp16 = { ...manifest, preferredDtypes: { wasm: 'fp16' } } as unknown as ModelManifest;
+      expect(chooseDevice(environment, fp16, 'unet', device, 'auto').dtype).toBe('fp32');
+    }
+    // Asked for, fp16 still runs on WASM (a reader's choice, not auto's).
+    expect(chooseDevice(environment, plain, 'unet', 'wasm', 'fp16').dtype).toBe('fp16');
+    // An int8 preference without an int8 file falls back to fp32.
+    const noInt8 = {
+      ...prefersInt8,
+      networks: {
+        unet: {
+          ...manifest.networks.unet!,
+          variants: manifest.networks.unet!.variants.filter((v) => v.dtype !== 'int8'),
+        },
+      },
+    };
+    expect(chooseDevice(environment, noInt8, 'unet', 'wasm', 'auto').dtype).toBe('fp32');
+
+    // Loaded for real: a copy of the manifest that prefers int8 loads the int8 file on WASM
+    // and draws the asked digit from it.
+    const url = runtime.resolveModel('mnist-lcm');
+    const served = (await (await fetch(url)).json()) as ModelManifest;
+    for (const network of Object.values(served.networks)) {
+      for (const variant of network.variants) {
+        (variant as { file: string }).file = new URL(variant.file, url).href;
+      }
+    }
+    const sampling = served.sampling as { latent: { autoencoder: string } };
+    sampling.latent.autoencoder = runtime.resolveModel('mnist-autoencoder');
+    const blob = URL.createObjectURL(
+      new Blob([JSON.stringify({ ...served, preferredDtypes: { wasm: 'int8' } })], {
+        type: 'application/json',
+      }),
+    );
+    const own = new GenvizRuntime({ device: 'wasm' });
+    try {
+      const loaded = await own.load(blob);
+      expect(loaded.choice.dtype).toBe('int8');
+      const result = await own.diffusion.sample({
+        model: blob,
+        classLabels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        guidanceScale: 3,
+        seed: 11,
+      });
+      expect(result.evaluations).toBe(4);
+      const read = (await own.classifier.read(result.image!)).map((reading) => reading.digit);
+      expect(read.filter((digit, i) => digit === i).length, read.join(',')).toBeGreaterThanOrEqual(
+        9,
+      );
+    } finally {
+      own.terminate();
+      URL.revokeObjectURL(blob);
+    }
   });
 });
 

@@ -35,6 +35,12 @@ export interface ModelConfig {
   readonly sampling?: Readonly<Record<string, unknown>>;
   readonly history?: string;
   readonly heldout_latents?: string;
+  /**
+   * `{"wasm": "int8"}`: `dtype: 'auto'` takes the int8 variants on WASM (manifest
+   * `preferredDtypes`). Set it only where `genviz-export evaluate --dtype int8` shows the model
+   * within its quality bars; the build drops it when a network has no int8 variant.
+   */
+  readonly preferred_dtypes?: { readonly wasm?: 'int8' };
 }
 
 const TASKS: readonly ModelTask[] = ['classifier', 'vae', 'gan', 'diffusion'];
@@ -110,6 +116,20 @@ export function validateConfig(value: unknown, path: string): ModelConfig {
     }
   }
   validateArchitecture(config['architecture'], checkpoints, path);
+  const preferred = config['preferred_dtypes'];
+  if (preferred !== undefined) {
+    if (
+      preferred === null ||
+      typeof preferred !== 'object' ||
+      Array.isArray(preferred) ||
+      Object.keys(preferred).some((key) => key !== 'wasm') ||
+      (preferred as Record<string, unknown>)['wasm'] !== 'int8'
+    )
+      fail(
+        path,
+        '"preferred_dtypes" must be {"wasm": "int8"} (fp16 runs slower than fp32 on WASM and is never preferred there)',
+      );
+  }
   return config as unknown as ModelConfig;
 }
 

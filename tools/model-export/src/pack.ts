@@ -431,6 +431,13 @@ export async function packModelFiles(
       ...(config.labels ? { labels: config.labels } : {}),
       ...(config.scheduler ? { scheduler: config.scheduler } : {}),
       ...(config.sampling ? { sampling: config.sampling } : {}),
+      // Only while every network has that variant (a failed verify drops one).
+      ...(config.preferred_dtypes?.wasm !== undefined &&
+      Object.values(networks).every((network) =>
+        network.variants.some((variant) => variant.dtype === config.preferred_dtypes!.wasm),
+      )
+        ? { preferredDtypes: { wasm: config.preferred_dtypes.wasm } }
+        : {}),
       ...(snapshots ? { snapshots } : {}),
       ...(data ? { data } : {}),
       producer: { ...PRODUCER, opset: ONNX_OPSET },

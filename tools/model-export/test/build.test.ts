@@ -14,6 +14,9 @@ const schema = JSON.parse(
   await readFile(new URL('../manifest.schema.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 
+/** The first describe's build, for later checks of its manifests. */
+let TINY_OUT: string | undefined;
+
 describe('build', () => {
   let modelsDir: string;
   let outDir: string;
@@ -25,6 +28,7 @@ describe('build', () => {
     await writeHeldoutData(modelsDir);
     outDir = join(await temporaryDir(), 'assets');
     result = await buildAll({ modelsDir, outDir });
+    TINY_OUT = outDir;
   }, 120_000);
 
   it('writes a manifest per model that the JSON Schema accepts, and one for the held-out digits', async () => {
@@ -212,4 +216,26 @@ describe('build', () => {
     await buildAll({ modelsDir, outDir: join(parent, 'assets') });
     expect((await readdir(parent)).sort()).toEqual(['assets', 'assets-notes.tmp', running].sort());
   }, 120_000);
+});
+
+describe('preferred_dtypes', () => {
+  it('takes {"wasm": "int8"} and refuses fp16 or anything else, with one clear message', async () => {
+    const { validateConfig } = await import('../src/config.js');
+    const base = TINY_CONFIGS['tiny-classifier']!;
+    expect(
+      validateConfig({ ...base, preferred_dtypes: { wasm: 'int8' } }, 'config.json')
+        .preferred_dtypes,
+    ).toEqual({ wasm: 'int8' });
+    for (const bad of [{ wasm: 'fp16' }, { webgpu: 'int8' }, 'int8', null]) {
+      expect(() => validateConfig({ ...base, preferred_dtypes: bad }, 'config.json')).toThrow(
+        /"preferred_dtypes" must be \{"wasm": "int8"\}/,
+      );
+    }
+    // The schema: the built tiny classifier's manifest, with a preference added.
+    const built = JSON.parse(
+      await readFile(join(TINY_OUT ?? '', 'tiny-classifier', 'manifest.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(validate(schema, { ...built, preferredDtypes: { wasm: 'int8' } })).toEqual([]);
+    expect(validate(schema, { ...built, preferredDtypes: { wasm: 'fp16' } })).not.toEqual([]);
+  });
 });
