@@ -9,7 +9,7 @@ import { schedulerNames } from './diffusion-stepper.js';
 import type { GenvizDiffusionStepper } from './diffusion-stepper.js';
 
 interface Args {
-  mode: 'forward' | 'reverse' | 'race';
+  mode: 'forward' | 'reverse' | 'race' | 'live';
   scheduler: string;
   steps: number;
   seed: number;
@@ -36,7 +36,7 @@ const meta: Meta<Args> = {
     device: 'auto',
   },
   argTypes: {
-    mode: { control: 'inline-radio', options: ['forward', 'reverse', 'race'] },
+    mode: { control: 'inline-radio', options: ['forward', 'reverse', 'race', 'live'] },
     scheduler: { control: 'select', options: schedulerNames() },
     digit: {
       control: 'select',
@@ -103,7 +103,7 @@ export const Reverse: Story = {
   },
 };
 
-/** The race's lanes on one seed and digit: DDPM (here 100 steps), DDIM 50, DPM-Solver++ 20, and DDIM 50 in latent space. */
+/** The race's lanes on one seed and digit: DDPM (here 100 steps), DDIM 50, DPM-Solver++ 20, DDIM 50 in latent space, and the distilled consistency model in 4 steps. */
 export const Race: Story = {
   args: { mode: 'race', raceSteps: 100, digit: '1' },
   play: async ({ canvasElement }) => {
@@ -114,14 +114,30 @@ export const Race: Story = {
       'DDIM',
       'DPM-Solver++',
       'Latent DDIM',
+      'Consistency',
     ]);
     await expect(lanes.map((lane) => lane.getAttribute('data-status'))).toEqual([
       'waiting',
       'waiting',
       'waiting',
       'waiting',
+      'waiting',
     ]);
     await expect(part(element, 'race-button').textContent!.trim()).toBe('Start the race');
+  },
+};
+
+/**
+ * Live: the distilled consistency model (mnist-lcm) redraws the digit at every input, without
+ * Play (drag the guidance slider, turn the noise seed dial); below, one seed at 1, 2, 4 and 8 steps.
+ */
+export const Live: Story = {
+  args: { mode: 'live', digit: '5' },
+  play: async ({ canvasElement }) => {
+    const element = await stepperIn(canvasElement);
+    await waitFor(() => expect(element.liveDrawing?.reading?.digit).toBe(5), { timeout: 60_000 });
+    await expect(element.liveDrawing!.evaluations).toBe(4);
+    await waitFor(() => expect(element.qualityStrip).toHaveLength(4), { timeout: 60_000 });
   },
 };
 
