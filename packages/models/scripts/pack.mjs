@@ -1,6 +1,6 @@
 // `npm pack` / `npm publish` ship only the variants the runtime can choose (docs/decisions/0007):
-// every network in fp32 (what `dtype: 'auto'` takes on WebGPU when there is no fp16 file, and on
-// WASM), int8 as well where a manifest prefers it on WASM (`preferredDtypes`), and the GAN's training-history snapshots in int8 only (the runtime takes the one variant
+// every network in fp32 (what `dtype: 'auto'` takes on WASM, and on WebGPU when there is no fp16
+// file) or, where a manifest prefers int8 on WASM (`preferredDtypes`), in int8 only, and the GAN's training-history snapshots in int8 only (the runtime takes the one variant
 // shipped; 60 dB PSNR against fp32, invisible in a 28x28 image). fp16 and the other int8 files stay
 // in the repository's build for its own tests and for anyone who serves the full set themselves.
 //
@@ -17,12 +17,13 @@ const fullAside = join(packageDir, 'assets.packing-full.old');
 const staging = join(packageDir, 'assets.packing.tmp');
 
 /**
- * The variants a published network keeps: fp32, and the dtype its manifest prefers on WASM
- * (`preferredDtypes.wasm`, int8 where `genviz-export evaluate` shows it within its quality bars:
- * what `dtype: 'auto'` takes there), and those a snapshot keeps.
+ * The variants a published network keeps: fp32, or instead the dtype its manifest prefers on WASM
+ * (`preferredDtypes.wasm`: int8 where `genviz-export evaluate` shows it within the model's quality
+ * bars, what `dtype: 'auto'` takes there; on WebGPU `auto` then runs that one variant too), and
+ * those a snapshot keeps.
  */
 const keepNetworkVariant = (variant, manifest) =>
-  variant.dtype === 'fp32' || variant.dtype === manifest.preferredDtypes?.wasm;
+  variant.dtype === (manifest.preferredDtypes?.wasm ?? 'fp32');
 const keepSnapshotVariant = (variant, all) =>
   variant.dtype === 'int8' || !all.some((other) => other.dtype === 'int8') && variant.dtype === 'fp32';
 
