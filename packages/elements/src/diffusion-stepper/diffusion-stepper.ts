@@ -83,6 +83,7 @@ const STATE_FIELDS: readonly StateField[] = [
   { key: 'timestep', property: 'timestep' },
   { key: 'race-steps', property: 'raceSteps' },
   { key: 'image', property: 'image' },
+  { key: 'noise-seed', property: 'noiseSeed' },
 ];
 
 /**

@@ -60,7 +60,7 @@ describe('state strings', () => {
           grid-size="12"
         ></genviz-gan-duel>`,
     ),
-    ...['forward', 'reverse', 'race'].map(
+    ...['forward', 'reverse', 'race', 'live'].map(
       (mode) =>
         html`<genviz-diffusion-stepper
           loading="lazy"
@@ -73,6 +73,7 @@ describe('state strings', () => {
           guidance="4.5"
           timestep="250"
           race-steps="200"
+          noise-seed="17"
         ></genviz-diffusion-stepper>`,
     ),
   ];
