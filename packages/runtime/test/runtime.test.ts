@@ -414,9 +414,11 @@ describe('a latent consistency model (mnist-lcm)', () => {
   test('4 steps, one UNet call each with the guidance scale as an input, decoded; the classifier reads the asked digits; the chain matches onnxruntime-node', async () => {
     const labels = Array.from({ length: 10 }, (_, digit) => digit);
     const seen: DiffusionStep[] = [];
+    // fp32: the chain below runs unet.onnx (auto would take the int8 file mnist-lcm prefers).
     const result = await runtime.diffusion.sample({
       model: 'mnist-lcm',
       device: 'wasm',
+      dtype: 'fp32',
       classLabels: labels,
       guidanceScale: 3,
       steps: 4,
