@@ -67,6 +67,32 @@ def quick_eval(net, clf, dec, scale, sched, null, seed=0, n=200, steps=(1, 2, 4)
     return out
 
 
+@torch.no_grad()
+def teacher_pairs(teacher, ac, null, args, generator):
+    """(x_T, label, w, x_0) with x_0 the teacher's guided DDIM sample (leading spacing, eta 0) from x_T."""
+    n = args.direct_pairs
+    labels = torch.randint(0, 10, (n,), generator=generator)
+    labels[torch.rand(n, generator=generator) < args.p_uncond] = null
+    w = args.w_min + (args.w_max - args.w_min) * torch.rand(n, generator=generator)
+    x_T = torch.randn(n, 4, 7, 7, generator=generator)
+    T = len(ac)
+    ratio = T // args.direct_steps
+    ts = [int(v) for v in (np.arange(0, args.direct_steps) * ratio)[::-1]]
+    out = []
+    for s in range(0, n, 256):
+        x, y, ws = x_T[s:s + 256], labels[s:s + 256], w[s:s + 256].view(-1, 1, 1, 1)
+        b = len(y)
+        for t in ts:
+            tt = torch.full((2 * b,), float(t))
+            eps_both = teacher(torch.cat([x, x]), tt, torch.cat([y, torch.full_like(y, null)]))
+            eps = eps_both[b:] + ws * (eps_both[:b] - eps_both[b:])
+            a_t = ac[t]
+            a_prev = ac[t - ratio] if t - ratio >= 0 else torch.tensor(1.0)
+            x = a_prev.sqrt() * x0_from_eps(x, eps, a_t) + (1 - a_prev).sqrt() * eps
+        out.append(x)
+    return x_T, labels, w, torch.cat(out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=90.0)
@@ -85,6 +111,15 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mnist-dir", default=None)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--direct-pairs", type=int, default=0,
+                    help="also pull the one-step output f(x_T, T) towards the teacher's own guided DDIM sample "
+                         "from the same noise, on this many pairs drawn once before training (0: off)")
+    ap.add_argument("--direct-steps", type=int, default=25, help="the teacher's DDIM steps for those samples")
+    ap.add_argument("--direct-batch", type=int, default=64)
+    ap.add_argument("--direct-weight", type=float, default=1.0)
+    ap.add_argument("--init", default=None,
+                    help="start the student, target and EMA from this mnist-lcm checkpoint instead of the teacher "
+                         "(a second phase, e.g. on a coarser solver grid: original_inference_steps in config.json)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -100,6 +135,9 @@ def main():
     student = import_model("mnist-lcm").build(config)
     missing, unexpected = student.load_state_dict(teacher.state_dict(), strict=False)
     assert missing == ["guidance_proj.weight"] and not unexpected, (missing, unexpected)
+    if args.init:
+        load_state_dict(args.init, student)
+        print(f"student initialised from {args.init}", flush=True)
     target = copy.deepcopy(student).eval()
     ema = copy.deepcopy(student).eval()
     for p in list(target.parameters()) + list(ema.parameters()):
@@ -120,6 +158,14 @@ def main():
     ae_cfg = load_config("mnist-autoencoder")
     _, dec = import_model("mnist-autoencoder").build(ae_cfg)
     load_state_dict(os.path.join(MODELS_DIR, "mnist-autoencoder", "decoder.safetensors"), dec).eval()
+
+    direct = None
+    if args.direct_pairs:
+        t0 = time.time()
+        direct = teacher_pairs(teacher, ac, null, args, torch.Generator().manual_seed(args.seed + 7))
+        print(f"{args.direct_pairs} teacher pairs (DDIM {args.direct_steps}) in {time.time() - t0:.0f} s", flush=True)
+    t_max = torch.full((args.direct_batch,), T - 1)
+    c_skip_max, c_out_max = boundary_scalings(t_max, sched["timestep_scaling"])
 
     opt = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.0)
     state_path = os.path.join(HERE, "train-state.pt")
@@ -179,6 +225,13 @@ def main():
             c_skip_n, c_out_n = boundary_scalings(t_n, sched["timestep_scaling"])
             student_f = c_skip_n * x_t + c_out_n * x0_from_eps(x_t, student(x_t, t_n.float(), y, w), a_n)
             loss = pseudo_huber(student_f, target_f, args.huber_c)
+            if direct is not None:
+                # The one-step sample from pure noise, against the teacher's many-step sample.
+                pick = torch.randint(0, args.direct_pairs, (args.direct_batch,))
+                xT, yT, wT, x0T = (v[pick] for v in direct)
+                aT = ac[T - 1]
+                one_step = c_skip_max * xT + c_out_max * x0_from_eps(xT, student(xT, t_max.float(), yT, wT), aT)
+                loss = loss + args.direct_weight * pseudo_huber(one_step, x0T, args.huber_c)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
