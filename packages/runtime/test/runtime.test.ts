@@ -89,10 +89,13 @@ describe('device choice', () => {
     expect(environment.webgpu.fallbackAdapter).toBe(true);
     expect(environment.crossOriginIsolated).toBe(false);
     expect(environment.wasmThreads).toBe(1);
-    const loaded = await runtime.load('mnist-classifier');
+    const loaded = await runtime.load('mnist-ddpm');
     expect(loaded.choice.device).toBe('wasm');
     expect(loaded.choice.dtype).toBe('fp32');
     expect(loaded.choice.reason).toMatch(/software/);
+    // The classifier's manifest prefers int8 on WASM (within its accuracy bar).
+    const classifier = await runtime.load('mnist-classifier');
+    expect(classifier.choice).toMatchObject({ device: 'wasm', dtype: 'int8' });
   });
 });
 
