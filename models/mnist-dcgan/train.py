@@ -13,7 +13,8 @@ Z = 64 standard normal, 100 epochs. docs/decisions/0005 says why.
 The shipped generator is an exponential moving average of the generator weights (decay 0.999, --g-ema),
 with its BatchNorm running statistics re-estimated on 50 batches of 64 latents at each snapshot.
 Snapshots of the generator (eval-mode weights incl. BatchNorm running stats) go to
-snapshots/generator-NN.safetensors: 00 = initial weights, then at the end of the epochs in --snapshot-epochs
+snapshots/generator-NN.safetensors, and the discriminator's at the same moment (eval-mode weights) to
+snapshots/discriminator-NN.safetensors: 00 = initial weights, then at the end of the epochs in --snapshot-epochs
 (the last one is the final epoch). For every snapshot history.json records the discriminator's mean P(real)
 (sigmoid of its logit, eval mode) on the 1,000 held-out real digits (d_real) and on 1,000 fakes (d_fake).
 
@@ -256,8 +257,12 @@ def train(args):
         Gs = shipped_generator()
         save_state_dict(os.path.join(out_dir, rel), Gs)
         Ds = plain_discriminator(D, D_plain)
+        Ds.eval()
+        rel_d = f"snapshots/discriminator-{idx:02d}.safetensors"
+        save_state_dict(os.path.join(out_dir, rel_d), Ds)
         dr, df = d_means(Gs, Ds, HX, z_eval)
-        history.append({"index": idx, "epoch": epoch, "iteration": it, "file": rel, "d_real": dr, "d_fake": df})
+        history.append({"index": idx, "epoch": epoch, "iteration": it, "file": rel,
+                        "discriminator_file": rel_d, "d_real": dr, "d_fake": df})
         print(f"snapshot {idx}: epoch {epoch} iteration {it} d_real {dr:.3f} d_fake {df:.3f}", flush=True)
         finish(args, Gs, Ds, HX, Z, out_dir, history, time.time() - t_start)
 
