@@ -63,6 +63,11 @@ export interface GanSnapshot {
   readonly d_fake: number;
   /** Variants of the generator network at this snapshot (same inputs and outputs). */
   readonly variants: readonly ModelVariant[];
+  /**
+   * Variants of the discriminator network at this snapshot (same inputs and outputs), where
+   * training kept it: the detective as it was then, to pit against any snapshot's generator.
+   */
+  readonly discriminatorVariants?: readonly ModelVariant[];
 }
 
 /** A binary file of raw little-endian tensors, one after another. */

@@ -1,6 +1,6 @@
 // `npm pack` / `npm publish` ship only the variants the runtime can choose (docs/decisions/0007):
 // every network in fp32 (what `dtype: 'auto'` takes on WASM, and on WebGPU when there is no fp16
-// file) or, where a manifest prefers int8 on WASM (`preferredDtypes`), in int8 only, and the GAN's training-history snapshots in int8 only (the runtime takes the one variant
+// file) or, where a manifest prefers int8 on WASM (`preferredDtypes`), in int8 only, and the GAN's training-history snapshots (generator and discriminator) in int8 only (the runtime takes the one variant
 // shipped; 60 dB PSNR against fp32, invisible in a 28x28 image). fp16 and the other int8 files stay
 // in the repository's build for its own tests and for anyone who serves the full set themselves.
 //
@@ -62,11 +62,18 @@ function prune() {
       const all = snapshot.variants;
       for (const variant of all) if (!keepSnapshotVariant(variant, all)) dropped.add(variant.file);
       snapshot.variants = all.filter((variant) => keepSnapshotVariant(variant, all));
+      if (snapshot.discriminatorVariants) {
+        const judges = snapshot.discriminatorVariants;
+        for (const variant of judges) if (!keepSnapshotVariant(variant, judges)) dropped.add(variant.file);
+        snapshot.discriminatorVariants = judges.filter((variant) => keepSnapshotVariant(variant, judges));
+      }
     }
     // A file that a kept variant still names (the final snapshot may share the final weights) stays.
     const kept = new Set([
       ...Object.values(manifest.networks ?? {}).flatMap((network) => network.variants.map((v) => v.file)),
-      ...(manifest.snapshots ?? []).flatMap((snapshot) => snapshot.variants.map((v) => v.file)),
+      ...(manifest.snapshots ?? []).flatMap((snapshot) =>
+        [...snapshot.variants, ...(snapshot.discriminatorVariants ?? [])].map((v) => v.file),
+      ),
     ]);
     for (const file of readdirSync(from)) {
       if (file === 'manifest.json') continue;

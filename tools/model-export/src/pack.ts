@@ -42,6 +42,8 @@ interface HistoryEntry {
   readonly epoch: number;
   readonly iteration: number;
   readonly file: string;
+  /** The discriminator at the same moment, where training kept it. */
+  readonly discriminator_file?: string;
   readonly d_real: number;
   readonly d_fake: number;
 }
@@ -66,12 +68,28 @@ export async function readGanHistory(
   for (const entry of snapshots) {
     if (!Number.isInteger(entry.index) || typeof entry.file !== 'string')
       throw new ExportError('every snapshot needs an integer "index" and a "file"', { file: path });
+    if (entry.discriminator_file !== undefined && typeof entry.discriminator_file !== 'string')
+      throw new ExportError(
+        `snapshot ${entry.index}: "discriminator_file" must be a file name (or absent)`,
+        { file: path },
+      );
+  }
+  const withDiscriminator = snapshots.filter((entry) => entry.discriminator_file !== undefined);
+  if (withDiscriminator.length > 0 && withDiscriminator.length < snapshots.length) {
+    const missing = snapshots.filter((entry) => entry.discriminator_file === undefined);
+    throw new ExportError(
+      `snapshots ${missing.map((entry) => entry.index).join(', ')} have no "discriminator_file" while others do: give every snapshot its discriminator or none`,
+      { file: path },
+    );
   }
   return snapshots;
 }
 
-export function snapshotNetworkName(index: number): string {
-  return `generator-${String(index).padStart(2, '0')}`;
+export function snapshotNetworkName(
+  index: number,
+  network: 'generator' | 'discriminator' = 'generator',
+): string {
+  return `${network}-${String(index).padStart(2, '0')}`;
 }
 
 export interface StageOptions {
@@ -101,6 +119,12 @@ export async function stageModel(
         network: 'generator',
         weightsPath: join(modelDir, entry.file),
       });
+      if (entry.discriminator_file !== undefined)
+        jobs.push({
+          name: snapshotNetworkName(entry.index, 'discriminator'),
+          network: 'discriminator',
+          weightsPath: join(modelDir, entry.discriminator_file),
+        });
     }
   }
   for (const job of jobs) {
@@ -370,6 +394,16 @@ export async function packModelFiles(
         });
       const reference = await loadReference(source, 'generator', generator);
       const history = await readGanHistory(modelDir, config);
+      const discriminator = config.networks['discriminator'];
+      const discriminatorReference =
+        discriminator && history.some((entry) => entry.discriminator_file !== undefined)
+          ? await loadReference(source, 'discriminator', discriminator)
+          : undefined;
+      if (!discriminator && history.some((entry) => entry.discriminator_file !== undefined))
+        throw new ExportError(
+          'the history names discriminator snapshots but config.json has no "discriminator" network',
+          { file: join(modelDir, 'config.json') },
+        );
       snapshots = [];
       for (const [position, entry] of history.entries()) {
         const name = snapshotNetworkName(entry.index);
@@ -382,6 +416,15 @@ export async function packModelFiles(
           reference.inputs,
           expected,
         );
+        let discriminatorVariants: ModelVariant[] | undefined;
+        if (entry.discriminator_file !== undefined && discriminator && discriminatorReference)
+          discriminatorVariants = await verifyNetwork(
+            snapshotNetworkName(entry.index, 'discriminator'),
+            discriminator,
+            'discriminator',
+            discriminatorReference.inputs,
+            position === history.length - 1 ? discriminatorReference.outputs : undefined,
+          );
         snapshots.push({
           index: entry.index,
           epoch: entry.epoch,
@@ -389,6 +432,7 @@ export async function packModelFiles(
           d_real: entry.d_real,
           d_fake: entry.d_fake,
           variants,
+          ...(discriminatorVariants ? { discriminatorVariants } : {}),
         });
       }
     }

@@ -89,6 +89,22 @@ describe('build', () => {
     expect(gan.snapshots![0]!.variants[1]!.verification.against).toBe('fp32-onnx');
   });
 
+  it("names each snapshot's discriminator, verified as the generators are", () => {
+    const gan = result.models.find((m) => m.manifest.id === 'tiny-dcgan')!.manifest;
+    expect(gan.snapshots!.map((s) => s.discriminatorVariants!.map((v) => v.file))).toEqual([
+      ['discriminator-00.onnx', 'discriminator-00_fp16.onnx', 'discriminator-00_int8.onnx'],
+      ['discriminator-01.onnx', 'discriminator-01_fp16.onnx', 'discriminator-01_int8.onnx'],
+    ]);
+    // The last snapshot's discriminator is the final one, held to PyTorch's reference (which it
+    // passes only with the final weights); the earlier one, to its own fp32 ONNX.
+    const [first, last] = gan.snapshots!;
+    expect(last!.discriminatorVariants![0]!.verification.against).toBe('pytorch-reference');
+    expect(first!.discriminatorVariants![0]!.sha256).not.toBe(
+      last!.discriminatorVariants![0]!.sha256,
+    );
+    expect(first!.discriminatorVariants![2]!.verification.against).toBe('fp32-onnx');
+  });
+
   it('carries the diffusers scheduler config into the diffusion manifest', () => {
     const ddpm: ModelManifest = result.models.find((m) => m.manifest.id === 'tiny-ddpm')!.manifest;
     expect(ddpm.scheduler).toMatchObject({

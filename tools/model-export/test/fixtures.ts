@@ -288,17 +288,26 @@ export async function writeTinyModel(modelsDir: string, id: string, seed = 1): P
     await mkdir(join(dir, 'snapshots'), { recursive: true });
     const snapshots = [];
     const shapes = expectedWeights(config, 'generator');
+    const judgeShapes = expectedWeights(config, 'discriminator');
+    const judgeSeed = seed + Object.keys(config.networks).indexOf('discriminator');
     for (const index of [0, 1]) {
       const file = `snapshots/generator-0${index}.safetensors`;
-      // The last snapshot is the final generator (the contract), earlier ones other weights.
+      const discriminatorFile = `snapshots/discriminator-0${index}.safetensors`;
+      // The last snapshot is the final generator and discriminator (the contract), earlier ones
+      // other weights.
       const weights =
         index === 1 ? syntheticWeights(shapes, seed) : syntheticWeights(shapes, seed + 50);
       await writeSafetensors(join(dir, file), weights);
+      await writeSafetensors(
+        join(dir, discriminatorFile),
+        syntheticWeights(judgeShapes, index === 1 ? judgeSeed : seed + 60),
+      );
       snapshots.push({
         index,
         epoch: index,
         iteration: index * 100,
         file,
+        discriminator_file: discriminatorFile,
         d_real: 0.5 + index * 0.1,
         d_fake: 0.5 - index * 0.1,
       });
