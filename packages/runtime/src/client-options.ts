@@ -2,6 +2,7 @@ import type { DeviceOption, DtypeOption } from './environment.js';
 import type {
   DiffusionSampleParams,
   DiffusionStep,
+  DuelMatrixRow,
   ForwardParams,
   ModelProgress,
   PixelRange,
@@ -56,4 +57,17 @@ export interface DataOptions {
   /** A dataset manifest's URL (task `dataset`); default: the held-out digits of `@genviz/models`. */
   dataset?: string;
   signal?: AbortSignal;
+}
+
+export interface DuelMatrixOptions extends ModelCallOptions {
+  /** Real images [R, 1, 28, 28] in [-1, 1], judged by every detective. */
+  real: Float32Array;
+  /** Latents [F, Z]: every counterfeiter makes its fakes from these. */
+  latents: Float32Array;
+  /** The detectives' snapshot indices, one per row (default: every snapshot). */
+  detectives?: readonly number[];
+  /** The counterfeiters' snapshot indices, one per column (default: every snapshot). */
+  counterfeiters?: readonly number[];
+  /** Receives each row as soon as its detective has judged. */
+  onRow?: (row: DuelMatrixRow) => void | Promise<void>;
 }

@@ -15,6 +15,7 @@ import type {
   DiffusionSampleOptions,
   DataTensors,
   DigitReading,
+  DuelMatrixResult,
   ForwardResult,
   HeldOutDigits,
   LoadedModel,
@@ -23,6 +24,7 @@ import type { WorkerApi } from './worker.js';
 
 import type {
   DataOptions,
+  DuelMatrixOptions,
   ForwardOptions,
   LoadOptions,
   ModelCallOptions,
@@ -416,12 +418,37 @@ export class GenvizRuntime {
           latents,
         ),
       ),
-    /** The discriminator's P(real) [N] for images [N, 1, 28, 28] in [-1, 1]. */
-    discriminate: (images: Float32Array, options: ModelCallOptions = {}): Promise<Float32Array> =>
+    /**
+     * The discriminator's P(real) [N] for images [N, 1, 28, 28] in [-1, 1], at a training
+     * snapshot (default: final; a snapshot needs a manifest that lists its discriminator).
+     */
+    discriminate: (
+      images: Float32Array,
+      options: ModelCallOptions & { snapshot?: number } = {},
+    ): Promise<Float32Array> =>
       this.#call(options.signal, (api, callId) =>
         api.ganDiscriminate(
-          this.#callOptions(options, DEFAULTS.gan, callId),
+          { ...this.#callOptions(options, DEFAULTS.gan, callId), snapshot: options.snapshot },
           images,
+          progressProxy(options),
+        ),
+      ),
+    /**
+     * The arms race: the discriminator of each training snapshot (rows) against the generator of
+     * each snapshot (columns), scored on the same real images and on fakes from the same latents.
+     * Rows stream through `onRow` as they are judged; abort stops between rows.
+     */
+    duelMatrix: (options: DuelMatrixOptions): Promise<DuelMatrixResult> =>
+      this.#call(options.signal, (api, callId) =>
+        api.ganDuelMatrix(
+          {
+            ...this.#callOptions(options, DEFAULTS.gan, callId),
+            real: options.real,
+            latents: options.latents,
+            detectives: options.detectives ? [...options.detectives] : undefined,
+            counterfeiters: options.counterfeiters ? [...options.counterfeiters] : undefined,
+          },
+          options.onRow ? Comlink.proxy(options.onRow) : undefined,
           progressProxy(options),
         ),
       ),

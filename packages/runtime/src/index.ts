@@ -1,6 +1,7 @@
 export { GenvizRuntime, configureRuntime } from './client.js';
 export type {
   DataOptions,
+  DuelMatrixOptions,
   ForwardOptions,
   LoadOptions,
   ModelCallOptions,
@@ -38,6 +39,8 @@ export type {
   ForwardParams,
   ForwardResult,
   DigitReading,
+  DuelMatrixResult,
+  DuelMatrixRow,
   HeldOutDigits,
   LoadedModel,
   ModelProgress,

@@ -160,3 +160,49 @@ export type DataTensors = Record<
     data: Uint8Array | Float32Array | BigInt64Array;
   }
 >;
+
+/** The detective-against-counterfeiter matrix of a GAN's training snapshots (`gan.duelMatrix`). */
+export interface DuelMatrixRequest extends CallOptions {
+  /** Real images [R, 1, 28, 28] in [-1, 1], judged by every detective. */
+  real: Float32Array;
+  /** Latents [F, Z]: every counterfeiter makes its fakes from these. */
+  latents: Float32Array;
+  /** The detectives' snapshot indices, one per row (default: every snapshot). */
+  detectives?: number[];
+  /** The counterfeiters' snapshot indices, one per column (default: every snapshot). */
+  counterfeiters?: number[];
+}
+
+/** One row of the matrix, streamed as soon as its detective has judged. */
+export interface DuelMatrixRow {
+  row: number;
+  /** The detective's snapshot index. */
+  detective: number;
+  /** Per column: the share of the R real images and F fakes the detective called right. */
+  accuracy: Float32Array;
+  /** Real images called real (P(real) >= 0.5), the same in every column. */
+  realRight: number;
+  /** Per column: fakes called fake. */
+  fakeRight: Uint16Array;
+  /** The detective's mean P(real) on the real images. */
+  meanReal: number;
+  /** Since the call started, in ms. */
+  elapsedMs: number;
+}
+
+export type DuelMatrixRowCallback = (row: DuelMatrixRow) => void | Promise<void>;
+
+export interface DuelMatrixResult {
+  detectives: number[];
+  counterfeiters: number[];
+  /** Real images and fakes per cell. */
+  real: number;
+  fakes: number;
+  /** Row-major [detectives, counterfeiters]: the share of images called right. */
+  accuracy: Float32Array;
+  /** Per row: real images called real. */
+  realRight: Uint16Array;
+  /** Row-major: fakes called fake. */
+  fakeRight: Uint16Array;
+  elapsedMs: number;
+}

@@ -18,6 +18,9 @@ import type {
   DataTensors,
   DiffusionSampleOptions,
   DigitReading,
+  DuelMatrixRequest,
+  DuelMatrixResult,
+  DuelMatrixRowCallback,
   ForwardRequest,
   ForwardResult,
   HeldOutDigits,
@@ -142,12 +145,45 @@ export class WorkerApi {
   }
 
   async ganDiscriminate(
-    options: CallOptions,
+    options: CallOptions & { snapshot?: number },
     images: Float32Array,
     onProgress?: ProgressCallback,
   ): Promise<Float32Array> {
     const probabilities = await gan.discriminate(this.#host, options, images, onProgress);
     return transfer(probabilities, [probabilities.buffer]);
+  }
+
+  /** The detective-against-counterfeiter matrix, streaming each row as it is judged. */
+  ganDuelMatrix(
+    options: DuelMatrixRequest,
+    onRow?: DuelMatrixRowCallback,
+    onProgress?: ProgressCallback,
+  ): Promise<DuelMatrixResult> {
+    const { callId } = options;
+    if (callId !== undefined) this.#abortable.add(callId);
+    const isAborted = () => callId !== undefined && this.#aborted.has(callId);
+    return gan
+      .duelMatrix(
+        this.#host,
+        options,
+        isAborted,
+        onRow
+          ? (row) => onRow(transfer(row, [row.accuracy.buffer, row.fakeRight.buffer]))
+          : undefined,
+        onProgress,
+      )
+      .then((result) =>
+        transfer(result, [
+          result.accuracy.buffer,
+          result.realRight.buffer,
+          result.fakeRight.buffer,
+        ]),
+      )
+      .finally(() => {
+        if (callId === undefined) return;
+        this.#abortable.delete(callId);
+        this.#aborted.delete(callId);
+      });
   }
 
   async diffusionForward(options: ForwardRequest): Promise<ForwardResult> {

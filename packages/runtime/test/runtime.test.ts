@@ -317,6 +317,98 @@ for (const device of ['wasm', 'webgpu'] as const) {
   });
 }
 
+describe('gan: detectives of the training history against its counterfeiters', () => {
+  const sigmoid = (logit: number) => 1 / (1 + Math.exp(-logit));
+
+  test("discriminate at a snapshot runs that snapshot's discriminator", async () => {
+    const manifest = (await commands.readDefaultManifest('mnist-dcgan')) as ModelManifest;
+    const snapshot = manifest.snapshots![1]!;
+    const images = (await heldOutDigits(3)).images.map((value) => value * 2 - 1);
+    const verdicts = await runtime.gan.discriminate(images, {
+      device: 'wasm',
+      snapshot: snapshot.index,
+    });
+    const reference = await commands.ortNodeRun(
+      'mnist-dcgan',
+      snapshot.discriminatorVariants![0]!.file,
+      { image: tensor('float32', [3, 1, 28, 28], images) },
+    );
+    expectClose(verdicts, reference.logit!.data.map(sigmoid), 1e-5, 'P(real) at the snapshot');
+    await expectCode(
+      runtime.gan.discriminate(images, { device: 'wasm', snapshot: 99 }),
+      'invalid-argument',
+    );
+  });
+
+  test('duelMatrix scores each detective against each counterfeiter as onnxruntime-node does, row by row', async () => {
+    const manifest = (await commands.readDefaultManifest('mnist-dcgan')) as ModelManifest;
+    const [a, b] = manifest.snapshots!;
+    const real = (await heldOutDigits(6)).images.map((value) => value * 2 - 1);
+    const latents = normals(5 * 64, 11);
+    const rows: number[] = [];
+    const result = await runtime.gan.duelMatrix({
+      device: 'wasm',
+      real,
+      latents,
+      detectives: [b!.index, a!.index],
+      counterfeiters: [a!.index, b!.index],
+      onRow: (row) => {
+        rows.push(row.row);
+      },
+    });
+    expect(rows).toEqual([0, 1]);
+    expect(result.detectives).toEqual([b!.index, a!.index]);
+    expect(result.counterfeiters).toEqual([a!.index, b!.index]);
+    expect([result.real, result.fakes]).toEqual([6, 5]);
+    const fakes = await Promise.all(
+      [a!, b!].map(async (snapshot) => {
+        const out = await commands.ortNodeRun('mnist-dcgan', snapshot.variants[0]!.file, {
+          latent: tensor('float32', [5, 64], latents),
+        });
+        return out.image!.data;
+      }),
+    );
+    for (const [row, detective] of [b!, a!].entries()) {
+      const file = detective.discriminatorVariants![0]!.file;
+      const onReal = await commands.ortNodeRun('mnist-dcgan', file, {
+        image: tensor('float32', [6, 1, 28, 28], real),
+      });
+      const realRight = onReal.logit!.data.filter((logit) => logit >= 0).length;
+      expect(result.realRight[row]).toBe(realRight);
+      for (const [column, images] of fakes.entries()) {
+        const onFakes = await commands.ortNodeRun('mnist-dcgan', file, {
+          image: tensor('float32', [5, 1, 28, 28], images),
+        });
+        const caught = onFakes.logit!.data.filter((logit) => logit < 0).length;
+        expect(result.fakeRight[row * 2 + column], `row ${row} column ${column}`).toBe(caught);
+        expect(result.accuracy[row * 2 + column]).toBeCloseTo((realRight + caught) / 11, 6);
+      }
+    }
+  });
+
+  test('duelMatrix refuses a snapshot the model does not have, and stops when aborted', async () => {
+    const real = new Float32Array(784);
+    const latents = normals(64, 1);
+    await expectCode(
+      runtime.gan.duelMatrix({ device: 'wasm', real, latents, detectives: [42] }),
+      'invalid-argument',
+    );
+    await expectCode(
+      runtime.gan.duelMatrix({ device: 'wasm', real: new Float32Array(100), latents }),
+      'invalid-argument',
+    );
+    const controller = new AbortController();
+    const aborted = runtime.gan.duelMatrix({
+      device: 'wasm',
+      real,
+      latents,
+      signal: controller.signal,
+      onRow: () => controller.abort(),
+    });
+    await expectCode(aborted, 'aborted');
+  });
+});
+
 describe('held-out digits and readings come from the worker', () => {
   test('data.heldOutDigits: the real digits, fetched once and checked by sha256', async () => {
     const direct = await heldOutDigits(8);
