@@ -1,4 +1,4 @@
-import { html, nothing } from 'lit';
+import { html, nothing, svg } from 'lit';
 import type { TemplateResult } from 'lit';
 import { PIXELS } from '../kit/digits.js';
 import { classHistogram, drawBars, entropyBits } from '../kit/diversity.js';
@@ -31,6 +31,20 @@ export interface DiversityMeter {
 
 const other = (run: GanRun): GanRun => (run === 'healthy' ? 'collapsed' : 'healthy');
 
+/** A run's diversity over training: the meter's entropy at every snapshot. */
+export interface EntropyHistory {
+  readonly run: GanRun;
+  readonly points: readonly {
+    readonly index: number;
+    readonly epoch: number;
+    readonly entropy: number;
+  }[];
+}
+
+const CHART_W = 320;
+const CHART_H = 160;
+const PAD = 28;
+
 /**
  * Mode collapse in `<genviz-gan-duel>`: a diversity meter for the chosen run at the chosen
  * snapshot (the classifier's histogram of digits over a batch of fakes, and its entropy) with
@@ -38,6 +52,8 @@ const other = (run: GanRun): GanRun => (run === 'healthy' ? 'collapsed' : 'healt
  */
 export class CollapseView {
   readonly run: RunController<DiversityMeter[]>;
+  /** Every snapshot's entropy for both runs (the chart), after the meters. */
+  readonly history: RunController<EntropyHistory[]>;
   readonly #host: GenvizGanDuel;
   readonly #services: DuelServices;
   readonly #stored = new Map<string, DiversityMeter>();
@@ -46,6 +62,7 @@ export class CollapseView {
   constructor(host: GenvizGanDuel, services: DuelServices) {
     this.#host = host;
     this.#services = services;
+    this.history = new RunController<EntropyHistory[]>(host, { onError: services.feedback.report });
     this.run = new RunController<DiversityMeter[]>(host, {
       onError: services.feedback.report,
       onComplete: (meters) =>
@@ -62,6 +79,11 @@ export class CollapseView {
 
   get meters(): readonly DiversityMeter[] {
     return this.run.value ?? [];
+  }
+
+  /** The chart's series: each run's entropy per snapshot (empty until measured). */
+  get entropyHistory(): readonly EntropyHistory[] {
+    return this.history.value ?? [];
   }
 
   #requestKey(): string {
@@ -81,15 +103,128 @@ export class CollapseView {
     const key = this.#requestKey();
     if (this.#requested === key && this.run.status !== 'initial') return;
     this.#requested = key;
-    void this.run.run(async (signal) => [
-      await this.#meter(this.#host.run, this.#host.snapshot, signal),
-      await this.#meter(other(this.#host.run), undefined, signal),
+    void this.run
+      .run(async (signal) => [
+        await this.#meter(this.#host.run, this.#host.snapshot, signal),
+        await this.#meter(other(this.#host.run), undefined, signal),
+      ])
+      .then((meters) => {
+        // The chart waits for the meters the reader asked for, then fills in once per setting.
+        if (meters && this.#charted !== this.#chartKey()) {
+          this.#charted = this.#chartKey();
+          void this.history.run((signal) => this.#histories(signal));
+        }
+      });
+  }
+
+  #charted: string | undefined;
+
+  #chartKey(): string {
+    const host = this.#host;
+    return JSON.stringify([
+      host.model,
+      host.collapsedModel,
+      host.classifier,
+      host.device,
+      host.seed,
     ]);
+  }
+
+  async #histories(signal: AbortSignal): Promise<EntropyHistory[]> {
+    const histories: EntropyHistory[] = [];
+    for (const run of ['healthy', 'collapsed'] as const) {
+      const loaded = await this.#services.gan(run).ensure();
+      const points = [];
+      for (const snapshot of loaded.manifest.snapshots ?? []) {
+        const meter = await this.#meter(run, snapshot.index, signal);
+        points.push({ index: snapshot.index, epoch: snapshot.epoch, entropy: meter.entropy });
+      }
+      histories.push({ run, points });
+    }
+    return histories;
   }
 
   reset(): void {
     this.#requested = undefined;
+    this.#charted = undefined;
     this.run.reset();
+    this.history.reset();
+  }
+
+  #renderChart(): TemplateResult {
+    const histories = this.entropyHistory;
+    const longest = Math.max(2, ...histories.map((history) => history.points.length));
+    const x = (position: number) => PAD + (position / (longest - 1)) * (CHART_W - PAD - 8);
+    const y = (bits: number) => CHART_H - PAD + 4 - (bits / MAX_BITS) * (CHART_H - PAD - 8);
+    const describe = (history: EntropyHistory) =>
+      `${RUN_LABELS[history.run]}: ${history.points
+        .map((point) => `epoch ${point.epoch} ${point.entropy.toFixed(2)} bits`)
+        .join(', ')}`;
+    return html`<figure part="entropy-history">
+      <figcaption>
+        Diversity at every training snapshot:
+        <span class="key accent">${RUN_LABELS.healthy}</span>
+        <span class="key second">${RUN_LABELS.collapsed}</span>
+      </figcaption>
+      <svg
+        part="entropy-chart"
+        viewBox="0 0 ${CHART_W} ${CHART_H}"
+        role="img"
+        aria-busy=${this.history.pending ? 'true' : 'false'}
+        aria-label=${
+          histories.length > 0
+            ? `Entropy of the digits read in ${METER_SAMPLES} fakes, per snapshot. ${histories.map(describe).join('. ')}.`
+            : 'Entropy per snapshot: measuring…'
+        }
+      >
+        <line
+          x1=${PAD}
+          y1=${y(0)}
+          x2=${CHART_W - 8}
+          y2=${y(0)}
+          stroke="currentColor"
+          stroke-opacity="0.5"
+        ></line>
+        <line
+          x1=${PAD}
+          y1=${y(0)}
+          x2=${PAD}
+          y2=${y(MAX_BITS)}
+          stroke="currentColor"
+          stroke-opacity="0.5"
+        ></line>
+        <text
+          x=${PAD - 4}
+          y=${y(MAX_BITS) + 4}
+          text-anchor="end"
+          font-size="10"
+          fill="currentColor"
+        >
+          ${MAX_BITS.toFixed(1)}
+        </text>
+        <text x=${PAD - 4} y=${y(0) + 4} text-anchor="end" font-size="10" fill="currentColor">
+          0
+        </text>
+        <text
+          x=${(CHART_W + PAD) / 2}
+          y=${CHART_H - 4}
+          text-anchor="middle"
+          font-size="10"
+          fill="currentColor"
+        >
+          training snapshot →
+        </text>
+        ${histories.map(
+          (history) => svg`<polyline
+            data-run=${history.run}
+            fill="none"
+            stroke-width="2"
+            stroke=${history.run === 'healthy' ? 'var(--_accent)' : 'var(--_second)'}
+            points=${history.points.map((point, k) => `${x(k)},${y(point.entropy)}`).join(' ')}
+          ></polyline>`,
+        )}
+      </svg>
+    </figure>`;
   }
 
   async #meter(
@@ -213,6 +348,7 @@ export class CollapseView {
         )}
         ${this.#renderMeter(other(chosen), otherMeter, 'end of training')}
       </div>
+      ${this.#renderChart()}
     </section>`;
   }
 }

@@ -6,7 +6,7 @@ import { emit, formatPercent } from '../kit/format.js';
 import { RunController } from '../kit/run-controller.js';
 import { GenvizVerdictEvent } from './events.js';
 import type { GenvizGanDuel } from './gan-duel.js';
-import { modelRef } from './round.js';
+import { currentPairing, modelRef } from './round.js';
 import type { DuelCell, DuelRound, DuelServices } from './round.js';
 
 /** The round's most convincing fake and its first real digit, beside the reader's drawing. */
@@ -65,6 +65,7 @@ export class CounterfeiterView {
       const [verdict] = await this.#services.runtime().gan.discriminate(copy, {
         model: modelRef(host, run),
         device: host.device,
+        snapshot: currentPairing(host, this.#services).detective,
         signal,
       });
       this.#services.feedback.announce(

@@ -8,6 +8,14 @@ import type { GenvizGanDuel } from './gan-duel.js';
 import { discriminatorCorrect } from './round.js';
 import type { DuelCell, DuelRound, DuelServices } from './round.js';
 
+/** " (the discriminator after epoch 8)", or "" for the final discriminator. */
+const detectiveEpoch = (host: GenvizGanDuel, round: DuelRound): string => {
+  const index = round.pairing.detective;
+  const snapshots = host.snapshots;
+  const snapshot = snapshots.find((candidate) => candidate.index === index);
+  return snapshot ? ` (the discriminator after epoch ${snapshot.epoch})` : '';
+};
+
 const says = (verdict: number) => (verdict >= 0.5 ? 'real' : 'fake');
 
 /** "7 of 16 (44%)". */
@@ -237,11 +245,6 @@ export class DuelView {
             ? 'Some of these are real handwritten digits, some are the generator’s fakes. Press each image you think is real, then reveal: your score is set beside the discriminator’s on the same images.'
             : 'Real handwritten digits and the generator’s fakes, shuffled. Each badge is the discriminator’s verdict: how likely it thinks the image is real.'
         }
-        ${
-          host.snapshot === undefined
-            ? ''
-            : `The fakes come from the generator at training snapshot ${host.snapshot}; the verdicts from the final discriminator.`
-        }
       </p>
       ${
         round
@@ -277,7 +280,8 @@ export class DuelView {
             >
               ${detective ? html`<span>You: <strong>${tally(reader, total)}</strong> right.</span>` : nothing}
               <span
-                >The discriminator: <strong>${tally(machine, total)}</strong> right (it calls an
+                >The detective${detectiveEpoch(host, round)}:
+                <strong>${tally(machine, total)}</strong> right on the same images (it calls an
                 image real at 50% or more).</span
               >
             </p>`

@@ -71,8 +71,62 @@ export class GenvizVerdictEvent extends Event {
   }
 }
 
+/** The duel now pits another detective against another counterfeiter. */
+export class GenvizPairingEvent extends Event {
+  static readonly eventName = 'genviz-pairing' as const;
+  readonly run: GanRun;
+  /** The detective's snapshot (undefined: the final discriminator). */
+  readonly detective: SnapshotInfo | undefined;
+  /** The counterfeiter's snapshot (undefined: the final generator). */
+  readonly counterfeiter: SnapshotInfo | undefined;
+
+  constructor(
+    run: GanRun,
+    detective: SnapshotInfo | undefined,
+    counterfeiter: SnapshotInfo | undefined,
+  ) {
+    super(GenvizPairingEvent.eventName, init);
+    this.run = run;
+    this.detective = detective;
+    this.counterfeiter = counterfeiter;
+  }
+}
+
+/** A run's arms-race matrix is complete: every detective against every counterfeiter. */
+export class GenvizMatrixEvent extends Event {
+  static readonly eventName = 'genviz-matrix' as const;
+  readonly run: GanRun;
+  /** The rows' detectives and the columns' counterfeiters (training snapshots). */
+  readonly detectives: readonly SnapshotInfo[];
+  readonly counterfeiters: readonly SnapshotInfo[];
+  /** accuracy[i][j]: the share (0-1) of the real digits and fakes detective i called right against counterfeiter j. */
+  readonly accuracy: readonly (readonly number[])[];
+  /** Real digits and fakes in each cell. */
+  readonly real: number;
+  readonly fakes: number;
+
+  constructor(
+    run: GanRun,
+    detectives: readonly SnapshotInfo[],
+    counterfeiters: readonly SnapshotInfo[],
+    accuracy: readonly (readonly number[])[],
+    real: number,
+    fakes: number,
+  ) {
+    super(GenvizMatrixEvent.eventName, init);
+    this.run = run;
+    this.detectives = detectives;
+    this.counterfeiters = counterfeiters;
+    this.accuracy = accuracy;
+    this.real = real;
+    this.fakes = fakes;
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
+    'genviz-pairing': GenvizPairingEvent;
+    'genviz-matrix': GenvizMatrixEvent;
     'genviz-round': GenvizRoundEvent;
     'genviz-snapshot': GenvizSnapshotEvent;
     'genviz-verdict': GenvizVerdictEvent;

@@ -168,7 +168,72 @@ export const ganDuelStyles = [
     meter {
       inline-size: 100%;
     }
+    [part~='pairing'] {
+      display: grid;
+      gap: 0.25rem;
+    }
+    [part~='winner'] {
+      margin: 0;
+    }
+    .matrices {
+      display: grid;
+      gap: var(--_gap);
+      grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
+      align-items: start;
+      max-inline-size: 64rem;
+    }
+    [part~='matrix-run'] {
+      display: grid;
+      gap: 0.4rem;
+      margin: 0;
+      min-inline-size: 0;
+    }
+    [part~='matrix-grid'] {
+      display: grid;
+      grid-template-columns: auto repeat(var(--columns), minmax(0, 1fr));
+      gap: 2px;
+      align-items: center;
+      font-size: 0.7em;
+      font-variant-numeric: tabular-nums;
+    }
+    [part~='matrix-grid'] .head {
+      color: var(--_muted);
+      text-align: center;
+      padding-inline-end: 0.2rem;
+    }
+    [part~='matrix-cell'] {
+      aspect-ratio: 1;
+      min-inline-size: 0;
+      min-block-size: 0;
+      padding: 0;
+      border: 1px solid var(--_bar);
+      border-radius: 2px;
+      background: var(--_surface);
+    }
+    [part~='matrix-cell'][data-diagonal] {
+      border: 2px dashed var(--_text);
+    }
+    [part~='matrix-cell'][aria-current='true'] {
+      outline: 3px solid var(--_text);
+      outline-offset: 1px;
+    }
+    [part~='matrix-cell']:focus-visible {
+      outline: 3px solid var(--_focus);
+      outline-offset: 1px;
+    }
+    [part~='matrix-readout'] {
+      margin: 0;
+      min-block-size: 3em;
+    }
+    [part~='entropy-chart'] {
+      inline-size: 100%;
+      max-inline-size: 40rem;
+      aspect-ratio: 2 / 1;
+    }
     @container duel (inline-size < 520px) {
+      .matrices {
+        grid-template-columns: minmax(0, 1fr);
+      }
       .history,
       .meters {
         grid-template-columns: minmax(0, 1fr);

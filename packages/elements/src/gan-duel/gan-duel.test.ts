@@ -1,4 +1,5 @@
 import { GenvizRuntime } from '@genviz/runtime';
+import type { ModelManifest } from '@genviz/runtime';
 import { html } from 'lit';
 import type { TemplateResult } from 'lit';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
@@ -21,10 +22,13 @@ import { traceDigit } from '../testing/strokes.js';
 import './define.js';
 import type {
   GenvizErrorEvent,
+  GenvizMatrixEvent,
+  GenvizPairingEvent,
   GenvizRoundEvent,
   GenvizSnapshotEvent,
   GenvizVerdictEvent,
 } from './events.js';
+import { matrixInputs } from './matrix.js';
 import type { GenvizGanDuel } from './gan-duel.js';
 
 // Against the real default models (@genviz/models) in the runtime's worker, on WASM; verdicts
@@ -47,9 +51,26 @@ const roundOf = async (element: GenvizGanDuel) => {
 };
 const sigmoid = (logit: number) => 1 / (1 + Math.exp(-logit));
 
-async function nodeVerdicts(model: string, images: Float32Array): Promise<number[]> {
+/** The fp32 files of the element's pairing: its counterfeiter's generator, its detective's discriminator. */
+async function pairingFiles(element: GenvizGanDuel, model = 'mnist-dcgan') {
+  const manifest = (await commands.readDefaultManifest(model)) as ModelManifest;
+  const { detective, counterfeiter } = element.pairing;
+  const at = (index: number | undefined) =>
+    manifest.snapshots!.find((snapshot) => snapshot.index === index);
+  return {
+    manifest,
+    generator: at(counterfeiter)?.variants[0]!.file ?? 'generator.onnx',
+    discriminator: at(detective)?.discriminatorVariants![0]!.file ?? 'discriminator.onnx',
+  };
+}
+
+async function nodeVerdicts(
+  model: string,
+  images: Float32Array,
+  file = 'discriminator.onnx',
+): Promise<number[]> {
   const count = images.length / PIXELS;
-  const output = await commands.ortNodeRun(model, 'discriminator.onnx', {
+  const output = await commands.ortNodeRun(model, file, {
     image: { dtype: 'float32', dims: [count, 1, 28, 28], data: Array.from(images) },
   });
   return output.logit!.data.map(sigmoid);
@@ -70,15 +91,16 @@ describe('<genviz-gan-duel> the duel', () => {
     const round = await roundOf(element);
     expect(round.cells).toHaveLength(12);
     expect(round.cells.filter((cell) => cell.real)).toHaveLength(6);
+    const files = await pairingFiles(element);
     const images = new Float32Array(12 * PIXELS);
     round.cells.forEach((cell, i) => images.set(cell.image, i * PIXELS));
     expectClose(
       round.cells.map((cell) => cell.verdict),
-      await nodeVerdicts('mnist-dcgan', images),
+      await nodeVerdicts('mnist-dcgan', images, files.discriminator),
       'P(real)',
     );
-    // The fakes are the final generator's images of the seed's latents, as onnxruntime-node makes them.
-    const generated = await commands.ortNodeRun('mnist-dcgan', 'generator.onnx', {
+    // The fakes are the pairing's generator's images of the seed's latents, as onnxruntime-node makes them.
+    const generated = await commands.ortNodeRun('mnist-dcgan', files.generator, {
       latent: { dtype: 'float32', dims: [6, 64], data: Array.from(seededLatents(5, 6, 64)) },
     });
     const references = Array.from({ length: 6 }, (_, i) =>
@@ -133,7 +155,7 @@ describe('<genviz-gan-duel> the duel', () => {
     second.cells.forEach((cell, i) => images.set(cell.image, i * PIXELS));
     expectClose(
       second.cells.map((cell) => cell.verdict),
-      await nodeVerdicts('mnist-dcgan', images),
+      await nodeVerdicts('mnist-dcgan', images, (await pairingFiles(element)).discriminator),
       'P(real) after a new seed',
     );
     element.seed = 3;
@@ -164,7 +186,7 @@ describe('<genviz-gan-duel> the duel', () => {
     round.cells.forEach((cell, i) => images.set(cell.image, i * PIXELS));
     expectClose(
       round.cells.map((cell) => cell.verdict),
-      await nodeVerdicts('mnist-dcgan', images),
+      await nodeVerdicts('mnist-dcgan', images, (await pairingFiles(element)).discriminator),
       'P(real) with kept verdicts',
     );
   });
@@ -173,6 +195,11 @@ describe('<genviz-gan-duel> the duel', () => {
     const element = await mount(
       html`<genviz-gan-duel .runtime=${runtime} digit="3" grid-size="32"></genviz-gan-duel>`,
     );
+    // The trained counterfeiter (the default pairing's is after one epoch, before it draws digits).
+    await vi.waitFor(() => expect(element.snapshots.length).toBeGreaterThan(0), {
+      timeout: 60_000,
+    });
+    element.counterfeiterSnapshot = element.snapshots.at(-1)!.index;
     const round = await roundOf(element);
     expect(part(element, 'code')!.textContent).toMatch(/largest of the first 10 picks the digit/);
     expect(part(element, 'code')!.textContent).toMatch(/entry 3 is now the largest/);
@@ -463,7 +490,11 @@ describe('<genviz-gan-duel> be the counterfeiter', () => {
     const event = verdicts.at(-1)!;
     expectClose(
       [event.verdict],
-      await nodeVerdicts('mnist-dcgan', pad.toTensor('minus-one-to-one')),
+      await nodeVerdicts(
+        'mnist-dcgan',
+        pad.toTensor('minus-one-to-one'),
+        (await pairingFiles(element)).discriminator,
+      ),
       'drawing',
     );
     await element.updateComplete;
@@ -480,6 +511,231 @@ describe('<genviz-gan-duel> be the counterfeiter', () => {
     await element.updateComplete;
     expect(element.counterfeitVerdict).toBeUndefined();
     expect(part(element, 'your-verdict')!.textContent).toMatch(/Draw a digit first/);
+  });
+});
+
+/** The share of right calls of a detective file on real digits and fakes, by onnxruntime-node. */
+async function nodeAccuracy(
+  model: string,
+  discriminator: string,
+  real: Float32Array,
+  fakes: ArrayLike<number>,
+): Promise<{ realRight: number; fakeRight: number }> {
+  const count = (images: ArrayLike<number>) => images.length / PIXELS;
+  const onReal = await commands.ortNodeRun(model, discriminator, {
+    image: { dtype: 'float32', dims: [count(real), 1, 28, 28], data: Array.from(real) },
+  });
+  const onFakes = await commands.ortNodeRun(model, discriminator, {
+    image: { dtype: 'float32', dims: [count(fakes), 1, 28, 28], data: Array.from(fakes) },
+  });
+  return {
+    realRight: onReal.logit!.data.filter((logit) => logit >= 0).length,
+    fakeRight: onFakes.logit!.data.filter((logit) => logit < 0).length,
+  };
+}
+
+/** A detective file's calls by onnxruntime-node: real digits called real, and each fake called fake or not. */
+async function nodeCalls(
+  model: string,
+  discriminator: string,
+  real: Float32Array,
+  fakes: ArrayLike<number>,
+): Promise<{ realRight: number; fakeCalls: boolean[] }> {
+  const images = new Float32Array(real.length + fakes.length);
+  images.set(real);
+  images.set(Array.from(fakes), real.length);
+  const out = await commands.ortNodeRun(model, discriminator, {
+    image: {
+      dtype: 'float32',
+      dims: [images.length / PIXELS, 1, 28, 28],
+      data: Array.from(images),
+    },
+  });
+  const logits = out.logit!.data;
+  const count = real.length / PIXELS;
+  return {
+    realRight: logits.slice(0, count).filter((logit) => logit >= 0).length,
+    fakeCalls: logits.slice(count).map((logit) => logit < 0),
+  };
+}
+
+describe('<genviz-gan-duel> the arms race', () => {
+  test('the duel opens on a detective that wins; one step of the counterfeiter’s slider fools it', async () => {
+    const pairings: GenvizPairingEvent[] = [];
+    const element = await mount(
+      html`<genviz-gan-duel
+        .runtime=${runtime}
+        @genviz-pairing=${(event: GenvizPairingEvent) => pairings.push(event)}
+      ></genviz-gan-duel>`,
+    );
+    await roundOf(element);
+    expect(element.pairing).toEqual({ run: 'healthy', detective: 1, counterfeiter: 1 });
+    await vi.waitFor(() => expect(element.pairingAccuracy).toBeDefined(), { timeout: 60_000 });
+    await element.updateComplete;
+    // Measured on the matrix's 64 real digits and 64 fakes, as onnxruntime-node judges them.
+    const files = await pairingFiles(element);
+    const digits = await runtime.data.heldOutDigits();
+    const { real, latents } = matrixInputs(element.seed, digits, 64);
+    const fakes = await commands.ortNodeRun('mnist-dcgan', files.generator, {
+      latent: { dtype: 'float32', dims: [64, 64], data: Array.from(latents) },
+    });
+    const node = await nodeAccuracy('mnist-dcgan', files.discriminator, real, fakes.image!.data);
+    const accuracy = element.pairingAccuracy!;
+    expect(accuracy).toBeCloseTo((node.realRight + node.fakeRight) / 128, 6);
+    expect(accuracy).toBeGreaterThanOrEqual(0.75);
+    expect(part(element, 'winner')!.textContent).toMatch(/the detective is winning/);
+    const detectiveSlider = part(element, 'detective-slider') as HTMLInputElement;
+    const counterfeiterSlider = part(element, 'counterfeiter-slider') as HTMLInputElement;
+    expect(detectiveSlider.getAttribute('aria-valuetext')).toMatch(/^epoch 1 /);
+    // One step of the counterfeiter's slider, by keyboard.
+    counterfeiterSlider.focus();
+    await userEvent.keyboard('{ArrowRight}');
+    await vi.waitFor(() => expect(pairings.length).toBeGreaterThan(0), { timeout: 30_000 });
+    expect(element.pairing).toEqual({ run: 'healthy', detective: 1, counterfeiter: 2 });
+    expect(pairings.at(-1)!.counterfeiter!.index).toBe(2);
+    expect(pairings.at(-1)!.detective!.index).toBe(1);
+    await vi.waitFor(() => expect(element.pairingAccuracy).toBeDefined(), { timeout: 60_000 });
+    await element.updateComplete;
+    expect(element.pairingAccuracy!).toBeLessThan(0.6);
+    expect(part(element, 'winner')!.textContent).toMatch(/the counterfeiter is winning/);
+    await vi.waitFor(() => expect(element.round?.pairing.counterfeiter).toBe(2), {
+      timeout: 30_000,
+    });
+    // `snapshot` alone sets both sides.
+    element.detectiveSnapshot = undefined;
+    element.counterfeiterSnapshot = undefined;
+    element.snapshot = 3;
+    await element.updateComplete;
+    expect(element.pairing).toEqual({ run: 'healthy', detective: 3, counterfeiter: 3 });
+  });
+
+  test('the matrices fill row by row; every cell is onnxruntime-node’s accuracy on the same images', async () => {
+    const matrices: GenvizMatrixEvent[] = [];
+    const rowsSeen = new Set<string>();
+    const element = await mount(
+      html`<genviz-gan-duel
+        .runtime=${runtime}
+        mode="matrix"
+        seed="2"
+        @genviz-matrix=${(event: GenvizMatrixEvent) => matrices.push(event)}
+      ></genviz-gan-duel>`,
+    );
+    const observer = new MutationObserver(() => {
+      for (const figure of parts(element, 'matrix-run')) {
+        rowsSeen.add(`${figure.getAttribute('part')}:${figure.dataset.rows}`);
+      }
+    });
+    observer.observe(element.shadowRoot!, {
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['data-rows'],
+    });
+    await vi.waitFor(() => expect(matrices).toHaveLength(2), { timeout: 240_000 });
+    observer.disconnect();
+    expect(matrices.map((event) => event.run)).toEqual(['healthy', 'collapsed']);
+    // Progressive: the healthy matrix was seen part-filled.
+    const partial = [...rowsSeen].filter((seen) => seen.includes('matrix-healthy'));
+    expect(partial.length).toBeGreaterThan(2);
+    const digits = await runtime.data.heldOutDigits();
+    const { real, latents } = matrixInputs(2, digits, 64);
+    for (const event of matrices) {
+      const model = event.run === 'healthy' ? 'mnist-dcgan' : 'mnist-dcgan-collapsed';
+      const manifest = (await commands.readDefaultManifest(model)) as ModelManifest;
+      expect(event.counterfeiters.map((c) => c.index)).toEqual(
+        manifest.snapshots!.map((snapshot) => snapshot.index),
+      );
+      expect(event.accuracy).toHaveLength(event.detectives.length);
+      const fakes = [];
+      for (const snapshot of manifest.snapshots!) {
+        const out = await commands.ortNodeRun(model, snapshot.variants[0]!.file, {
+          latent: { dtype: 'float32', dims: [64, 64], data: Array.from(latents) },
+        });
+        fakes.push(out.image!.data);
+      }
+      // Every counterfeiter's fakes in one batch per detective.
+      const allFakes = fakes.flatMap((images) => Array.from(images));
+      for (const [i, detective] of event.detectives.entries()) {
+        const file = manifest.snapshots!.find((s) => s.index === detective.index)!
+          .discriminatorVariants![0]!.file;
+        const node = await nodeCalls(model, file, real, allFakes);
+        for (const j of fakes.keys()) {
+          const caught = node.fakeCalls.slice(j * 64, (j + 1) * 64).filter((fake) => fake).length;
+          expect(event.accuracy[i]![j], `${event.run} ${i},${j}`).toBeCloseTo(
+            (node.realRight + caught) / 128,
+            6,
+          );
+        }
+      }
+      if (event.run === 'healthy') {
+        // The healthy run ends in a stalemate: the last diagonal cell is near 50%.
+        const last = event.detectives.length - 1;
+        expect(Math.abs(event.accuracy[last]![last]! - 0.5)).toBeLessThanOrEqual(0.1);
+      }
+    }
+    // Each cell is a labelled button; the diagonal is marked; the current pairing highlighted.
+    await element.updateComplete;
+    const healthy = part(element, 'matrix-healthy')!;
+    const cells = [...healthy.querySelectorAll<HTMLButtonElement>('[part~="matrix-cell"]')];
+    const size = matrices[0]!.detectives.length;
+    expect(cells).toHaveLength(size * matrices[0]!.counterfeiters.length);
+    expect(cells[0]!.getAttribute('aria-label')).toMatch(
+      /^detective epoch 0 against counterfeiter epoch 0: \d+(\.\d)?% right$/,
+    );
+    expect(cells.filter((cell) => cell.hasAttribute('data-diagonal'))).toHaveLength(size);
+    const current = cells.filter((cell) => cell.getAttribute('aria-current') === 'true');
+    expect(current.map((cell) => [cell.dataset.row, cell.dataset.column])).toEqual([['1', '1']]);
+    // Arrow keys move between cells (one tab stop); pressing a cell opens its duel.
+    current[0]!.focus();
+    await userEvent.keyboard('{ArrowRight}');
+    await userEvent.keyboard('{ArrowDown}');
+    const focused = element.shadowRoot!.activeElement as HTMLElement;
+    expect([focused.dataset.row, focused.dataset.column]).toEqual(['2', '2']);
+    expect(cells.filter((cell) => cell.tabIndex === 0)).toHaveLength(1);
+    const pairing = once(element, 'genviz-pairing');
+    await userEvent.keyboard('{Enter}');
+    const opened = await pairing;
+    expect(element.mode).toBe('duel');
+    expect([opened.detective!.index, opened.counterfeiter!.index]).toEqual([2, 2]);
+    expect(element.pairing).toEqual({ run: 'healthy', detective: 2, counterfeiter: 2 });
+  });
+
+  test('detective mode sets the reader’s score beside the chosen detective’s on the same images', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel
+        .runtime=${runtime}
+        mode="detective"
+        detective-snapshot="2"
+        counterfeiter-snapshot="1"
+        grid-size="8"
+      ></genviz-gan-duel>`,
+    );
+    const round = await roundOf(element);
+    expect(round.pairing).toEqual({ run: 'healthy', detective: 2, counterfeiter: 1 });
+    await userEvent.click(part(element, 'reveal-button')!);
+    await element.updateComplete;
+    const epoch = element.snapshots.find((snapshot) => snapshot.index === 2)!.epoch;
+    const right = round.cells.filter((cell) => cell.verdict >= 0.5 === cell.real).length;
+    expect(part(element, 'score')!.textContent).toMatch(
+      new RegExp(
+        `You:\\s*\\d of 8.*The detective \\(the discriminator after epoch ${epoch}\\):\\s*${right} of 8`,
+        's',
+      ),
+    );
+  });
+
+  test('the collapse view charts both runs’ diversity at every snapshot; the collapsed one falls to near 0 bits', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} mode="collapse"></genviz-gan-duel>`,
+    );
+    await vi.waitFor(() => expect(element.entropyHistory).toHaveLength(2), { timeout: 240_000 });
+    await element.updateComplete;
+    const [healthy, collapsed] = element.entropyHistory;
+    expect(healthy!.points).toHaveLength(element.snapshots.length);
+    expect(collapsed!.points.at(-1)!.entropy).toBeLessThan(0.5);
+    expect(healthy!.points.at(-1)!.entropy).toBeGreaterThan(3);
+    const chart = part(element, 'entropy-chart')!;
+    expect(chart.querySelectorAll('polyline')).toHaveLength(2);
+    expect(chart.getAttribute('aria-label')).toMatch(/Collapsed run: epoch 0 \d\.\d\d bits/);
   });
 });
 
@@ -569,9 +825,20 @@ describe('<genviz-gan-duel> states', () => {
       () => expect(part(element, 'device')?.textContent).toMatch(/CPU \(WASM/),
       MODEL_WORK,
     );
-    for (const mode of ['duel', 'detective', 'counterfeiter', 'history', 'collapse'] as const) {
+    for (const mode of [
+      'duel',
+      'detective',
+      'counterfeiter',
+      'matrix',
+      'history',
+      'collapse',
+    ] as const) {
       element.mode = mode;
       await element.updateComplete;
+      if (mode === 'matrix') {
+        await vi.waitFor(() => expect(element.matrices).toHaveLength(2), { timeout: 120_000 });
+        await element.updateComplete;
+      }
       const base = part(element, 'base')!;
       const wide = [...element.shadowRoot!.querySelectorAll('*')]
         .filter(

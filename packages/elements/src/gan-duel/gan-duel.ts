@@ -9,33 +9,40 @@ import type { AnimationFormat, AnimationFrames } from '../kit/animation-controll
 import { PictureController, fileNamePart, modelNamePart } from '../kit/picture-controller.js';
 import { StateController } from '../kit/state-controller.js';
 import type { StateField } from '../kit/state-controller.js';
-import { digitConverter, modelConverter, numberConverter } from '../kit/format.js';
+import { digitConverter, emit, modelConverter, numberConverter } from '../kit/format.js';
 import { ModelController } from '../kit/model-controller.js';
 import { ViewportController, loadingMode } from '../kit/viewport-controller.js';
 import type { LoadingMode } from '../kit/viewport-controller.js';
 import { CollapseView } from './collapse-view.js';
-import type { DiversityMeter } from './collapse-view.js';
+import type { DiversityMeter, EntropyHistory } from './collapse-view.js';
 import { renderControls, renderModes } from './controls.js';
 import { CounterfeiterView } from './counterfeiter-view.js';
 import { DuelView } from './duel-view.js';
 import { ganDuelStyles } from './gan-duel.styles.js';
+import { GenvizPairingEvent } from './events.js';
 import { HISTORY_SAMPLES, HistoryView } from './history-view.js';
-import { Round, latentSizeOf, roundKey } from './round.js';
+import { MatrixView, describeWinner } from './matrix.js';
+import type { DuelMatrix } from './matrix.js';
+import { Round, currentPairing, latentSizeOf, roundKey } from './round.js';
 import type { DuelRound, DuelServices } from './round.js';
+import { renderPairingSliders } from './pairing-sliders.js';
 import { settingsProblems, snapshotInfo } from './settings.js';
-import type { GanDuelMode, GanRun, SnapshotInfo } from './settings.js';
+import type { GanDuelMode, GanRun, Pairing, SnapshotInfo } from './settings.js';
 
 export {
   GenvizErrorEvent,
+  GenvizMatrixEvent,
   GenvizModelProgressEvent,
+  GenvizPairingEvent,
   GenvizRoundEvent,
   GenvizSnapshotEvent,
   GenvizVerdictEvent,
 } from './events.js';
 export type { RoundCellResult } from './events.js';
-export type { DiversityMeter } from './collapse-view.js';
+export type { DiversityMeter, EntropyHistory } from './collapse-view.js';
 export type { DuelCell, DuelRound } from './round.js';
-export type { GanDuelMode, GanRun, SnapshotInfo } from './settings.js';
+export type { DuelMatrix, Winner } from './matrix.js';
+export type { GanDuelMode, GanRun, Pairing, SnapshotInfo } from './settings.js';
 
 const TAG = 'genviz-gan-duel';
 const ROUND_MODES: readonly GanDuelMode[] = ['duel', 'detective', 'counterfeiter'];
@@ -47,6 +54,8 @@ const STATE_FIELDS: readonly StateField[] = [
   { key: 'seed', property: 'seed' },
   { key: 'digit', property: 'digit' },
   { key: 'snapshot', property: 'snapshot' },
+  { key: 'detective-snapshot', property: 'detectiveSnapshot' },
+  { key: 'counterfeiter-snapshot', property: 'counterfeiterSnapshot' },
   { key: 'grid-size', property: 'gridSize' },
 ];
 
@@ -150,13 +159,25 @@ export class GenvizGanDuel extends LitElement {
   @property() device: DeviceOption | undefined;
   /** The seed of the latents, of the real digits picked and of the grid's order: same seed, same round. */
   @property({ converter: numberConverter }) seed = 0;
-  /** The training snapshot whose generator makes the fakes (absent: the final generator). */
+  /**
+   * The training snapshot of both sides at once: the generator that makes the fakes and the
+   * discriminator that judges them (history and collapse: the snapshot shown). Absent, and
+   * without `detective-snapshot` / `counterfeiter-snapshot`, the healthy run's duel opens on a
+   * pairing where the detective clearly wins (discriminator and generator after epoch 1);
+   * the collapsed run's on its final networks.
+   */
   @property({ converter: numberConverter }) snapshot: number | undefined;
+  /** The detective's training snapshot: the discriminator that judges (overrides `snapshot` for it). */
+  @property({ converter: numberConverter, attribute: 'detective-snapshot' })
+  detectiveSnapshot: number | undefined;
+  /** The counterfeiter's training snapshot: the generator that makes the fakes (overrides `snapshot` for it). */
+  @property({ converter: numberConverter, attribute: 'counterfeiter-snapshot' })
+  counterfeiterSnapshot: number | undefined;
   /** Which run makes the fakes: `healthy` or `collapsed`. */
   @property({ reflect: true }) run: GanRun = 'healthy';
   /** Images in a round, 2 to 64: half real digits (rounded up), half fakes. */
   @property({ converter: numberConverter, attribute: 'grid-size' }) gridSize = 16;
-  /** `duel`, `detective`, `counterfeiter`, `history` or `collapse`. */
+  /** `duel`, `detective`, `counterfeiter`, `matrix` (the arms race), `history` or `collapse`. */
   @property({ reflect: true }) mode: GanDuelMode = 'duel';
   /** The digit asked of the healthy generator's digit code, 0-9, or `none` (any digit). */
   @property({ converter: digitConverter }) digit: number | null = null;
@@ -230,6 +251,12 @@ export class GenvizGanDuel extends LitElement {
         this.mode,
         `seed-${fileNamePart(this.seed)}`,
         ...(this.snapshot === undefined ? [] : [`snapshot-${fileNamePart(this.snapshot)}`]),
+        ...(this.detectiveSnapshot === undefined
+          ? []
+          : [`detective-${fileNamePart(this.detectiveSnapshot)}`]),
+        ...(this.counterfeiterSnapshot === undefined
+          ? []
+          : [`counterfeiter-${fileNamePart(this.counterfeiterSnapshot)}`]),
       ].join('-'),
     caption: () => `<genviz-gan-duel> ${this.state}`,
   });
@@ -269,9 +296,12 @@ export class GenvizGanDuel extends LitElement {
   readonly #counterfeiter = new CounterfeiterView(this, this.#services);
   readonly #history = new HistoryView(this, this.#services);
   readonly #collapse = new CollapseView(this, this.#services);
+  readonly #matrix = new MatrixView(this, this.#services);
   #reducedMotion = false;
   /** The round (its settings' key) that `reveal()` was asked for before it was made. */
   #revealWhenMade: string | undefined;
+  /** The pairing last announced with `genviz-pairing`. */
+  #pairingKey: string | undefined;
 
   #ganController(model: () => string, label: string): ModelController {
     return new ModelController(this, {
@@ -283,7 +313,9 @@ export class GenvizGanDuel extends LitElement {
       // The history and the diversity meters need only generators; the discriminator opens
       // when a verdict is first asked for.
       networks: () =>
-        this.mode === 'history' || this.mode === 'collapse' ? ['generator'] : undefined,
+        this.mode === 'history' || this.mode === 'collapse' || this.mode === 'matrix'
+          ? ['generator']
+          : undefined,
       onError: this.#feedback.report,
     });
   }
@@ -353,6 +385,27 @@ export class GenvizGanDuel extends LitElement {
     return shown ? snapshotInfo(shown.snapshot) : undefined;
   }
 
+  /**
+   * Which training snapshots face each other in the duel, detective and counterfeiter modes
+   * (undefined on a side: the final network).
+   */
+  get pairing(): Pairing {
+    return currentPairing(this, this.#services);
+  }
+
+  /**
+   * The share of right calls of the pairing's detective on the arms race's 64 real digits and
+   * 64 fakes (undefined until measured).
+   */
+  get pairingAccuracy(): number | undefined {
+    return this.#matrix.accuracyOf(this.pairing);
+  }
+
+  /** The arms-race matrices (matrix mode), healthy run first, complete or being filled. */
+  get matrices(): readonly DuelMatrix[] {
+    return this.#matrix.matrices;
+  }
+
   /** The diversity meters of the collapse view: the chosen run's, then the other run's. */
   get meters(): readonly DiversityMeter[] {
     return this.#collapse.meters;
@@ -377,7 +430,7 @@ export class GenvizGanDuel extends LitElement {
   reveal(): void {
     const round = this.#round.value;
     if (round) this.#duel.reveal(round);
-    else this.#revealWhenMade = roundKey(this);
+    else this.#revealWhenMade = roundKey(this, this.pairing);
   }
 
   /** A new seed: new fakes, new real digits, a new order. */
@@ -397,6 +450,11 @@ export class GenvizGanDuel extends LitElement {
   /** Stops the history's walk. */
   pauseHistory(): void {
     this.#history.pause();
+  }
+
+  /** The collapse view's chart: each run's diversity (entropy in bits) at every snapshot. */
+  get entropyHistory(): readonly EntropyHistory[] {
+    return this.#collapse.entropyHistory;
   }
 
   /** Whether the history is walking through the snapshots. */
@@ -419,10 +477,14 @@ export class GenvizGanDuel extends LitElement {
     if (changed.has('mode') && this.mode !== 'history') this.#history.pause();
     this.#validate();
     if (isServer || !this.isConnected || !this.#feedback.valid || !this.#viewport.reached) return;
-    if (ROUND_MODES.includes(this.mode)) this.#round.update();
+    if (ROUND_MODES.includes(this.mode)) {
+      this.#round.update();
+      this.#matrix.updateScore(this.pairing);
+    }
+    if (this.mode === 'matrix') this.#matrix.update();
     if (this.#revealWhenMade !== undefined) {
       const round = this.#round.value;
-      if (this.#revealWhenMade !== roundKey(this)) this.#revealWhenMade = undefined;
+      if (this.#revealWhenMade !== roundKey(this, this.pairing)) this.#revealWhenMade = undefined;
       else if (round) {
         this.#revealWhenMade = undefined;
         this.#duel.reveal(round);
@@ -446,6 +508,7 @@ export class GenvizGanDuel extends LitElement {
     else if (this.mode === 'counterfeiter') this.#counterfeiter.draw(root, round);
     else this.#duel.draw(root, round);
     const model = this.#services.gan(this.run);
+    this.#announcePairing();
     this.#feedback.setStates({
       loading: model.pending || (this.mode === 'collapse' && this.#classifier.pending),
       busy: this.#busy(),
@@ -456,9 +519,31 @@ export class GenvizGanDuel extends LitElement {
     });
   }
 
+  /** Fires `genviz-pairing` when the duel's pairing changes (not for the first one). */
+  #announcePairing(): void {
+    const snapshots = this.#services.gan(this.run).loaded?.manifest.snapshots;
+    if (!snapshots || !this.#feedback.valid) return;
+    const pairing = this.pairing;
+    const key = JSON.stringify([pairing.run, pairing.detective, pairing.counterfeiter]);
+    if (key === this.#pairingKey) return;
+    const first = this.#pairingKey === undefined;
+    this.#pairingKey = key;
+    if (first) return;
+    const info = (index: number | undefined) => {
+      const snapshot = snapshots.find((candidate) => candidate.index === index);
+      return snapshot ? snapshotInfo(snapshot) : undefined;
+    };
+    emit(
+      this,
+      new GenvizPairingEvent(pairing.run, info(pairing.detective), info(pairing.counterfeiter)),
+    );
+  }
+
   #busy(): boolean {
+    if (this.mode === 'matrix') return this.#matrix.run.pending;
     if (this.mode === 'history') return this.#history.run.pending;
-    if (this.mode === 'collapse') return this.#collapse.run.pending;
+    if (this.mode === 'collapse')
+      return this.#collapse.run.pending || this.#collapse.history.pending;
     return this.#round.run.pending || this.#counterfeiter.run.pending;
   }
 
@@ -483,6 +568,9 @@ export class GenvizGanDuel extends LitElement {
     if (modelError !== undefined) return modelError;
     // A run of settings the element rejects has failed for the reason the message already gives.
     if (!this.#feedback.valid) return undefined;
+    if (this.mode === 'matrix') {
+      return this.#matrix.run.status === 'error' ? this.#matrix.run.error : undefined;
+    }
     const run =
       this.mode === 'history'
         ? this.#history.run
@@ -501,6 +589,7 @@ export class GenvizGanDuel extends LitElement {
     this.#round.reset();
     this.#history.reset();
     this.#collapse.reset();
+    this.#matrix.reset();
     this.#counterfeiter.clear();
     this.requestUpdate();
   };
@@ -512,8 +601,10 @@ export class GenvizGanDuel extends LitElement {
 
   #chooseRun = (run: GanRun) => {
     if (run === this.run) return;
-    // Snapshot numbers are per run: the other run starts at its final generator.
+    // Snapshot numbers are per run: the other run starts on its default pairing.
     this.snapshot = undefined;
+    this.detectiveSnapshot = undefined;
+    this.counterfeiterSnapshot = undefined;
     this.run = run;
   };
 
@@ -526,14 +617,32 @@ export class GenvizGanDuel extends LitElement {
         return this.#history.render();
       case 'collapse':
         return this.#collapse.render();
+      case 'matrix':
+        return this.#matrix.render(this.pairing);
       case 'counterfeiter':
-        return this.#counterfeiter.render(round);
+        return html`${this.#renderPairing()} ${this.#counterfeiter.render(round)}`;
       case 'duel':
       case 'detective':
-        return this.#duel.render(round, this.#round.run.pending);
+        return html`${this.#renderPairing()} ${this.#duel.render(round, this.#round.run.pending)}`;
       default:
         return nothing;
     }
+  }
+
+  /** The two sliders (detective, counterfeiter) and who is winning. */
+  #renderPairing() {
+    const snapshots = this.#services.gan(this.run).loaded?.manifest.snapshots;
+    const pairing = this.pairing;
+    const accuracy = this.#matrix.accuracyOf(pairing);
+    return renderPairingSliders(
+      snapshots,
+      pairing,
+      (side, index) => {
+        if (side === 'detective') this.detectiveSnapshot = index;
+        else this.counterfeiterSnapshot = index;
+      },
+      accuracy === undefined ? undefined : { accuracy, text: describeWinner(accuracy) },
+    );
   }
 
   override render() {

@@ -7,8 +7,8 @@ import { seededLatents, seededPermutation, steerDigitCode } from '../kit/random.
 import { RunController } from '../kit/run-controller.js';
 import type { GenvizGanDuel } from './gan-duel.js';
 import { RealVerdicts } from './real-verdicts.js';
-import type { GanRun } from './settings.js';
-import { CODE_SIZE } from './settings.js';
+import type { GanRun, Pairing } from './settings.js';
+import { CODE_SIZE, pairingOf } from './settings.js';
 
 /** What the views of `<genviz-gan-duel>` share: the runtime, the models, what the reader is told. */
 export interface DuelServices {
@@ -37,6 +37,8 @@ export interface DuelRound {
   readonly key: string;
   readonly run: GanRun;
   readonly seed: number;
+  /** The snapshots whose discriminator judged and whose generator made the fakes (undefined: final). */
+  readonly pairing: Pairing;
   readonly cells: readonly DuelCell[];
   /** Time to generate the fakes and judge the whole grid, in ms. */
   readonly elapsedMs: number;
@@ -51,15 +53,20 @@ const stream = (seed: number, offset: number) => (seed + offset) >>> 0;
 export const modelRef = (host: GenvizGanDuel, run: GanRun): string =>
   run === 'collapsed' ? host.collapsedModel : host.model;
 
+/** Which snapshots face each other in the element's run (see `pairingOf`). */
+export const currentPairing = (host: GenvizGanDuel, services: DuelServices): Pairing =>
+  pairingOf(host, services.gan(host.run).loaded?.manifest.snapshots);
+
 /** The settings a round depends on. */
-export const roundKey = (host: GenvizGanDuel): string =>
+export const roundKey = (host: GenvizGanDuel, pairing: Pairing): string =>
   JSON.stringify([
     host.run,
     modelRef(host, host.run),
     host.device,
     host.seed,
     host.gridSize,
-    host.snapshot ?? null,
+    pairing.counterfeiter ?? null,
+    pairing.detective ?? null,
     host.digit,
   ]);
 
@@ -118,20 +125,31 @@ export class Round {
     return this.#reals.known(this.#services.runtime(), this.#verdictKey());
   }
 
-  #verdictKey(): string {
-    return JSON.stringify([modelRef(this.#host, this.#host.run), this.#host.device]);
+  #verdictKey(detective = this.#pairing().detective): string {
+    return JSON.stringify([
+      modelRef(this.#host, this.#host.run),
+      this.#host.device,
+      detective ?? null,
+    ]);
+  }
+
+  #pairing(): Pairing {
+    return currentPairing(this.#host, this.#services);
   }
 
   get value(): DuelRound | undefined {
-    return this.run.value?.key === roundKey(this.#host) ? this.run.value : undefined;
+    return this.run.value?.key === roundKey(this.#host, this.#pairing())
+      ? this.run.value
+      : undefined;
   }
 
   /** Makes the round of the current settings, unless it is made or being made. */
   update(): void {
-    const key = roundKey(this.#host);
+    const pairing = this.#pairing();
+    const key = roundKey(this.#host, pairing);
     if (this.#key === key && this.run.status !== 'initial') return;
     this.#key = key;
-    void this.run.run((signal) => this.#make(key, signal));
+    void this.run.run((signal) => this.#make(key, pairing, signal));
   }
 
   /** Forgets the round (a retry after a failure). */
@@ -140,7 +158,7 @@ export class Round {
     this.run.reset();
   }
 
-  async #make(key: string, signal: AbortSignal): Promise<DuelRound> {
+  async #make(key: string, pairing: Pairing, signal: AbortSignal): Promise<DuelRound> {
     const host = this.#host;
     const { run, seed, gridSize } = host;
     const runtime = this.#services.runtime();
@@ -151,9 +169,9 @@ export class Round {
     const reals = gridSize - fakes;
     const [digits, fakeImages] = await Promise.all([
       runtime.data.heldOutDigits({ signal }),
-      generateFakes(host, this.#services, run, fakes, host.snapshot, signal),
+      generateFakes(host, this.#services, run, fakes, pairing.counterfeiter, signal),
     ]);
-    const verdictKey = this.#verdictKey();
+    const verdictKey = this.#verdictKey(pairing.detective);
     const known = this.#reals.table(runtime, verdictKey, digits.count);
     const realIndices = seededPermutation(stream(seed, REALS_STREAM), digits.count).slice(0, reals);
     const order = seededPermutation(stream(seed, ORDER_STREAM), gridSize);
@@ -179,6 +197,7 @@ export class Round {
       runtime.gan.discriminate(input, {
         model: modelRef(host, run),
         device: host.device,
+        snapshot: pairing.detective,
         signal: judgeSignal,
       });
     const judged = toJudge.length > 0 ? await judge(images, signal) : new Float32Array(0);
@@ -199,7 +218,7 @@ export class Round {
     }));
     const elapsedMs = performance.now() - started;
     this.#reals.fill(runtime, verdictKey, digits, judge);
-    return { key, run, seed, cells, elapsedMs };
+    return { key, run, seed, pairing, cells, elapsedMs };
   }
 }
 

@@ -4,7 +4,8 @@ import { describeValue } from '../kit/format.js';
 import type { GenvizGanDuel } from './gan-duel.js';
 
 /** What `<genviz-gan-duel>` shows. */
-export type GanDuelMode = 'duel' | 'detective' | 'counterfeiter' | 'history' | 'collapse';
+export type GanDuelMode =
+  'duel' | 'detective' | 'counterfeiter' | 'matrix' | 'history' | 'collapse';
 /** Which training run makes the fakes: the healthy GAN or the mode-collapsed one. */
 export type GanRun = 'healthy' | 'collapsed';
 
@@ -12,6 +13,7 @@ export const MODES: readonly GanDuelMode[] = [
   'duel',
   'detective',
   'counterfeiter',
+  'matrix',
   'history',
   'collapse',
 ];
@@ -19,6 +21,7 @@ export const MODE_LABELS: Readonly<Record<GanDuelMode, string>> = {
   duel: 'The duel',
   detective: 'Play detective',
   counterfeiter: 'Be the counterfeiter',
+  matrix: 'Arms race',
   history: 'Training history',
   collapse: 'Mode collapse',
 };
@@ -82,18 +85,31 @@ export function settingsProblems(
   if (digit !== null && !wholeIn(digit, 0, CODE_SIZE - 1)) {
     problems.push(`digit must be 0 to 9 or none, not ${String(digit)}.`);
   }
-  const { snapshot } = element;
-  if (snapshot !== undefined) {
+  const sides = [
+    ['snapshot', 'snapshot', element.snapshot],
+    ['detective-snapshot', 'detectiveSnapshot', element.detectiveSnapshot],
+    ['counterfeiter-snapshot', 'counterfeiterSnapshot', element.counterfeiterSnapshot],
+  ] as const;
+  for (const [attribute, name, snapshot] of sides) {
+    if (snapshot === undefined) continue;
     if (!Number.isInteger(snapshot) || snapshot < 0) {
       problems.push(
-        `snapshot must be a whole number from 0 (or absent for the final generator), not ${quoted('snapshot', snapshot)}.`,
+        `${attribute} must be a whole number from 0 (or absent), not ${quoted(attribute, snapshot)}.`,
       );
     } else if (snapshots && !snapshots.some((candidate) => candidate.index === snapshot)) {
       const last = snapshots.at(-1)?.index;
       problems.push(
         last === undefined
-          ? `The ${element.run} run's model has no training snapshots, so snapshot ${snapshot} cannot be shown.`
-          : `snapshot must be from 0 to ${last} for the ${element.run} run, not ${snapshot}.`,
+          ? `The ${element.run} run's model has no training snapshots, so ${attribute} ${snapshot} cannot be shown.`
+          : `${attribute} must be from 0 to ${last} for the ${element.run} run, not ${snapshot}.`,
+      );
+    } else if (
+      snapshots &&
+      name === 'detectiveSnapshot' &&
+      !snapshots.find((candidate) => candidate.index === snapshot)?.discriminatorVariants
+    ) {
+      problems.push(
+        `The ${element.run} run's model kept no discriminator at snapshot ${snapshot}, so ${attribute} cannot pick the detective.`,
       );
     }
   }
@@ -106,4 +122,49 @@ export function seedProblemOf(element: GenvizGanDuel): string | undefined {
     return `seed must be a whole number from 0 to 4294967295, not ${describeValue(element, 'seed', seed)}.`;
   }
   return undefined;
+}
+
+/**
+ * The pairing the duel opens on for the healthy run when no snapshot is set: the detective and
+ * the counterfeiter after 1 epoch, where the detective clearly wins; one step of the
+ * counterfeiter's slider (epoch 2) fools that detective. Chosen from the measured matrix (see
+ * the model card of mnist-dcgan).
+ */
+export const DEFAULT_PAIRING = { detective: 1, counterfeiter: 1 } as const;
+
+/** Which snapshots face each other: undefined on a side means the final network. */
+export interface Pairing {
+  readonly run: GanRun;
+  readonly detective: number | undefined;
+  readonly counterfeiter: number | undefined;
+}
+
+/**
+ * The pairing of the element's settings: `detective-snapshot` and `counterfeiter-snapshot`
+ * where set, else `snapshot` for both, else (healthy run, with a history that kept the
+ * discriminators) DEFAULT_PAIRING, else the final networks.
+ */
+export function pairingOf(
+  element: GenvizGanDuel,
+  snapshots: readonly GanSnapshot[] | undefined,
+): Pairing {
+  // Before the manifest is in, the default model's history is assumed (it has both).
+  const judgeAt = (index: number) =>
+    snapshots ? snapshots.some((s) => s.index === index && s.discriminatorVariants) : true;
+  const has = (index: number) => snapshots?.some((s) => s.index === index) ?? true;
+  const fallback =
+    element.run === 'healthy' &&
+    judgeAt(DEFAULT_PAIRING.detective) &&
+    has(DEFAULT_PAIRING.counterfeiter)
+      ? DEFAULT_PAIRING
+      : { detective: undefined, counterfeiter: undefined };
+  const shared = element.snapshot;
+  // `snapshot` alone picks both sides; a history without discriminators judges with the final one.
+  const sharedJudge = shared === undefined || !judgeAt(shared) ? undefined : shared;
+  return {
+    run: element.run,
+    detective:
+      element.detectiveSnapshot ?? (shared === undefined ? fallback.detective : sharedJudge),
+    counterfeiter: element.counterfeiterSnapshot ?? shared ?? fallback.counterfeiter,
+  };
 }
