@@ -8,7 +8,7 @@ import './define.js';
 import type { GenvizGanDuel } from './gan-duel.js';
 
 interface Args {
-  mode: 'duel' | 'detective' | 'counterfeiter' | 'history' | 'collapse';
+  mode: 'duel' | 'detective' | 'counterfeiter' | 'matrix' | 'history' | 'collapse';
   run: 'healthy' | 'collapsed';
   seed: number;
   gridSize: number;
@@ -24,7 +24,7 @@ const meta: Meta<Args> = {
   argTypes: {
     mode: {
       control: 'inline-radio',
-      options: ['duel', 'detective', 'counterfeiter', 'history', 'collapse'],
+      options: ['duel', 'detective', 'counterfeiter', 'matrix', 'history', 'collapse'],
     },
     run: { control: 'inline-radio', options: ['healthy', 'collapsed'] },
     digit: {
@@ -62,7 +62,10 @@ const roundShown = async (element: GenvizGanDuel) => {
   return element.round!;
 };
 
-/** The duel: eight real digits and eight fakes, shuffled, each with the discriminator's verdict. */
+/**
+ * The duel: eight real digits and eight fakes, shuffled, each with the discriminator's verdict.
+ * It opens on detective and counterfeiter after one epoch, where the detective wins.
+ */
 export const Duel: Story = {
   play: async ({ canvasElement }) => {
     const element = await duelIn(canvasElement);
@@ -72,7 +75,39 @@ export const Duel: Story = {
     await expect(parts(element, 'verdict')[0]!.textContent).toMatch(/\d+(\.\d)?% real/);
     await userEvent.click(part(element, 'reveal-button'));
     await waitFor(() => expect(parts(element, 'truth')).toHaveLength(16), MODEL_WORK);
-    await expect(part(element, 'score').textContent).toMatch(/The discriminator: \d+ of 16/);
+    await expect(part(element, 'score').textContent).toMatch(
+      /The detective \(the discriminator after epoch 1\): \d+ of 16/,
+    );
+    await waitFor(() => expect(part(element, 'winner').textContent).toMatch(/winning/), MODEL_WORK);
+  },
+};
+
+/** Detective after epoch 1 against the counterfeiter one step later: the counterfeiter fools it. */
+export const CounterfeiterAhead: Story = {
+  render: () =>
+    html`<genviz-gan-duel detective-snapshot="1" counterfeiter-snapshot="2"></genviz-gan-duel>`,
+  play: async ({ canvasElement }) => {
+    const element = await duelIn(canvasElement);
+    await roundShown(element);
+    await waitFor(
+      () => expect(part(element, 'winner').textContent).toMatch(/the counterfeiter is winning/),
+      MODEL_WORK,
+    );
+  },
+};
+
+/** The arms race: every detective against every counterfeiter, for both runs. */
+export const ArmsRace: Story = {
+  args: { mode: 'matrix' },
+  play: async ({ canvasElement }) => {
+    const element = await duelIn(canvasElement);
+    await waitFor(() => expect(part(element, 'matrix-healthy').dataset.complete).toBe('true'), {
+      timeout: 120_000,
+    });
+    const cells = parts(element, 'matrix-cell');
+    await expect(cells[0]!.getAttribute('aria-label')).toMatch(
+      /^detective epoch 0 against counterfeiter epoch 0: \d+(\.\d)?% right$/,
+    );
   },
 };
 
@@ -237,7 +272,14 @@ export const Narrow: Story = {
   play: async ({ canvasElement }) => {
     const element = await duelIn(canvasElement);
     await roundShown(element);
-    for (const mode of ['duel', 'detective', 'counterfeiter', 'history', 'collapse'] as const) {
+    for (const mode of [
+      'duel',
+      'detective',
+      'counterfeiter',
+      'matrix',
+      'history',
+      'collapse',
+    ] as const) {
       element.mode = mode;
       await element.updateComplete;
       const base = part(element, 'base');
