@@ -76,7 +76,7 @@ export const Duel: Story = {
     await userEvent.click(part(element, 'reveal-button'));
     await waitFor(() => expect(parts(element, 'truth')).toHaveLength(16), MODEL_WORK);
     await expect(part(element, 'score').textContent).toMatch(
-      /The detective \(the discriminator after epoch 1\): \d+ of 16/,
+      /The detective \(the discriminator after epoch 1\):\s*\d+ of 16/,
     );
     await waitFor(() => expect(part(element, 'winner').textContent).toMatch(/winning/), MODEL_WORK);
   },
