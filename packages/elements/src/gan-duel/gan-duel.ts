@@ -475,6 +475,7 @@ export class GenvizGanDuel extends LitElement {
     if (changed.has('collapsedModel') || deviceChanged) this.#collapsed.reset();
     if (changed.has('classifier') || deviceChanged) this.#classifier.reset();
     if (changed.has('mode') && this.mode !== 'history') this.#history.pause();
+    if (changed.has('mode') && this.mode !== 'matrix') this.#matrix.pause();
     this.#validate();
     if (isServer || !this.isConnected || !this.#feedback.valid || !this.#viewport.reached) return;
     if (ROUND_MODES.includes(this.mode)) {

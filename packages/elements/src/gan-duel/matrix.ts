@@ -123,6 +123,16 @@ export class MatrixView {
     });
   }
 
+  /**
+   * Stops filling (the reader left the matrix, or opened a duel from it): the worker is free for
+   * the duel at once; rows already judged stay, and the fill starts over when the matrix is back.
+   */
+  pause(): void {
+    if (!this.run.pending) return;
+    this.#requested = undefined;
+    this.run.abort();
+  }
+
   reset(): void {
     this.#requested = undefined;
     this.#scoreKey = undefined;
