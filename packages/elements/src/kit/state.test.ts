@@ -48,7 +48,13 @@ describe('state strings', () => {
           interpolation="spherical"
         ></genviz-latent-explorer>`,
     ),
-    ...['duel', 'detective', 'counterfeiter', 'history', 'collapse'].map(
+    html`<genviz-gan-duel
+      loading="lazy"
+      detective-snapshot="2"
+      counterfeiter-snapshot="1"
+      seed="5"
+    ></genviz-gan-duel>`,
+    ...['duel', 'detective', 'counterfeiter', 'matrix', 'history', 'collapse'].map(
       (mode) =>
         html`<genviz-gan-duel
           loading="lazy"
@@ -155,7 +161,9 @@ describe('state', () => {
     );
     await vi.waitFor(() => expect(first.round?.seed).toBe(7), MODEL_WORK);
     const saved = first.state;
-    expect(saved).toBe('v1;mode=duel;run=healthy;seed=7;digit=2;snapshot=;grid-size=8');
+    expect(saved).toBe(
+      'v1;mode=duel;run=healthy;seed=7;digit=2;snapshot=;detective-snapshot=;counterfeiter-snapshot=;grid-size=8',
+    );
     const images = first.round!.cells.map((cell) => Array.from(cell.image));
 
     const second = await mount<GenvizGanDuel>(
