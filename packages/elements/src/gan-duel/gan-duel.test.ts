@@ -700,6 +700,29 @@ describe('<genviz-gan-duel> the arms race', () => {
     expect(element.pairing).toEqual({ run: 'healthy', detective: 2, counterfeiter: 2 });
   });
 
+  test('the collapsed run opens on its final networks, scored as its last snapshot', async () => {
+    const element = await mount(
+      html`<genviz-gan-duel .runtime=${runtime} run="collapsed" grid-size="4"></genviz-gan-duel>`,
+    );
+    await roundOf(element);
+    expect(element.pairing).toEqual({
+      run: 'collapsed',
+      detective: undefined,
+      counterfeiter: undefined,
+    });
+    await vi.waitFor(() => expect(element.pairingAccuracy).toBeDefined(), { timeout: 60_000 });
+    await element.updateComplete;
+    const last = element.snapshots.at(-1)!;
+    expect(part(element, 'winner')!.textContent).toMatch(
+      new RegExp(
+        `after epoch ${last.epoch}\\s+against\\s+the counterfeiter\\s+after epoch ${last.epoch}`,
+      ),
+    );
+    expect((part(element, 'counterfeiter-slider') as HTMLInputElement).value).toBe(
+      String(element.snapshots.length - 1),
+    );
+  });
+
   test('detective mode sets the reader’s score beside the chosen detective’s on the same images', async () => {
     const element = await mount(
       html`<genviz-gan-duel

@@ -398,7 +398,7 @@ export class GenvizGanDuel extends LitElement {
    * 64 fakes (undefined until measured).
    */
   get pairingAccuracy(): number | undefined {
-    return this.#matrix.accuracyOf(this.pairing);
+    return this.#matrix.accuracyOf(this.#scoredPairing());
   }
 
   /** The arms-race matrices (matrix mode), healthy run first, complete or being filled. */
@@ -480,7 +480,7 @@ export class GenvizGanDuel extends LitElement {
     if (isServer || !this.isConnected || !this.#feedback.valid || !this.#viewport.reached) return;
     if (ROUND_MODES.includes(this.mode)) {
       this.#round.update();
-      this.#matrix.updateScore(this.pairing);
+      this.#matrix.updateScore(this.#scoredPairing());
     }
     if (this.mode === 'matrix') this.#matrix.update();
     if (this.#revealWhenMade !== undefined) {
@@ -518,6 +518,22 @@ export class GenvizGanDuel extends LitElement {
       'cpu-fallback': model.cpuFallback,
       playing: this.#history.playing,
     });
+  }
+
+  /**
+   * The pairing with a final network named by its snapshot (the last snapshot holds the final
+   * weights), so that it can be scored and found in the matrix.
+   */
+  #scoredPairing(): Pairing {
+    const pairing = this.pairing;
+    const snapshots = this.#services.gan(pairing.run).loaded?.manifest.snapshots;
+    const last = snapshots?.at(-1);
+    if (!last) return pairing;
+    return {
+      run: pairing.run,
+      detective: pairing.detective ?? (last.discriminatorVariants ? last.index : undefined),
+      counterfeiter: pairing.counterfeiter ?? last.index,
+    };
   }
 
   /** Fires `genviz-pairing` when the duel's pairing changes (not for the first one). */
@@ -619,7 +635,7 @@ export class GenvizGanDuel extends LitElement {
       case 'collapse':
         return this.#collapse.render();
       case 'matrix':
-        return this.#matrix.render(this.pairing);
+        return this.#matrix.render(this.#scoredPairing());
       case 'counterfeiter':
         return html`${this.#renderPairing()} ${this.#counterfeiter.render(round)}`;
       case 'duel':
@@ -633,7 +649,7 @@ export class GenvizGanDuel extends LitElement {
   /** The two sliders (detective, counterfeiter) and who is winning. */
   #renderPairing() {
     const snapshots = this.#services.gan(this.run).loaded?.manifest.snapshots;
-    const pairing = this.pairing;
+    const pairing = this.#scoredPairing();
     const accuracy = this.#matrix.accuracyOf(pairing);
     return renderPairingSliders(
       snapshots,
