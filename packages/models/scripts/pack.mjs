@@ -58,15 +58,20 @@ function prune() {
       for (const variant of network.variants) if (!keepNetworkVariant(variant, manifest)) dropped.add(variant.file);
       network.variants = network.variants.filter((variant) => keepNetworkVariant(variant, manifest));
     }
+    // A snapshot that names a network's own files (the last one: the final weights) keeps the
+    // network's published variant, so nothing is shipped twice.
+    const networkFiles = new Set(
+      Object.values(manifest.networks ?? {}).flatMap((network) => network.variants.map((v) => v.file)),
+    );
+    const pruneSnapshot = (all) => {
+      const shared = all.filter((variant) => networkFiles.has(variant.file));
+      const keep = shared.length > 0 ? shared : all.filter((variant) => keepSnapshotVariant(variant, all));
+      for (const variant of all) if (!keep.includes(variant)) dropped.add(variant.file);
+      return keep;
+    };
     for (const snapshot of manifest.snapshots ?? []) {
-      const all = snapshot.variants;
-      for (const variant of all) if (!keepSnapshotVariant(variant, all)) dropped.add(variant.file);
-      snapshot.variants = all.filter((variant) => keepSnapshotVariant(variant, all));
-      if (snapshot.discriminatorVariants) {
-        const judges = snapshot.discriminatorVariants;
-        for (const variant of judges) if (!keepSnapshotVariant(variant, judges)) dropped.add(variant.file);
-        snapshot.discriminatorVariants = judges.filter((variant) => keepSnapshotVariant(variant, judges));
-      }
+      snapshot.variants = pruneSnapshot(snapshot.variants);
+      if (snapshot.discriminatorVariants) snapshot.discriminatorVariants = pruneSnapshot(snapshot.discriminatorVariants);
     }
     // A file that a kept variant still names (the final snapshot may share the final weights) stays.
     const kept = new Set([

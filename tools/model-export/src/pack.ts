@@ -85,6 +85,24 @@ export async function readGanHistory(
   return snapshots;
 }
 
+/**
+ * Whether a snapshot's weights file is byte for byte the network's own (the last snapshot holds
+ * the final weights): such a snapshot names the network's files instead of copies of them.
+ */
+export async function snapshotSharesWeights(
+  modelDir: string,
+  config: ModelConfig,
+  network: 'generator' | 'discriminator',
+  file: string,
+): Promise<boolean> {
+  const net = config.networks[network];
+  if (!net) return false;
+  const [snapshot, own] = await Promise.all(
+    [file, net.weights].map((name) => readFile(join(modelDir, name)).catch(() => undefined)),
+  );
+  return snapshot !== undefined && own !== undefined && snapshot.equals(own);
+}
+
 export function snapshotNetworkName(
   index: number,
   network: 'generator' | 'discriminator' = 'generator',
@@ -114,12 +132,16 @@ export async function stageModel(
   ).map((network) => ({ name: network, network }));
   if (config.task === 'gan') {
     for (const entry of await readGanHistory(modelDir, config)) {
-      jobs.push({
-        name: snapshotNetworkName(entry.index),
-        network: 'generator',
-        weightsPath: join(modelDir, entry.file),
-      });
-      if (entry.discriminator_file !== undefined)
+      if (!(await snapshotSharesWeights(modelDir, config, 'generator', entry.file)))
+        jobs.push({
+          name: snapshotNetworkName(entry.index),
+          network: 'generator',
+          weightsPath: join(modelDir, entry.file),
+        });
+      if (
+        entry.discriminator_file !== undefined &&
+        !(await snapshotSharesWeights(modelDir, config, 'discriminator', entry.discriminator_file))
+      )
         jobs.push({
           name: snapshotNetworkName(entry.index, 'discriminator'),
           network: 'discriminator',
@@ -407,24 +429,28 @@ export async function packModelFiles(
       snapshots = [];
       for (const [position, entry] of history.entries()) {
         const name = snapshotNetworkName(entry.index);
-        // The last snapshot holds the final weights (the contract), so PyTorch's outputs apply to it.
+        // The last snapshot holds the final weights (the contract), so PyTorch's outputs apply to
+        // it; where its weights file is the network's own, it names the network's verified files.
         const expected = position === history.length - 1 ? reference.outputs : undefined;
-        const variants = await verifyNetwork(
-          name,
-          generator,
-          'generator',
-          reference.inputs,
-          expected,
-        );
+        const variants = (await snapshotSharesWeights(modelDir, config, 'generator', entry.file))
+          ? [...networks['generator']!.variants]
+          : await verifyNetwork(name, generator, 'generator', reference.inputs, expected);
         let discriminatorVariants: ModelVariant[] | undefined;
         if (entry.discriminator_file !== undefined && discriminator && discriminatorReference)
-          discriminatorVariants = await verifyNetwork(
-            snapshotNetworkName(entry.index, 'discriminator'),
-            discriminator,
+          discriminatorVariants = (await snapshotSharesWeights(
+            modelDir,
+            config,
             'discriminator',
-            discriminatorReference.inputs,
-            position === history.length - 1 ? discriminatorReference.outputs : undefined,
-          );
+            entry.discriminator_file,
+          ))
+            ? [...networks['discriminator']!.variants]
+            : await verifyNetwork(
+                snapshotNetworkName(entry.index, 'discriminator'),
+                discriminator,
+                'discriminator',
+                discriminatorReference.inputs,
+                position === history.length - 1 ? discriminatorReference.outputs : undefined,
+              );
         snapshots.push({
           index: entry.index,
           epoch: entry.epoch,

@@ -89,20 +89,21 @@ describe('build', () => {
     expect(gan.snapshots![0]!.variants[1]!.verification.against).toBe('fp32-onnx');
   });
 
-  it("names each snapshot's discriminator, verified as the generators are", () => {
+  it("names each snapshot's discriminator, verified as the generators are", async () => {
     const gan = result.models.find((m) => m.manifest.id === 'tiny-dcgan')!.manifest;
+    // The last snapshot's weights files are the final networks' own (the contract), so it names
+    // their verified files instead of copies; the earlier one has its own, held to its fp32 ONNX.
     expect(gan.snapshots!.map((s) => s.discriminatorVariants!.map((v) => v.file))).toEqual([
       ['discriminator-00.onnx', 'discriminator-00_fp16.onnx', 'discriminator-00_int8.onnx'],
-      ['discriminator-01.onnx', 'discriminator-01_fp16.onnx', 'discriminator-01_int8.onnx'],
+      ['discriminator.onnx', 'discriminator_fp16.onnx', 'discriminator_int8.onnx'],
     ]);
-    // The last snapshot's discriminator is the final one, held to PyTorch's reference (which it
-    // passes only with the final weights); the earlier one, to its own fp32 ONNX.
     const [first, last] = gan.snapshots!;
+    expect(last!.discriminatorVariants).toEqual(gan.networks['discriminator']!.variants);
+    expect(last!.variants).toEqual(gan.networks['generator']!.variants);
     expect(last!.discriminatorVariants![0]!.verification.against).toBe('pytorch-reference');
-    expect(first!.discriminatorVariants![0]!.sha256).not.toBe(
-      last!.discriminatorVariants![0]!.sha256,
-    );
     expect(first!.discriminatorVariants![2]!.verification.against).toBe('fp32-onnx');
+    const files = await readdir(join(outDir, 'tiny-dcgan'));
+    expect(files.filter((file) => file.includes('-01'))).toEqual([]);
   });
 
   it('carries the diffusers scheduler config into the diffusion manifest', () => {
