@@ -311,7 +311,13 @@ async function checkOfflineReload(browser, origin) {
         (globalThis.__genvizCompleted > 0 &&
           [...globalThis.document.querySelectorAll('*')]
             .filter((element) => element.localName.startsWith('genviz-'))
-            .every((element) => !element.matches(':state(loading)'))),
+            .every((element) => !element.matches(':state(loading)')) &&
+          // The arms race has judged with every snapshot (so each file has been fetched once).
+          [...globalThis.document.querySelectorAll('genviz-gan-duel[mode="matrix"]')].every(
+            (element) =>
+              element.matrices.length === 2 &&
+              element.matrices.every((matrix) => matrix.rows === matrix.detectives.length),
+          )),
       undefined,
       { timeout: timeoutMs * 2 },
     );
