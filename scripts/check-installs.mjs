@@ -181,7 +181,8 @@ async function freshProject(scratch, packs) {
 
 /**
  * The packed @genviz/models ships what docs/decisions/0007 says: every network in fp32 only (or,
- * where its manifest prefers int8 on WASM, in int8 only), the training snapshots in int8 only,
+ * where its manifest prefers int8 on WASM, in int8 only), the training snapshots in int8 only (the
+ * last names the final networks' files; a discriminator whose int8 failed verify ships fp32),
  * every file a manifest lists and no file it does not.
  */
 async function checkShippedVariants(assets) {
@@ -196,11 +197,26 @@ async function checkShippedVariants(assets) {
         fail(`${model} ${name} ships ${dtypes.join(', ')}, not ${shipped} only`);
       for (const variant of network.variants) listed.add(variant.file);
     }
+    // A snapshot ships int8 only; one that names its network's own files (the last: the final
+    // weights) ships the network's fp32 file; a discriminator snapshot whose int8 file failed
+    // verify ships fp32 alone.
+    const networkFiles = new Set(
+      Object.values(manifest.networks ?? {}).flatMap((network) =>
+        network.variants.map((v) => v.file),
+      ),
+    );
     for (const snapshot of manifest.snapshots ?? []) {
-      const dtypes = snapshot.variants.map((variant) => variant.dtype);
-      if (dtypes.join() !== 'int8')
-        fail(`${model} snapshot ${snapshot.index} ships ${dtypes.join(', ')}, not int8 only`);
-      for (const variant of snapshot.variants) listed.add(variant.file);
+      for (const [what, variants, fp32Allowed] of [
+        ['snapshot', snapshot.variants, false],
+        ['discriminator snapshot', snapshot.discriminatorVariants ?? [], true],
+      ]) {
+        if (what !== 'snapshot' && variants.length === 0) continue;
+        const dtypes = variants.map((variant) => variant.dtype).join();
+        const shared = variants.length === 1 && networkFiles.has(variants[0].file);
+        if (dtypes !== 'int8' && !shared && !(fp32Allowed && dtypes === 'fp32'))
+          fail(`${model} ${what} ${snapshot.index} ships ${dtypes}, not int8 only`);
+        for (const variant of variants) listed.add(variant.file);
+      }
     }
     const files = (await readdir(join(assets, model))).filter((file) => file !== 'manifest.json');
     for (const file of files)
